@@ -1,0 +1,548 @@
+// lrlab native addon: a thin, generic N-API layer over libtorch (ATen + autograd).
+// It exposes tensors, generic ops and autograd only; all experiment logic lives in TypeScript.
+#include <napi.h>
+#include <ATen/ATen.h>
+#include <ATen/core/Generator.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/GradMode.h>
+
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---------------------------------------------------------------- tensor handle
+class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
+ public:
+  static Napi::FunctionReference* ctor;
+  at::Tensor t;
+  bool disposed = false;
+  int64_t accounted = 0;
+
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "NativeTensor", {});
+  }
+  explicit TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {
+    if (info.Length() == 1 && info[0].IsExternal()) {
+      auto* p = info[0].As<Napi::External<at::Tensor>>().Data();
+      t = std::move(*p);
+      delete p;
+      if (t.defined()) {
+        accounted = static_cast<int64_t>(t.nbytes());
+        if (accounted > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), accounted);
+      }
+    }
+  }
+  void Release(Napi::Env env) {
+    if (accounted > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -accounted);
+    accounted = 0;
+    t = at::Tensor();
+    disposed = true;
+  }
+  void Finalize(Napi::Env env) override { Release(env); }
+};
+Napi::FunctionReference* TensorWrap::ctor = nullptr;
+
+class GeneratorWrap : public Napi::ObjectWrap<GeneratorWrap> {
+ public:
+  static Napi::FunctionReference* ctor;
+  at::Generator gen;
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "NativeGenerator", {
+      InstanceMethod("getState", &GeneratorWrap::GetState),
+      InstanceMethod("setState", &GeneratorWrap::SetState),
+      InstanceMethod("initialSeed", &GeneratorWrap::InitialSeed),
+    });
+  }
+  // new NativeGenerator(seed: number, device: string)
+  explicit GeneratorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<GeneratorWrap>(info) {
+    Napi::Env env = info.Env();
+    try {
+      uint64_t seed = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+      std::string dev = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "cpu";
+      at::Device device(dev);
+      if (device.is_cuda()) {
+        gen = at::detail::getCUDAHooks().getDefaultCUDAGenerator(device.index() < 0 ? 0 : device.index()).clone();
+      } else {
+        gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+      }
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_current_seed(seed);
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, std::string("Generator: ") + e.what()).ThrowAsJavaScriptException();
+    }
+  }
+  Napi::Value GetState(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    at::Tensor s = gen.get_state().contiguous();
+    auto buf = Napi::Buffer<uint8_t>::Copy(info.Env(), s.data_ptr<uint8_t>(), s.numel());
+    return buf;
+  }
+  Napi::Value SetState(const Napi::CallbackInfo& info) {
+    auto buf = info[0].As<Napi::Buffer<uint8_t>>();
+    at::Tensor s = at::empty({static_cast<int64_t>(buf.Length())}, at::kByte);
+    std::memcpy(s.data_ptr<uint8_t>(), buf.Data(), buf.Length());
+    try {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_state(s);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), std::string("Generator.setState: invalid state (") + e.what() + ")");
+    }
+    return info.Env().Undefined();
+  }
+  Napi::Value InitialSeed(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(gen.current_seed()));
+  }
+};
+Napi::FunctionReference* GeneratorWrap::ctor = nullptr;
+
+// ---------------------------------------------------------------- helpers
+struct OpError : std::runtime_error { using std::runtime_error::runtime_error; };
+
+Napi::Value wrap(Napi::Env env, at::Tensor t) {
+  auto* ext = new at::Tensor(std::move(t));
+  return TensorWrap::ctor->New({Napi::External<at::Tensor>::New(env, ext)});
+}
+
+bool isTensor(const Napi::Value& v) {
+  return v.IsObject() && v.As<Napi::Object>().InstanceOf(TensorWrap::ctor->Value());
+}
+
+at::Tensor& T(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || !isTensor(info[i])) throw OpError("argument " + std::to_string(i) + " must be a tensor");
+  auto* w = TensorWrap::Unwrap(info[i].As<Napi::Object>());
+  if (w->disposed) throw OpError("tensor was disposed (argument " + std::to_string(i) + ")");
+  return w->t;
+}
+// optional tensor: undefined/null -> undefined at::Tensor
+at::Tensor OT(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsNull() || info[i].IsUndefined()) return at::Tensor();
+  return T(info, i);
+}
+double N(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || !info[i].IsNumber()) throw OpError("argument " + std::to_string(i) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+int64_t I(const Napi::CallbackInfo& info, size_t i) { return static_cast<int64_t>(N(info, i)); }
+bool B(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() && info[i].ToBoolean().Value(); }
+std::vector<int64_t> IL(const Napi::CallbackInfo& info, size_t i) {
+  std::vector<int64_t> out;
+  if (i >= info.Length()) return out;
+  if (info[i].IsNumber()) { out.push_back(info[i].As<Napi::Number>().Int64Value()); return out; }
+  if (!info[i].IsArray()) throw OpError("argument " + std::to_string(i) + " must be an array of integers");
+  auto a = info[i].As<Napi::Array>();
+  out.reserve(a.Length());
+  for (uint32_t k = 0; k < a.Length(); ++k) out.push_back(a.Get(k).As<Napi::Number>().Int64Value());
+  return out;
+}
+std::vector<at::Tensor> TL(const Napi::CallbackInfo& info, size_t i) {
+  auto a = info[i].As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  for (uint32_t k = 0; k < a.Length(); ++k) {
+    auto v = a.Get(k);
+    if (!isTensor(v)) throw OpError("list element " + std::to_string(k) + " is not a tensor");
+    auto* w = TensorWrap::Unwrap(v.As<Napi::Object>());
+    if (w->disposed) throw OpError("tensor was disposed (list element " + std::to_string(k) + ")");
+    out.push_back(w->t);
+  }
+  return out;
+}
+
+// dtype codes shared with src/engine/dtype.ts
+at::ScalarType dtypeOf(int code) {
+  switch (code) {
+    case 0: return at::kFloat;
+    case 1: return at::kDouble;
+    case 2: return at::kLong;
+    case 3: return at::kInt;
+    case 4: return at::kBool;
+    case 5: return at::kByte;
+  }
+  throw OpError("unknown dtype code " + std::to_string(code));
+}
+int codeOf(at::ScalarType s) {
+  switch (s) {
+    case at::kFloat: return 0;
+    case at::kDouble: return 1;
+    case at::kLong: return 2;
+    case at::kInt: return 3;
+    case at::kBool: return 4;
+    case at::kByte: return 5;
+    default: return -1;
+  }
+}
+at::TensorOptions opts(const Napi::CallbackInfo& info, size_t dtypeIdx, size_t deviceIdx) {
+  auto o = at::TensorOptions().dtype(dtypeOf(static_cast<int>(I(info, dtypeIdx))));
+  if (deviceIdx < info.Length() && info[deviceIdx].IsString()) o = o.device(at::Device(info[deviceIdx].As<Napi::String>().Utf8Value()));
+  return o;
+}
+at::Generator G(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || !info[i].IsObject() || !info[i].As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value()))
+    throw OpError("argument " + std::to_string(i) + " must be a Generator");
+  return GeneratorWrap::Unwrap(info[i].As<Napi::Object>())->gen;
+}
+// number or tensor argument
+bool isNum(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() && info[i].IsNumber(); }
+at::Scalar S(const Napi::CallbackInfo& info, size_t i) {
+  if (info[i].IsBoolean()) return at::Scalar(info[i].As<Napi::Boolean>().Value());
+  return at::Scalar(N(info, i));
+}
+
+std::string shapeStr(const at::Tensor& t) {
+  std::ostringstream s;
+  s << "[";
+  for (int64_t k = 0; k < t.dim(); ++k) s << (k ? "," : "") << t.size(k);
+  s << "]";
+  return s.str();
+}
+std::string firstLine(const std::string& m) {
+  auto p = m.find('\n');
+  return p == std::string::npos ? m : m.substr(0, p);
+}
+std::string describeArgs(const Napi::CallbackInfo& info) {
+  std::string out;
+  for (size_t k = 0; k < info.Length(); ++k) {
+    if (!isTensor(info[k])) continue;
+    auto* w = TensorWrap::Unwrap(info[k].As<Napi::Object>());
+    if (w->disposed || !w->t.defined()) continue;
+    out += (out.empty() ? "" : ", ") + shapeStr(w->t);
+  }
+  return out;
+}
+
+#define OP(name) static Napi::Value op_##name(const Napi::CallbackInfo& info, Napi::Env env)
+
+using OpFn = Napi::Value (*)(const Napi::CallbackInfo&, Napi::Env);
+
+template <OpFn F>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* name = static_cast<const char*>(info.Data());
+  try {
+    return F(info, env);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    std::string shapes = describeArgs(info);
+    throw Napi::Error::New(env, std::string(name) + ": " + firstLine(e.what_without_backtrace()) +
+                                    (shapes.empty() ? "" : " (input shapes " + shapes + ")"));
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string(name) + ": " + firstLine(e.what()));
+  }
+}
+
+#define W(expr) return wrap(env, (expr))
+#define UNARY(name, expr) OP(name) { auto& a = T(info, 0); W(expr); }
+#define BINARY(name, tensorExpr, scalarExpr)                      \
+  OP(name) {                                                      \
+    auto& a = T(info, 0);                                         \
+    if (isNum(info, 1) || info[1].IsBoolean()) { auto b = S(info, 1); W(scalarExpr); } \
+    auto& b = T(info, 1);                                         \
+    W(tensorExpr);                                                \
+  }
+
+// ---------------------------------------------------------------- creation
+OP(zeros) { W(at::zeros(IL(info, 0), opts(info, 1, 2))); }
+OP(ones) { W(at::ones(IL(info, 0), opts(info, 1, 2))); }
+OP(full) { W(at::full(IL(info, 0), S(info, 1), opts(info, 2, 3))); }
+OP(arange) { W(at::arange(S(info, 0), S(info, 1), S(info, 2), opts(info, 3, 4))); }
+OP(eye) { W(at::eye(I(info, 0), opts(info, 1, 2))); }
+// fromBuffer(typedArray, shape, dtype, device): copies the data
+OP(fromBuffer) {
+  auto ta = info[0].As<Napi::TypedArray>();
+  auto shape = IL(info, 1);
+  auto o = opts(info, 2, 99);
+  at::Tensor t = at::empty(shape, o);
+  size_t bytes = t.nbytes();
+  size_t have = ta.ByteLength();
+  if (bytes != have) throw OpError("data has " + std::to_string(have) + " bytes but shape " + shapeStr(t) + " needs " + std::to_string(bytes));
+  auto* src = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  if (bytes) std::memcpy(t.data_ptr(), src, bytes);
+  if (info.Length() > 3 && info[3].IsString()) {
+    std::string dev = info[3].As<Napi::String>().Utf8Value();
+    if (dev != "cpu") t = t.to(at::Device(dev));
+  }
+  W(t);
+}
+
+// ---------------------------------------------------------------- random (explicit generators only)
+OP(randn) { W(at::randn(IL(info, 0), G(info, 1), opts(info, 2, 3))); }
+OP(rand) { W(at::rand(IL(info, 0), G(info, 1), opts(info, 2, 3))); }
+OP(randint) { W(at::randint(I(info, 0), I(info, 1), IL(info, 2), G(info, 3), opts(info, 4, 5))); }
+OP(randperm) { W(at::randperm(I(info, 0), G(info, 1), opts(info, 2, 3))); }
+OP(bernoulli) { auto& p = T(info, 0); W(at::bernoulli(p, G(info, 1))); }
+OP(normal_) { auto& a = T(info, 0); a.normal_(N(info, 1), N(info, 2), G(info, 3)); return info[0]; }
+OP(uniform_) { auto& a = T(info, 0); a.uniform_(N(info, 1), N(info, 2), G(info, 3)); return info[0]; }
+
+// ---------------------------------------------------------------- elementwise
+BINARY(add, at::add(a, b), at::add(a, b))
+BINARY(sub, at::sub(a, b), at::sub(a, b))
+BINARY(mul, at::mul(a, b), at::mul(a, b))
+BINARY(div, at::div(a, b), at::div(a, b))
+BINARY(pow, at::pow(a, b), at::pow(a, b))
+BINARY(maximum, at::maximum(a, b), at::clamp_min(a, b))
+BINARY(minimum, at::minimum(a, b), at::clamp_max(a, b))
+BINARY(eq, at::eq(a, b), at::eq(a, b))
+BINARY(ne, at::ne(a, b), at::ne(a, b))
+BINARY(lt, at::lt(a, b), at::lt(a, b))
+BINARY(le, at::le(a, b), at::le(a, b))
+BINARY(gt, at::gt(a, b), at::gt(a, b))
+BINARY(ge, at::ge(a, b), at::ge(a, b))
+BINARY(logicalAnd, at::logical_and(a, b), at::logical_and(a, at::scalar_tensor(b, a.options())))
+BINARY(logicalOr, at::logical_or(a, b), at::logical_or(a, at::scalar_tensor(b, a.options())))
+UNARY(neg, at::neg(a))
+UNARY(abs, at::abs(a))
+UNARY(exp, at::exp(a))
+UNARY(log, at::log(a))
+UNARY(log1p, at::log1p(a))
+UNARY(sqrt, at::sqrt(a))
+UNARY(rsqrt, at::rsqrt(a))
+UNARY(square, at::square(a))
+UNARY(sign, at::sign(a))
+UNARY(floor, at::floor(a))
+UNARY(relu, at::relu(a))
+UNARY(sigmoid, at::sigmoid(a))
+UNARY(tanh, at::tanh(a))
+UNARY(logSigmoid, at::log_sigmoid(a))
+UNARY(logicalNot, at::logical_not(a))
+UNARY(isfinite, at::isfinite(a))
+OP(softplus) { auto& a = T(info, 0); W(at::softplus(a, N(info, 1), N(info, 2))); }
+OP(clamp) {
+  auto& a = T(info, 0);
+  c10::optional<at::Scalar> lo, hi;
+  if (isNum(info, 1)) lo = S(info, 1);
+  if (isNum(info, 2)) hi = S(info, 2);
+  W(at::clamp(a, lo, hi));
+}
+OP(where) {
+  auto& c = T(info, 0);
+  if (isNum(info, 1) && isNum(info, 2)) W(at::where(c, S(info, 1), S(info, 2)));
+  if (isNum(info, 1)) W(at::where(c, S(info, 1), T(info, 2)));
+  if (isNum(info, 2)) W(at::where(c, T(info, 1), S(info, 2)));
+  W(at::where(c, T(info, 1), T(info, 2)));
+}
+OP(maskedFill) { auto& a = T(info, 0); W(at::masked_fill(a, T(info, 1), S(info, 2))); }
+
+// ---------------------------------------------------------------- linear algebra
+OP(matmul) { auto& a = T(info, 0); W(at::matmul(a, T(info, 1))); }
+OP(linear) { auto& a = T(info, 0); W(at::linear(a, T(info, 1), OT(info, 2))); }
+OP(outer) { auto& a = T(info, 0); W(at::outer(a, T(info, 1))); }
+
+// ---------------------------------------------------------------- reductions
+// sum(t, dims|null, keepdim)
+OP(sum) {
+  auto& a = T(info, 0);
+  if (info.Length() < 2 || info[1].IsNull() || info[1].IsUndefined()) W(at::sum(a));
+  W(at::sum(a, IL(info, 1), B(info, 2)));
+}
+OP(mean) {
+  auto& a = T(info, 0);
+  if (info.Length() < 2 || info[1].IsNull() || info[1].IsUndefined()) W(at::mean(a));
+  W(at::mean(a, IL(info, 1), B(info, 2)));
+}
+// variance(t, dims|null, unbiased, keepdim)
+OP(variance) {
+  auto& a = T(info, 0);
+  if (info[1].IsNull() || info[1].IsUndefined()) W(at::var(a, B(info, 2)));
+  W(at::var(a, IL(info, 1), B(info, 2), B(info, 3)));
+}
+OP(logsumexp) { auto& a = T(info, 0); W(at::logsumexp(a, IL(info, 1), B(info, 2))); }
+OP(norm) { auto& a = T(info, 0); W(at::norm(a)); }
+OP(maxAll) { auto& a = T(info, 0); W(at::max(a)); }
+OP(minAll) { auto& a = T(info, 0); W(at::min(a)); }
+// maxDim(t, dim, keepdim) -> [values, indices]
+OP(maxDim) {
+  auto& a = T(info, 0);
+  auto r = at::max(a, I(info, 1), B(info, 2));
+  auto arr = Napi::Array::New(env, 2);
+  arr.Set(0u, wrap(env, std::get<0>(r)));
+  arr.Set(1u, wrap(env, std::get<1>(r)));
+  return arr;
+}
+OP(minDim) {
+  auto& a = T(info, 0);
+  auto r = at::min(a, I(info, 1), B(info, 2));
+  auto arr = Napi::Array::New(env, 2);
+  arr.Set(0u, wrap(env, std::get<0>(r)));
+  arr.Set(1u, wrap(env, std::get<1>(r)));
+  return arr;
+}
+OP(argmax) { auto& a = T(info, 0); W(at::argmax(a, I(info, 1), B(info, 2))); }
+OP(argmin) { auto& a = T(info, 0); W(at::argmin(a, I(info, 1), B(info, 2))); }
+
+// ---------------------------------------------------------------- shape
+OP(reshape) { auto& a = T(info, 0); W(at::reshape(a, IL(info, 1))); }
+OP(transpose) { auto& a = T(info, 0); W(at::transpose(a, I(info, 1), I(info, 2))); }
+OP(permute) { auto& a = T(info, 0); W(a.permute(IL(info, 1))); }
+OP(squeeze) { auto& a = T(info, 0); W(at::squeeze(a, I(info, 1))); }
+OP(unsqueeze) { auto& a = T(info, 0); W(at::unsqueeze(a, I(info, 1))); }
+OP(expand) { auto& a = T(info, 0); W(a.expand(IL(info, 1))); }
+OP(repeat) { auto& a = T(info, 0); W(a.repeat(IL(info, 1))); }
+OP(flatten) { auto& a = T(info, 0); W(at::flatten(a, I(info, 1), I(info, 2))); }
+OP(narrow) { auto& a = T(info, 0); W(at::narrow(a, I(info, 1), I(info, 2), I(info, 3))); }
+OP(contiguous) { auto& a = T(info, 0); W(a.contiguous()); }
+OP(clone) { auto& a = T(info, 0); W(a.clone()); }
+OP(cat) { W(at::cat(TL(info, 0), I(info, 1))); }
+OP(stack) { W(at::stack(TL(info, 0), I(info, 1))); }
+OP(indexSelect) { auto& a = T(info, 0); W(at::index_select(a, I(info, 1), T(info, 2))); }
+OP(gather) { auto& a = T(info, 0); W(at::gather(a, I(info, 1), T(info, 2))); }
+OP(maskedSelect) { auto& a = T(info, 0); W(at::masked_select(a, T(info, 1))); }
+OP(nonzero) { auto& a = T(info, 0); W(at::nonzero(a)); }
+// indexPut_(t, index(int64 along dim 0), values): t[index] = values, in place
+OP(indexCopy_) { auto& a = T(info, 0); a.index_copy_(I(info, 1), T(info, 2), T(info, 3)); return info[0]; }
+
+// ---------------------------------------------------------------- neural-network ops
+// conv2d(x, w, b|null, stride[2], padding[2], dilation[2], groups)
+OP(conv2d) {
+  auto& x = T(info, 0);
+  W(at::conv2d(x, T(info, 1), OT(info, 2), IL(info, 3), IL(info, 4), IL(info, 5), I(info, 6)));
+}
+// batchNorm(x, weight|null, bias|null, runningMean|null, runningVar|null, training, momentum, eps)
+OP(batchNorm) {
+  auto& x = T(info, 0);
+  W(at::batch_norm(x, OT(info, 1), OT(info, 2), OT(info, 3), OT(info, 4), B(info, 5), N(info, 6), N(info, 7),
+                   at::globalContext().userEnabledCuDNN()));
+}
+// maxPool2d(x, kernel[2], stride[2], padding[2])
+OP(maxPool2d) { auto& x = T(info, 0); W(at::max_pool2d(x, IL(info, 1), IL(info, 2), IL(info, 3))); }
+OP(avgPool2d) { auto& x = T(info, 0); W(at::avg_pool2d(x, IL(info, 1), IL(info, 2), IL(info, 3))); }
+OP(adaptiveAvgPool2d) { auto& x = T(info, 0); W(at::adaptive_avg_pool2d(x, IL(info, 1))); }
+OP(logSoftmax) { auto& x = T(info, 0); W(at::log_softmax(x, I(info, 1))); }
+OP(softmax) { auto& x = T(info, 0); W(at::softmax(x, I(info, 1))); }
+// crossEntropy(logits, target(int64), reduction: 0 none, 1 mean, 2 sum)
+OP(crossEntropy) {
+  auto& x = T(info, 0);
+  W(at::cross_entropy_loss(x, T(info, 1), {}, I(info, 2), -100, 0.0));
+}
+
+// ---------------------------------------------------------------- in place (optimizers; no autograd)
+OP(add_) {
+  auto& a = T(info, 0);
+  double alpha = info.Length() > 2 && info[2].IsNumber() ? N(info, 2) : 1.0;
+  if (isNum(info, 1)) a.add_(S(info, 1), alpha); else a.add_(T(info, 1), alpha);
+  return info[0];
+}
+OP(mul_) { auto& a = T(info, 0); if (isNum(info, 1)) a.mul_(S(info, 1)); else a.mul_(T(info, 1)); return info[0]; }
+OP(copy_) { auto& a = T(info, 0); a.copy_(T(info, 1)); return info[0]; }
+OP(zero_) { auto& a = T(info, 0); a.zero_(); return info[0]; }
+OP(fill_) { auto& a = T(info, 0); a.fill_(S(info, 1)); return info[0]; }
+OP(addcmul_) { auto& a = T(info, 0); a.addcmul_(T(info, 1), T(info, 2), S(info, 3)); return info[0]; }
+
+// ---------------------------------------------------------------- autograd
+OP(setRequiresGrad) { auto& a = T(info, 0); a.requires_grad_(B(info, 1)); return info[0]; }
+OP(requiresGrad) { return Napi::Boolean::New(env, T(info, 0).requires_grad()); }
+OP(isLeaf) { return Napi::Boolean::New(env, T(info, 0).is_leaf()); }
+OP(grad) {
+  auto& a = T(info, 0);
+  const at::Tensor& g = a.grad();
+  if (!g.defined()) return env.Null();
+  W(g);
+}
+OP(setGrad) {
+  auto& a = T(info, 0);
+  if (info[1].IsNull() || info[1].IsUndefined()) a.mutable_grad() = at::Tensor();
+  else a.mutable_grad() = T(info, 1);
+  return env.Undefined();
+}
+// backward(t, grad|null, retainGraph)
+OP(backward) {
+  auto& a = T(info, 0);
+  a.backward(OT(info, 1), B(info, 2), false);
+  return env.Undefined();
+}
+OP(retainGrad) { auto& a = T(info, 0); a.retain_grad(); return env.Undefined(); }
+OP(detach) { auto& a = T(info, 0); W(a.detach()); }
+OP(setGradEnabled) { bool prev = c10::GradMode::is_enabled(); c10::GradMode::set_enabled(B(info, 0)); return Napi::Boolean::New(env, prev); }
+OP(isGradEnabled) { return Napi::Boolean::New(env, c10::GradMode::is_enabled()); }
+
+// ---------------------------------------------------------------- data out, metadata, memory
+OP(shape) {
+  auto& a = T(info, 0);
+  auto arr = Napi::Array::New(env, a.dim());
+  for (int64_t k = 0; k < a.dim(); ++k) arr.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(a.size(k))));
+  return arr;
+}
+OP(dtype) { return Napi::Number::New(env, codeOf(T(info, 0).scalar_type())); }
+OP(device) { return Napi::String::New(env, T(info, 0).device().str()); }
+OP(numel) { return Napi::Number::New(env, static_cast<double>(T(info, 0).numel())); }
+OP(item) {
+  auto& a = T(info, 0);
+  if (a.numel() != 1) throw OpError("item() needs a tensor with one element, got shape " + shapeStr(a));
+  if (a.scalar_type() == at::kBool) return Napi::Boolean::New(env, a.item<bool>());
+  return Napi::Number::New(env, a.item<double>());
+}
+// toBuffer(t, dtype) -> ArrayBuffer with the contiguous data converted to dtype
+OP(toBuffer) {
+  auto& a = T(info, 0);
+  at::Tensor c = a.detach().to(at::kCPU, dtypeOf(static_cast<int>(I(info, 1)))).contiguous();
+  auto buf = Napi::ArrayBuffer::New(env, c.nbytes());
+  if (c.nbytes()) std::memcpy(buf.Data(), c.data_ptr(), c.nbytes());
+  return buf;
+}
+// to(t, dtype|null, device|null)
+OP(to) {
+  auto& a = T(info, 0);
+  at::Tensor r = a;
+  if (info[1].IsNumber()) r = r.to(dtypeOf(static_cast<int>(I(info, 1))));
+  if (info.Length() > 2 && info[2].IsString()) r = r.to(at::Device(info[2].As<Napi::String>().Utf8Value()));
+  W(r);
+}
+OP(dispose) {
+  if (!isTensor(info[0])) return env.Undefined();
+  TensorWrap::Unwrap(info[0].As<Napi::Object>())->Release(env);
+  return env.Undefined();
+}
+OP(isDisposed) { return Napi::Boolean::New(env, TensorWrap::Unwrap(info[0].As<Napi::Object>())->disposed); }
+OP(sameStorage) { auto& a = T(info, 0); return Napi::Boolean::New(env, a.is_same(T(info, 1)) || a.storage().is_alias_of(T(info, 1).storage())); }
+
+// ---------------------------------------------------------------- runtime
+OP(setNumThreads) { at::set_num_threads(static_cast<int>(I(info, 0))); return env.Undefined(); }
+OP(getNumThreads) { return Napi::Number::New(env, at::get_num_threads()); }
+OP(cudaAvailable) { return Napi::Boolean::New(env, at::hasCUDA() && at::detail::getCUDAHooks().getNumGPUs() > 0); }
+OP(cudaDeviceCount) { return Napi::Number::New(env, at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0); }
+OP(setDeterministic) { at::globalContext().setDeterministicAlgorithms(B(info, 0), true); return env.Undefined(); }
+OP(config) { return Napi::String::New(env, at::show_config()); }
+OP(parallelInfo) { return Napi::String::New(env, at::get_parallel_info()); }
+
+#define REG(name) exports.Set(#name, Napi::Function::New(env, guarded<op_##name>, #name, const_cast<char*>(#name)))
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function tc = TensorWrap::Init(env);
+  TensorWrap::ctor = new Napi::FunctionReference(Napi::Persistent(tc));
+  exports.Set("NativeTensor", tc);
+  Napi::Function gc = GeneratorWrap::Init(env);
+  GeneratorWrap::ctor = new Napi::FunctionReference(Napi::Persistent(gc));
+  exports.Set("Generator", gc);
+
+  REG(zeros); REG(ones); REG(full); REG(arange); REG(eye); REG(fromBuffer);
+  REG(randn); REG(rand); REG(randint); REG(randperm); REG(bernoulli); REG(normal_); REG(uniform_);
+  REG(add); REG(sub); REG(mul); REG(div); REG(pow); REG(maximum); REG(minimum);
+  REG(eq); REG(ne); REG(lt); REG(le); REG(gt); REG(ge); REG(logicalAnd); REG(logicalOr);
+  REG(neg); REG(abs); REG(exp); REG(log); REG(log1p); REG(sqrt); REG(rsqrt); REG(square); REG(sign); REG(floor);
+  REG(relu); REG(sigmoid); REG(tanh); REG(logSigmoid); REG(logicalNot); REG(isfinite); REG(softplus); REG(clamp);
+  REG(where); REG(maskedFill);
+  REG(matmul); REG(linear); REG(outer);
+  REG(sum); REG(mean); REG(variance); REG(logsumexp); REG(norm); REG(maxAll); REG(minAll); REG(maxDim); REG(minDim);
+  REG(argmax); REG(argmin);
+  REG(reshape); REG(transpose); REG(permute); REG(squeeze); REG(unsqueeze); REG(expand); REG(repeat); REG(flatten);
+  REG(narrow); REG(contiguous); REG(clone); REG(cat); REG(stack); REG(indexSelect); REG(gather); REG(maskedSelect);
+  REG(nonzero); REG(indexCopy_);
+  REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
+  REG(crossEntropy);
+  REG(add_); REG(mul_); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
+  REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
+  REG(detach); REG(setGradEnabled); REG(isGradEnabled);
+  REG(shape); REG(dtype); REG(device); REG(numel); REG(item); REG(toBuffer); REG(to); REG(dispose); REG(isDisposed);
+  REG(sameStorage);
+  REG(setNumThreads); REG(getNumThreads); REG(cudaAvailable); REG(cudaDeviceCount); REG(setDeterministic);
+  REG(config); REG(parallelInfo);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(lrlab, Init)
