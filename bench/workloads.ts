@@ -1,0 +1,68 @@
+// Reference workloads for `npm run bench`, mirrored exactly in bench/torch_ref.py.
+import {
+  Generator, Tensor, adaptiveAvgPool2d, batchNorm, conv2d, crossEntropy, keep, linear, maxPool2d, noGrad, ones,
+  randint, randn, tidy, zeros,
+} from '../src/engine/index.js';
+import { SGD } from '../src/train/sgd.js';
+
+export interface Workload { name: string; description: string; setup(): () => void }
+
+/** W1: f(x) = u^T relu(U x), U 2048x400, N = 4096, logistic loss, one full-batch GD step. */
+export const W1: Workload = {
+  name: 'W1',
+  description: 'two-layer ReLU net, U 2048x400, N=4096, full-batch logistic-loss step',
+  setup() {
+    const g = new Generator(0);
+    const [n, d, m] = [4096, 400, 2048];
+    const x = keep(randn([n, d], g));
+    const y = keep(tidy(() => randint(0, 2, [n], g).float().mul(2).sub(1)));
+    const u = keep(tidy(() => randint(0, 2, [m], g).float().mul(2).sub(1).div(Math.sqrt(m))));
+    const U = keep(tidy(() => randn([m, d], g).mul(0.01))).requiresGrad_();
+    return () => {
+      tidy(() => {
+        const f = x.matmul(U.T).relu().matmul(u);
+        const loss = y.mul(f).neg().softplus().mean();
+        loss.backward();
+        noGrad(() => { const gr = U.grad!; U.add_(gr, -0.1); });
+        U.zeroGrad();
+      });
+    };
+  },
+};
+
+/** W2: CNN on 128 28x28x1 images: 2x[conv3x3-BN-ReLU] maxpool, 2x[...] maxpool, GAP, linear, CE, SGD momentum. */
+export const W2: Workload = {
+  name: 'W2',
+  description: 'CNN 4x(conv3x3-BN-ReLU)+2 maxpool+GAP+linear on 128x1x28x28, SGD momentum step',
+  setup() {
+    const g = new Generator(0);
+    const x = keep(randn([128, 1, 28, 28], g));
+    const y = keep(randint(0, 10, [128], g));
+    const chans: [number, number][] = [[1, 32], [32, 32], [32, 64], [64, 64]];
+    const convs = chans.map(([i, o]) => keep(tidy(() => randn([o, i, 3, 3], g).mul(Math.sqrt(2 / (9 * o))))).requiresGrad_());
+    const bns = chans.map(([, o]) => ({
+      gamma: keep(ones([o])).requiresGrad_(), beta: keep(zeros([o])).requiresGrad_(),
+      mean: keep(zeros([o])), var: keep(ones([o])),
+    }));
+    const fcW = keep(tidy(() => randn([10, 64], g).mul(0.1))).requiresGrad_();
+    const fcB = keep(zeros([10])).requiresGrad_();
+    const params: Tensor[] = [...convs, ...bns.flatMap((b) => [b.gamma, b.beta]), fcW, fcB];
+    const opt = new SGD(params, { lr: 0.01, momentum: 0.9 });
+    return () => {
+      tidy(() => {
+        let h = x;
+        convs.forEach((w, k) => {
+          const b = bns[k]!;
+          h = conv2d(h, w, null, { padding: 1 });
+          h = batchNorm(h, { weight: b.gamma, bias: b.beta, runningMean: b.mean, runningVar: b.var, training: true }).relu();
+          if (k === 1 || k === 3) h = maxPool2d(h, 2, 2);
+        });
+        h = adaptiveAvgPool2d(h, 1).flatten(1);
+        const loss = crossEntropy(linear(h, fcW, fcB), y);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+      });
+    };
+  },
+};

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Runs lrlab's tests (every src/**/*.test.ts, or the files/folders given) with node's test runner.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(p, out) {
+  if (statSync(p).isDirectory()) {
+    for (const f of readdirSync(p).sort()) if (f !== 'node_modules') find(join(p, f), out);
+  } else if (p.endsWith('.test.ts')) out.push(p);
+  return out;
+}
+
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('--'));
+const paths = args.filter((a) => !a.startsWith('--'));
+const files = (paths.length ? paths : ['src']).flatMap((p) => find(p, []));
+if (files.length === 0) { console.error('no test files found'); process.exit(1); }
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

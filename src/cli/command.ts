@@ -1,0 +1,25 @@
+// The shape of a CLI command and small argument helpers shared by the commands.
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** An error whose message is shown to the user as is (no stack trace), with exit code 2. */
+export class UsageError extends Error {}
+
+/** Parse repeated `--set key=value` pairs into [key, value] with JSON-ish value parsing. */
+export function parseSets(sets: string[]): [string, unknown][] {
+  return sets.map((s) => {
+    const i = s.indexOf('=');
+    if (i <= 0) throw new UsageError(`--set expects key=value, got '${s}'`);
+    return [s.slice(0, i).trim(), parseValue(s.slice(i + 1).trim())];
+  });
+}
+
+/** '0.1' -> 0.1, 'true' -> true, '[1,2]' -> [1,2], '{"a":1}' -> object, anything else -> string. */
+export function parseValue(v: string): unknown {
+  if (v === '') return '';
+  try { return JSON.parse(v); } catch { return v; }
+}
