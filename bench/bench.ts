@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getNumThreads } from '../src/engine/index.js';
+import { torchPython } from '../src/util/torchPython.js';
 import { W1, W2, type Workload } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,15 +24,11 @@ function timeLrlab(c: BenchCase): number {
   return (performance.now() - t0) / c.steps;
 }
 
-let torchOk: boolean | null = null;
-function torchAvailable(): boolean {
-  if (torchOk === null) torchOk = spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-  return torchOk;
-}
+function torchAvailable(): boolean { return torchPython() !== null; }
 
 function timeTorch(c: BenchCase): number | null {
   if (!torchAvailable()) return null;
-  const r = spawnSync('python3', [join(here, 'torch_ref.py'), c.workload.name, String(c.steps), String(c.warmup), String(getNumThreads())], { encoding: 'utf8' });
+  const r = spawnSync(torchPython()!, [join(here, 'torch_ref.py'), c.workload.name, String(c.steps), String(c.warmup), String(getNumThreads())], { encoding: 'utf8' });
   if (r.status !== 0) { process.stderr.write(`torch reference for ${c.workload.name} failed:\n${r.stderr}\n`); return null; }
   const line = r.stdout.trim().split('\n').pop()!;
   return (JSON.parse(line) as { ms: number }).ms;

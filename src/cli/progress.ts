@@ -1,0 +1,47 @@
+// A progress bar on stderr with elapsed time and ETA; on a non-terminal it prints a line every few seconds.
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '--:--';
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+export class Progress {
+  private readonly start = Date.now();
+  private lastPrint = 0;
+  private readonly tty: boolean;
+  constructor(private total: number, private readonly label = '', private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly quiet = false) {
+    this.tty = !!stream.isTTY;
+  }
+
+  setTotal(total: number): void { this.total = total; }
+
+  /** Report that `done` of `total` units are finished; `info` is shown after the bar. */
+  update(done: number, info = ''): void {
+    if (this.quiet) return;
+    const now = Date.now();
+    const finished = done >= this.total;
+    if (!finished && now - this.lastPrint < (this.tty ? 100 : 5000)) return;
+    this.lastPrint = now;
+    const frac = this.total > 0 ? Math.min(1, done / this.total) : 0;
+    const elapsed = now - this.start;
+    const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
+    const width = 24;
+    const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
+    const line = `${this.label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${info ? '  ' + info : ''}`;
+    if (this.tty) {
+      const cols = this.stream.columns || 120;
+      this.stream.write('\r' + line.slice(0, cols - 1).padEnd(cols - 1));
+    } else this.stream.write(line + '\n');
+  }
+
+  done(info = ''): void {
+    if (this.quiet) return;
+    this.lastPrint = 0;
+    this.update(this.total, info);
+    if (this.tty) this.stream.write('\n');
+  }
+}

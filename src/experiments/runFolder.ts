@@ -1,0 +1,78 @@
+// A run's folder on disk: config.json, metrics as JSONL, summary.json, checkpoints. Whole files are
+// written atomically (temporary file, fsync, rename); JSONL is appended line by line and a torn last
+// line is detected on read.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Write a file atomically: a crash leaves either the old file or the new one, never half of one. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncSync(fd);
+  } finally { closeSync(fd); }
+  renameSync(tmp, path);
+  try { const d = openSync(dirname(path), 'r'); fsyncSync(d); closeSync(d); } catch { /* directory fsync unsupported */ }
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function readJson<T>(path: string): T {
+  if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  try { return JSON.parse(readFileSync(path, 'utf8')) as T; } catch (e) {
+    throw new Error(`${path} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Appends one JSON object per line; each line is written with a single write call. */
+export class JsonlWriter {
+  private fd: number;
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, 'a');
+  }
+  write(row: object): void { writeSync(this.fd, JSON.stringify(row) + '\n'); }
+  sync(): void { fsyncSync(this.fd); }
+  close(): void { if (this.fd >= 0) { closeSync(this.fd); this.fd = -1; } }
+}
+
+export interface JsonlRead<T> { rows: T[]; bad: { line: number; text: string }[] }
+
+/** Read a JSONL file, skipping (and reporting) lines that do not parse, such as a torn last line. */
+export function readJsonl<T = Record<string, unknown>>(path: string): JsonlRead<T> {
+  const rows: T[] = [];
+  const bad: { line: number; text: string }[] = [];
+  if (!existsSync(path)) return { rows, bad };
+  const lines = readFileSync(path, 'utf8').split('\n');
+  lines.forEach((text, i) => {
+    if (text.trim() === '') return;
+    try { rows.push(JSON.parse(text) as T); } catch { bad.push({ line: i + 1, text: text.slice(0, 80) }); }
+  });
+  return { rows, bad };
+}
+
+/**
+ * Create (or, with force, recreate) a run folder. An existing non-empty folder is never overwritten
+ * without force.
+ */
+export function createRunDir(dir: string, force = false): string {
+  const abs = resolve(dir);
+  if (existsSync(abs) && readdirSync(abs).length > 0) {
+    if (!force) throw new Error(`run folder ${abs} already exists; pass --force to overwrite it, or --out to choose another`);
+    rmSync(abs, { recursive: true, force: true });
+  }
+  mkdirSync(abs, { recursive: true });
+  return abs;
+}
+
+/** A default run folder name: runs/<kind>-<preset>-<YYYYMMDD-HHMMSS>. */
+export function defaultRunDir(kind: string, preset: string, root = 'runs'): string {
+  const ts = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  let dir = join(root, `${kind}-${preset}-${ts}`);
+  for (let k = 2; existsSync(dir); k++) dir = join(root, `${kind}-${preset}-${ts}-${k}`);
+  return dir;
+}
