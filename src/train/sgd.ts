@@ -113,7 +113,7 @@ export class SGD {
           } else {
             buf.mul_(momentum).add_(g, 1 - dampening);
           }
-          g = nesterov ? g.clone().add_(buf, momentum) : buf;
+          g = nesterov ? (g === grad ? g.clone() : g).add_(buf, momentum) : buf;
         }
         p.add_(g, -lr);
       });
