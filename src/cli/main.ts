@@ -1,8 +1,9 @@
 // lrlab's command-line interface: dispatches to one command per paper experiment or tool.
 import { type Command, UsageError } from './command.js';
 import { infoCommand } from './info.js';
+import { syntheticCommand } from './synthetic.js';
 
-export const COMMANDS: Command[] = [infoCommand];
+export const COMMANDS: Command[] = [syntheticCommand, infoCommand];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,104 @@
+// `lrlab synthetic`: run L-S, S and S+noise on the synthetic P/Q problem over seeds.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, UsageError, parseSets } from './command.js';
+import { Progress } from './progress.js';
+import { applySets, deepMerge } from '../experiments/configTools.js';
+import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPresets.js';
+import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
+import { runSynthetic, type SyntheticSummary } from '../experiments/runSynthetic.js';
+import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
+import { fmtMeanStd } from '../report/stats.js';
+import { interruptFlag } from './signals.js';
+
+const USAGE = `usage: lrlab synthetic [--preset NAME] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet]
+
+Runs the synthetic experiment of the paper (Sections 2-5): L-S (large lr, annealed), S (small lr) and
+S+noise (small lr with annealed pre-activation noise) on the P/Q distribution, over seeds, and prints
+the final test accuracy on each component (mean ± std over seeds).
+
+options:
+  --preset NAME     one of: ${Object.keys(SYNTHETIC_PRESETS).join(', ')} (default: default)
+  --config FILE     a JSON config (whole or partial; merged over the preset)
+  --seeds N         number of seeds (seed, seed+1, ...)
+  --set key=value   override any config key, dotted (e.g. --set train.eta1=0.02 --set data.d=200)
+  --out DIR         run folder (default: runs/synthetic-<preset>-<time>)
+  --force           overwrite an existing run folder
+  --quiet           no progress bar
+
+presets:
+${Object.entries(SYNTHETIC_PRESETS).map(([k, v]) => `  ${k.padEnd(8)} ${v.description}`).join('\n')}
+
+The run folder holds config.json, metrics.jsonl, summary.json and checkpoints; resume an interrupted
+run with \`lrlab resume DIR\`.`;
+
+/** Build the config from --preset, --config, --seeds and --set. */
+export function buildSyntheticConfig(o: { preset?: string; config?: string; seeds?: string; set?: string[] }): SyntheticExperimentConfig {
+  let cfg = syntheticPreset(o.preset ?? 'default');
+  if (o.config) {
+    let patch: unknown;
+    try { patch = JSON.parse(readFileSync(o.config, 'utf8')); } catch (e) { throw new UsageError(`cannot read --config ${o.config}: ${(e as Error).message}`); }
+    cfg = deepMerge(cfg, patch);
+  }
+  if (o.seeds !== undefined) {
+    const n = Number(o.seeds);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--seeds must be a positive integer, got '${o.seeds}'`);
+    cfg.seeds = n;
+  }
+  try {
+    cfg = applySets(cfg, parseSets(o.set ?? []));
+    return validateSyntheticConfig(cfg);
+  } catch (e) { throw new UsageError((e as Error).message); }
+}
+
+export function formatSyntheticTable(s: SyntheticSummary): string {
+  const cols = ['p_only', 'q_only', 'both', 'all'];
+  const head = ['method', ...cols.map((c) => `test acc ${c}`), 'steps', 'annealed at'];
+  const rows = Object.entries(s.methods).map(([m, r]) => [
+    m, ...cols.map((c) => fmtMeanStd(r.test_acc[c])), fmtMeanStd(r.steps, 0), r.annealed_at_step ? fmtMeanStd(r.annealed_at_step, 0) : '-',
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
+  return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
+}
+
+/** Run a config into a folder with a progress bar; print the table. Shared by `synthetic` and `resume`. */
+export function executeSynthetic(cfg: SyntheticExperimentConfig, dir: string, quiet: boolean): number {
+  const parts = cfg.seeds * cfg.methods.length;
+  const bar = new Progress(parts * cfg.train.maxSteps, 'synthetic', process.stderr, quiet);
+  const stop = interruptFlag();
+  if (!quiet) console.error(`run folder: ${dir}`);
+  const result = runSynthetic(cfg, dir, {
+    shouldStop: stop.get,
+    onProgress: (p) => bar.update(p.part * cfg.train.maxSteps + p.step,
+      `${p.method} seed ${p.seed} step ${p.step}/${p.maxSteps} loss ${p.trainLoss.toPrecision(3)}`),
+  });
+  stop.release();
+  if (result === 'interrupted') {
+    if (!quiet) console.error(`\ninterrupted: checkpoint saved. Continue with: lrlab resume ${dir}`);
+    return 130;
+  }
+  bar.done();
+  console.log(formatSyntheticTable(readJson<SyntheticSummary>(join(dir, 'summary.json'))));
+  console.log(`\nrun folder: ${dir}`);
+  return 0;
+}
+
+export const syntheticCommand: Command = {
+  name: 'synthetic',
+  summary: 'the synthetic P/Q experiment: L-S vs S vs S+noise (paper Sections 2-5)',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv, strict: true, allowPositionals: false,
+      options: {
+        preset: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' }, set: { type: 'string', multiple: true },
+        out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
+      },
+    });
+    const cfg = buildSyntheticConfig(values);
+    const dir = createRunDir(values.out ?? defaultRunDir('synthetic', cfg.preset), values.force ?? false);
+    return executeSynthetic(cfg, dir, values.quiet ?? false);
+  },
+};

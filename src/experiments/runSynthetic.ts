@@ -1,0 +1,181 @@
+// Runs a synthetic experiment (every method on every seed) into a run folder:
+//   config.json, metrics.jsonl (one row per method/seed/eval step), parts/<method>-seed<i>.json
+//   (the final result of each finished part), checkpoints/, status.json and summary.json.
+// Finished parts are skipped and interrupted ones continue from their checkpoint on resume.
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonlWriter, readJson, readJsonl, writeJsonAtomic } from './runFolder.js';
+import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
+import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
+import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
+import { meanStd, type MeanStd } from '../report/stats.js';
+import { CODE_VERSION } from './version.js';
+
+export interface SyntheticPartResult {
+  method: SyntheticMethod;
+  seed: number;
+  status: RunStatus;
+  message: string | null;
+  steps: number;
+  annealedAtStep: number | null;
+  noiseOffAtStep: number | null;
+  final: SyntheticMetrics;
+  seconds: number;
+}
+
+export interface SyntheticSummary {
+  kind: 'synthetic';
+  preset: string;
+  seeds: number[];
+  methods: Record<string, {
+    test_acc: Record<string, MeanStd>;
+    test_loss: Record<string, MeanStd>;
+    train_acc: Record<string, MeanStd>;
+    steps: MeanStd;
+    annealed_at_step: MeanStd | null;
+    statuses: Record<string, number>;
+  }>;
+}
+
+export interface RunHooks {
+  /** Called as training advances: part index, number of parts, step, the trainer. */
+  onProgress?: (p: { part: number; parts: number; method: SyntheticMethod; seed: number; step: number; maxSteps: number; trainLoss: number }) => void;
+  /** Polled between steps: return true to checkpoint and stop (SIGINT/SIGTERM). */
+  shouldStop?: () => boolean;
+}
+
+export interface Checkpoint { codeVersion: string; config: SyntheticExperimentConfig; metricsBytes: number; trainer: SyntheticTrainerState }
+
+const partName = (m: SyntheticMethod, seed: number) => `${m.replace('+', 'plus')}-seed${seed}`;
+
+export function seedList(cfg: SyntheticExperimentConfig): number[] {
+  return Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i);
+}
+
+/** Run (or continue) the experiment in `dir`. Returns 'done' or 'interrupted'. */
+export function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}): 'done' | 'interrupted' {
+  validateSyntheticConfig(cfg);
+  mkdirSync(join(dir, 'parts'), { recursive: true });
+  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  if (!existsSync(join(dir, 'config.json'))) writeJsonAtomic(join(dir, 'config.json'), cfg);
+  const metricsPath = join(dir, 'metrics.jsonl');
+  const seeds = seedList(cfg);
+  const parts = seeds.flatMap((seed) => cfg.methods.map((method) => ({ seed, method })));
+  writeJsonAtomic(join(dir, 'status.json'), { state: 'running', pid: process.pid, updated: new Date().toISOString() });
+
+  for (let pi = 0; pi < parts.length; pi++) {
+    const { seed, method } = parts[pi]!;
+    const name = partName(method, seed);
+    if (existsSync(join(dir, 'parts', `${name}.json`))) continue;
+    const ckptPath = join(dir, 'checkpoints', `${name}.json`);
+    const setup = setupSynthetic(cfg, seed);
+    const trainer = new SyntheticTrainer(cfg, method, seed, setup);
+    let seconds = 0;
+    if (existsSync(ckptPath)) {
+      const ck = loadCheckpoint(ckptPath, cfg);
+      trainer.restore(ck.trainer);
+      // drop metric rows written after the checkpoint (and any torn line)
+      if (existsSync(metricsPath) && statSync(metricsPath).size > ck.metricsBytes) truncateSync(metricsPath, ck.metricsBytes);
+    } else dropTornTail(metricsPath);
+    const metrics = new JsonlWriter(metricsPath);
+    const t0 = Date.now();
+    const { zv, zeta } = setup.problem;
+    const record = () => {
+      const m = syntheticMetrics(setup.model, setup.splits.train, setup.splits.test, cfg.data.p0, cfg.data.q0, zv, zeta);
+      metrics.write({
+        method, seed, step: trainer.step, lr: trainer.lr, noise: trainer.noise,
+        annealed: trainer.annealedAtStep !== null, ...m,
+      });
+      return m;
+    };
+    const checkpoint = () => {
+      metrics.sync();
+      const ck: Checkpoint = { codeVersion: CODE_VERSION, config: cfg, metricsBytes: statSync(metricsPath).size, trainer: trainer.state() };
+      writeJsonAtomic(ckptPath, ck);
+    };
+    if (trainer.step === 0) record();
+    const t = cfg.train;
+    let interrupted = false;
+    try {
+      while (!trainer.done) {
+        if (hooks.shouldStop?.()) { interrupted = true; break; }
+        trainer.advance();
+        if (trainer.step % t.evalEvery === 0 && !trainer.done) record();
+        if (t.checkpointEvery > 0 && trainer.step % t.checkpointEvery === 0 && !trainer.done) checkpoint();
+        if (trainer.step % 50 === 0 || trainer.done) {
+          hooks.onProgress?.({ part: pi, parts: parts.length, method, seed, step: trainer.step, maxSteps: t.maxSteps, trainLoss: trainer.trainLoss });
+        }
+      }
+      if (interrupted) {
+        checkpoint();
+      } else {
+        const final = record();
+        seconds += (Date.now() - t0) / 1000;
+        const result: SyntheticPartResult = {
+          method, seed, status: trainer.status, message: trainer.message, steps: trainer.step,
+          annealedAtStep: trainer.annealedAtStep, noiseOffAtStep: trainer.noiseOffAtStep, final, seconds,
+        };
+        metrics.sync();
+        writeJsonAtomic(join(dir, 'parts', `${name}.json`), result);
+      }
+    } finally {
+      metrics.close();
+      trainer.dispose();
+      disposeSetup(setup);
+    }
+    if (interrupted) {
+      writeJsonAtomic(join(dir, 'status.json'), { state: 'interrupted', updated: new Date().toISOString() });
+      return 'interrupted';
+    }
+  }
+  const summary = summarizeSynthetic(dir, cfg);
+  writeJsonAtomic(join(dir, 'summary.json'), summary);
+  writeJsonAtomic(join(dir, 'status.json'), { state: 'done', updated: new Date().toISOString() });
+  return 'done';
+}
+
+/** Remove a torn (unterminated) last line of a JSONL file. */
+export function dropTornTail(path: string): void {
+  if (!existsSync(path)) return;
+  const { bad } = readJsonl(path);
+  if (bad.length === 0) return;
+  const buf = readFileSync(path);
+  truncateSync(path, buf.lastIndexOf(0x0a) + 1);
+}
+
+export function loadCheckpoint(path: string, cfg: SyntheticExperimentConfig): Checkpoint {
+  let ck: Checkpoint;
+  try { ck = readJson<Checkpoint>(path); } catch (e) {
+    throw new Error(`checkpoint ${path} is corrupt or truncated (${(e as Error).message}); remove it to restart that part from scratch`);
+  }
+  if (!ck || typeof ck !== 'object' || !ck.trainer || typeof ck.metricsBytes !== 'number') {
+    throw new Error(`checkpoint ${path} is incomplete; remove it to restart that part from scratch`);
+  }
+  if (ck.codeVersion !== CODE_VERSION) {
+    throw new Error(`checkpoint ${path} was written by lrlab ${ck.codeVersion}, this is ${CODE_VERSION}; resume with that version or start a new run`);
+  }
+  if (JSON.stringify(ck.config) !== JSON.stringify(cfg)) {
+    throw new Error(`checkpoint ${path} belongs to a different config than ${join(path, '..', '..', 'config.json')}; refusing to resume`);
+  }
+  return ck;
+}
+
+/** Mean and std over seeds of every part's final numbers. */
+export function summarizeSynthetic(dir: string, cfg: SyntheticExperimentConfig): SyntheticSummary {
+  const results = readdirSync(join(dir, 'parts')).filter((f) => f.endsWith('.json'))
+    .map((f) => readJson<SyntheticPartResult>(join(dir, 'parts', f)));
+  const methods: SyntheticSummary['methods'] = {};
+  for (const m of cfg.methods) {
+    const rs = results.filter((r) => r.method === m).sort((a, b) => a.seed - b.seed);
+    const per = (key: 'test_acc' | 'test_loss' | 'train_acc') =>
+      Object.fromEntries(SUBSETS.map((s) => [s, meanStd(rs.map((r) => r.final[key][s]))]));
+    const statuses: Record<string, number> = {};
+    for (const r of rs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    const ann = rs.map((r) => r.annealedAtStep).filter((v): v is number => v !== null);
+    methods[m] = {
+      test_acc: per('test_acc'), test_loss: per('test_loss'), train_acc: per('train_acc'),
+      steps: meanStd(rs.map((r) => r.steps)), annealed_at_step: ann.length ? meanStd(ann) : null, statuses,
+    };
+  }
+  return { kind: 'synthetic', preset: cfg.preset, seeds: seedList(cfg), methods };
+}

@@ -1,0 +1,75 @@
+// Learning-order measures of the synthetic experiment: accuracy and loss on each component subset
+// (P-only, Q-only, both), the Q contrast g(zv+zeta) + g(zv-zeta) - 2g(zv), and the norms of W and V.
+import { Tensor, logisticLoss, noGrad, tidy } from '../engine/index.js';
+import { COMPONENT, type SyntheticDataset } from '../data/synthetic.js';
+import type { SyntheticModel } from '../models/twoLayerRelu.js';
+
+export const SUBSETS = ['p_only', 'q_only', 'both', 'all'] as const;
+export type Subset = (typeof SUBSETS)[number];
+export type PerSubset = Record<Subset, number | null>;
+
+export interface SyntheticMetrics {
+  train_loss: PerSubset;
+  train_acc: PerSubset;
+  test_loss: PerSubset;
+  test_acc: PerSubset;
+  q_contrast: number;
+  norm_W: number | null;
+  norm_V: number | null;
+  norm_U: number;
+}
+
+/** Per-example logistic loss and correctness (sign(f) == y) of a dataset, as arrays. */
+function perExample(model: SyntheticModel, ds: SyntheticDataset): { loss: Float64Array; correct: Float64Array } {
+  return noGrad(() => tidy(() => {
+    const f = model.forward(ds.x1, ds.x2);
+    const loss = logisticLoss(f, ds.y, 'none').toFloat64Array();
+    const correct = f.mul(ds.y).gt(0).toFloat64Array();
+    return { loss, correct };
+  }));
+}
+
+function mean(a: Float64Array, mask?: (i: number) => boolean): number | null {
+  let s = 0, n = 0;
+  for (let i = 0; i < a.length; i++) if (!mask || mask(i)) { s += a[i]!; n++; }
+  return n ? s / n : null;
+}
+
+/** Loss and accuracy of the training set split by component tag. */
+export function trainMetrics(model: SyntheticModel, train: SyntheticDataset): { loss: PerSubset; acc: PerSubset } {
+  const { loss, correct } = perExample(model, train);
+  const comp = train.component.toInt32Array();
+  const by = (c: number) => (i: number) => comp[i] === c;
+  return {
+    loss: { p_only: mean(loss, by(COMPONENT.pOnly)), q_only: mean(loss, by(COMPONENT.qOnly)), both: mean(loss, by(COMPONENT.both)), all: mean(loss) },
+    acc: { p_only: mean(correct, by(COMPONENT.pOnly)), q_only: mean(correct, by(COMPONENT.qOnly)), both: mean(correct, by(COMPONENT.both)), all: mean(correct) },
+  };
+}
+
+/**
+ * Loss and accuracy on the per-component test sets; 'all' is their mixture with the distribution's
+ * weights p0, q0 and 1 - p0 - q0, i.e. the expected value on a test set drawn from the distribution.
+ */
+export function testMetrics(model: SyntheticModel, test: Record<'pOnly' | 'qOnly' | 'both', SyntheticDataset>, p0: number, q0: number): { loss: PerSubset; acc: PerSubset } {
+  const r = { pOnly: perExample(model, test.pOnly), qOnly: perExample(model, test.qOnly), both: perExample(model, test.both) };
+  const loss = { p_only: mean(r.pOnly.loss), q_only: mean(r.qOnly.loss), both: mean(r.both.loss) };
+  const acc = { p_only: mean(r.pOnly.correct), q_only: mean(r.qOnly.correct), both: mean(r.both.correct) };
+  const mix = (v: { p_only: number | null; q_only: number | null; both: number | null }) => {
+    const w: [number, number | null][] = [[p0, v.p_only], [q0, v.q_only], [1 - p0 - q0, v.both]];
+    let s = 0, z = 0;
+    for (const [wi, vi] of w) if (wi > 0 && vi !== null) { s += wi * vi; z += wi; }
+    return z > 0 ? s / z : null;
+  };
+  return { loss: { ...loss, all: mix(loss) }, acc: { ...acc, all: mix(acc) } };
+}
+
+export function syntheticMetrics(model: SyntheticModel, train: SyntheticDataset,
+  test: Record<'pOnly' | 'qOnly' | 'both', SyntheticDataset>, p0: number, q0: number, zv: Tensor, zeta: Tensor): SyntheticMetrics {
+  const tr = trainMetrics(model, train);
+  const te = testMetrics(model, test, p0, q0);
+  const norms = model.norms();
+  return {
+    train_loss: tr.loss, train_acc: tr.acc, test_loss: te.loss, test_acc: te.acc,
+    q_contrast: model.qContrast(zv, zeta), norm_W: norms.W ?? null, norm_V: norms.V ?? null, norm_U: norms.U,
+  };
+}
