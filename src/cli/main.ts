@@ -2,8 +2,10 @@
 import { type Command, UsageError } from './command.js';
 import { infoCommand } from './info.js';
 import { syntheticCommand } from './synthetic.js';
+import { sweepCommand } from './sweep.js';
+import { resumeCommand } from './resume.js';
 
-export const COMMANDS: Command[] = [syntheticCommand, infoCommand];
+export const COMMANDS: Command[] = [syntheticCommand, sweepCommand, resumeCommand, infoCommand];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
