@@ -1,0 +1,229 @@
+// The paper's two-layer relu network f(x) = u^T relu(U x) (Section 2), with the second layer u
+// random and FIXED ("the second layer weight vector u is random initialized and fixed throughout
+// this paper", Section 2), entries iid uniform in {-1/sqrt(m), +1/sqrt(m)} (Lemma A.8).
+//
+// Two structures of U in R^{m x 2d}:
+// - 'block' (the main text): U = [W; V] stacked by ROWS, W acting on x1 only and V on x2 only,
+//   so each neuron sees one block and "the model can be decomposed into
+//   N_U(u,U;x) = N_W(w,W;x1) + N_V(v,V;x2)" (Section 2): f = w^T relu(W x1) + v^T relu(V x2),
+//   with u = (w, v). W and V have m/2 rows each (the proof of Lemma 4.1, eq. D.8, sums the W
+//   part over i = 1..m/2).
+// - 'full': one U acting on concat(x1, x2), f = u^T relu(U [x1; x2]).
+//
+// Cost note (Q block): every Q input is x2 = s a (zv + c zeta), so V x2 = s a (V zv + c V zeta)
+// depends only on V's projection onto span(zv, zeta), an [m/2, 2] matrix. The gradient of the
+// logistic loss w.r.t. V lies in that span too (rows are multiples of x2), so the component of V
+// orthogonal to it only shrinks by (1 - eta lambda) and takes the spherical noise xi: it never
+// affects g. A reduced model could train the 2 columns and keep the complement as an exact
+// Gaussian AR(1) statistic; not implemented here (the full V is cheap at the paper's sizes).
+import {
+  Generator, Tensor, bernoulli, cat, linear, noGrad, randn, tidy, zeros, type DType,
+} from '../engine/index.js';
+import { Parameters } from '../train/parameters.js';
+
+/** Options of one forward pass. */
+export interface ForwardOptions {
+  /**
+   * Std of Gaussian noise added to every pre-activation, inside the relu and its activation
+   * pattern (Appendix F.1): u^T relu(U x + Xi), Xi fresh at each call. 0 or absent: no noise.
+   */
+  preActivationNoise?: number;
+  /** Generator of the noise (required when preActivationNoise > 0). */
+  gen?: Generator;
+  /**
+   * false (default): an independent draw per example and neuron. true: one draw per neuron shared
+   * by the whole batch, the literal reading of F.1's Xi_t ~ N(0, tau_t^2 I_m) per iteration.
+   */
+  noisePerBatch?: boolean;
+}
+
+/** The interface shared by the synthetic experiment's models. */
+export interface SyntheticModel {
+  /** Trainable weights (W, V or U) and the fixed second layer as buffers. */
+  readonly params: Parameters;
+  /** f(x1, x2): [n] outputs from x1, x2 [n, d]. */
+  forward(x1: Tensor, x2: Tensor, opts?: ForwardOptions): Tensor;
+  /** forward with the given weight tensors in place of the model's parameters (same names). */
+  forwardWith(weights: Record<string, Tensor>, x1: Tensor, x2: Tensor, opts?: ForwardOptions): Tensor;
+  /** The network restricted to the Q part: g(x2), the paper's g_t (eqs. 3.5, F.6). */
+  g(x2: Tensor, opts?: ForwardOptions): Tensor;
+  /** The network restricted to the P part: r(x1), the paper's r_t (eqs. 3.6, F.7). */
+  r(x1: Tensor, opts?: ForwardOptions): Tensor;
+  /** ||U||_F^2 over the trainable weights, with autograd (for the (lambda/2)||U||_F^2 term). */
+  sqNorm(weights?: Record<string, Tensor>): Tensor;
+  /** Frobenius norms of all of U, and of the parts acting on x1 (W) and x2 (V) where U splits so. */
+  norms(): { U: number; W?: number; V?: number };
+  /** Lemma 4.2's Q contrast g(zv + zeta) + g(zv - zeta) - 2 g(zv), without noise. */
+  qContrast(zv: Tensor, zeta: Tensor): number;
+  dispose(): void;
+}
+
+/**
+ * The init std tau0 that makes the noise stationary (Assumption 3.1):
+ * (1 - eta1 lambda)^2 tau0^2 + eta1^2 tauXi^2 = tau0^2, i.e.
+ * tau0 = eta1 tauXi / sqrt(eta1 lambda (2 - eta1 lambda)). Needs 0 < eta1 lambda < 2.
+ */
+export function stationaryInitStd(eta1: number, lambda: number, tauXi: number): number {
+  if (!(eta1 > 0 && Number.isFinite(eta1))) throw new Error(`stationaryInitStd: eta1 must be a positive number, got ${eta1}`);
+  if (!(lambda > 0 && Number.isFinite(lambda))) throw new Error(`stationaryInitStd: lambda must be a positive number, got ${lambda}`);
+  if (!(tauXi >= 0 && Number.isFinite(tauXi))) throw new Error(`stationaryInitStd: tauXi must be a finite number >= 0, got ${tauXi}`);
+  const el = eta1 * lambda;
+  if (!(el < 2)) throw new Error(`stationaryInitStd: eta1*lambda must be < 2 for a stationary solution, got ${el}`);
+  return (eta1 * tauXi) / Math.sqrt(el * (2 - el));
+}
+
+/** Second-layer weights: `count` entries iid uniform in {-1/sqrt(m), +1/sqrt(m)} (Lemma A.8). */
+export function randomSigns(count: number, m: number, gen: Generator, dtype: DType): Tensor {
+  return tidy(() => bernoulli(0.5, gen, [count], { dtype }).mul(2).sub(1).mul(1 / Math.sqrt(m)));
+}
+
+/** Check the noise options; return the std (0 when off). */
+export function noiseStd(where: string, opts: ForwardOptions): number {
+  const std = opts.preActivationNoise ?? 0;
+  if (!(std >= 0 && Number.isFinite(std))) throw new Error(`${where}: preActivationNoise must be a finite number >= 0, got ${std}`);
+  if (std > 0 && !(opts.gen instanceof Generator)) throw new Error(`${where}: preActivationNoise > 0 needs a gen`);
+  return std;
+}
+
+/** pre + noise (fresh draws from opts.gen) when std > 0; per-example or shared along dim 0. */
+export function addPreActivationNoise(pre: Tensor, std: number, opts: ForwardOptions): Tensor {
+  if (std === 0) return pre;
+  const shape = opts.noisePerBatch ? [1, ...pre.shape.slice(1)] : pre.shape;
+  return pre.add(randn(shape, opts.gen!, { dtype: pre.dtype, device: pre.device }).mul(std));
+}
+
+/** u^T relu(x A^T + noise) for x [n, d_in], A [h, d_in], u [h]: one matmul. */
+function reluUnit(x: Tensor, A: Tensor, u: Tensor, std: number, opts: ForwardOptions): Tensor {
+  return addPreActivationNoise(linear(x, A), std, opts).relu().matmul(u);
+}
+
+export type ReluForm = 'block' | 'full';
+
+export interface TwoLayerReluConfig {
+  /** Dimension of x1 and of x2. */
+  d: number;
+  /** Hidden width m (the block form gives m/2 neurons to W and m/2 to V). */
+  m: number;
+  /** 'block' (U = [W; V], the main text) or 'full' (U acts on concat(x1, x2)). */
+  form: ReluForm;
+  /** Std tau0 of the iid Gaussian init of U (see stationaryInitStd). */
+  tau0: number;
+  /** Weights' dtype (default float64); inputs must match. */
+  dtype?: 'float32' | 'float64';
+}
+
+export function validateTwoLayerReluConfig(cfg: TwoLayerReluConfig): void {
+  const fail = (key: string, msg: string, v: unknown): never => { throw new Error(`twoLayerRelu config: ${key} ${msg}, got ${JSON.stringify(v)}`); };
+  if (!Number.isInteger(cfg.d) || cfg.d < 1) fail('d', 'must be a positive integer', cfg.d);
+  if (cfg.form !== 'block' && cfg.form !== 'full') fail('form', "must be 'block' or 'full'", cfg.form);
+  if (!Number.isInteger(cfg.m) || cfg.m < 1) fail('m', 'must be a positive integer', cfg.m);
+  if (cfg.form === 'block' && cfg.m % 2 !== 0) fail('m', 'must be even in the block form (m/2 rows each for W and V)', cfg.m);
+  if (!(cfg.tau0 >= 0 && Number.isFinite(cfg.tau0))) fail('tau0', 'must be a finite number >= 0', cfg.tau0);
+  if (cfg.dtype !== undefined && cfg.dtype !== 'float32' && cfg.dtype !== 'float64') fail('dtype', "must be 'float32' or 'float64'", cfg.dtype);
+}
+
+/** Throw unless x is [n, d] of the given dtype; return n. */
+export function checkInput(where: string, name: string, x: Tensor, d: number, dtype: DType): number {
+  if (!(x instanceof Tensor)) throw new Error(`${where}: ${name} must be a Tensor`);
+  if (x.ndim !== 2 || x.shape[1] !== d) throw new Error(`${where}: ${name} must be [n, d=${d}], got [${x.shape.join(', ')}]`);
+  if (x.dtype !== dtype) throw new Error(`${where}: ${name} is ${x.dtype} but the model is ${dtype}`);
+  return x.shape[0]!;
+}
+
+/** The two-layer relu network of Section 2 (block or full form). */
+export class TwoLayerRelu implements SyntheticModel {
+  readonly params = new Parameters();
+  readonly config: Readonly<Required<TwoLayerReluConfig>>;
+
+  /** Draws, in this order from gen: the second layer u, then U (W then V in the block form). */
+  constructor(cfg: TwoLayerReluConfig, gen: Generator) {
+    validateTwoLayerReluConfig(cfg);
+    const config = { ...cfg, dtype: cfg.dtype ?? 'float64' };
+    this.config = config;
+    const { d, m, tau0, dtype } = config;
+    const init = (rows: number, cols: number) => noGrad(() => randn([rows, cols], gen, { dtype }).mul(tau0));
+    if (config.form === 'block') {
+      this.params.addBuffer('uW', randomSigns(m / 2, m, gen, dtype));
+      this.params.addBuffer('uV', randomSigns(m / 2, m, gen, dtype));
+      this.params.add('W', init(m / 2, d));
+      this.params.add('V', init(m / 2, d));
+    } else {
+      this.params.addBuffer('u', randomSigns(m, m, gen, dtype));
+      this.params.add('U', init(m, 2 * d));
+    }
+  }
+
+  private weights(): Record<string, Tensor> { return Object.fromEntries(this.params.named()); }
+
+  private weight(weights: Record<string, Tensor>, name: string): Tensor {
+    const t = weights[name];
+    if (!(t instanceof Tensor)) throw new Error(`twoLayerRelu: weights has no tensor '${name}' (form '${this.config.form}')`);
+    return t;
+  }
+
+  forward(x1: Tensor, x2: Tensor, opts: ForwardOptions = {}): Tensor {
+    return this.forwardWith(this.weights(), x1, x2, opts);
+  }
+
+  forwardWith(weights: Record<string, Tensor>, x1: Tensor, x2: Tensor, opts: ForwardOptions = {}): Tensor {
+    const { d, dtype } = this.config;
+    const n1 = checkInput('forward', 'x1', x1, d, dtype);
+    const n2 = checkInput('forward', 'x2', x2, d, dtype);
+    if (n1 !== n2) throw new Error(`forward: x1 and x2 have different numbers of rows (${n1} and ${n2})`);
+    const std = noiseStd('forward', opts);
+    return tidy(() => {
+      if (this.config.form === 'full') {
+        return reluUnit(cat([x1, x2], 1), this.weight(weights, 'U'), this.params.get('u'), std, opts);
+      }
+      const r = reluUnit(x1, this.weight(weights, 'W'), this.params.get('uW'), std, opts);
+      return r.add(reluUnit(x2, this.weight(weights, 'V'), this.params.get('uV'), std, opts));
+    });
+  }
+
+  g(x2: Tensor, opts: ForwardOptions = {}): Tensor {
+    const { d, dtype } = this.config;
+    const n = checkInput('g', 'x2', x2, d, dtype);
+    if (this.config.form === 'full') return tidy(() => this.forward(zeros([n, d], { dtype }), x2, opts));
+    return tidy(() => reluUnit(x2, this.params.get('V'), this.params.get('uV'), noiseStd('g', opts), opts));
+  }
+
+  r(x1: Tensor, opts: ForwardOptions = {}): Tensor {
+    const { d, dtype } = this.config;
+    const n = checkInput('r', 'x1', x1, d, dtype);
+    if (this.config.form === 'full') return tidy(() => this.forward(x1, zeros([n, d], { dtype }), opts));
+    return tidy(() => reluUnit(x1, this.params.get('W'), this.params.get('uW'), noiseStd('r', opts), opts));
+  }
+
+  sqNorm(weights: Record<string, Tensor> = this.weights()): Tensor {
+    const names = this.config.form === 'block' ? ['W', 'V'] : ['U'];
+    return tidy(() => names.map((k) => this.weight(weights, k).square().sum()).reduce((a, b) => a.add(b)));
+  }
+
+  norms(): { W: number; V: number; U: number } {
+    const d = this.config.d;
+    return noGrad(() => tidy(() => {
+      const [W, V] = this.config.form === 'block'
+        ? [this.params.get('W'), this.params.get('V')]
+        : [this.params.get('U').narrow(1, 0, d), this.params.get('U').narrow(1, d, d)];
+      const w = W.norm().item(), v = V.norm().item();
+      return { W: w, V: v, U: Math.hypot(w, v) };
+    }));
+  }
+
+  qContrast(zv: Tensor, zeta: Tensor): number {
+    return qContrastOf(this, zv, zeta);
+  }
+
+  dispose(): void { this.params.dispose(); }
+}
+
+/** g(zv + zeta) + g(zv - zeta) - 2 g(zv) of a model, without noise (Lemma 4.2, F.23). */
+export function qContrastOf(model: SyntheticModel, zv: Tensor, zeta: Tensor): number {
+  return noGrad(() => tidy(() => {
+    const dtype = model.params.list()[0]!.dtype;
+    const row = (t: Tensor) => t.to({ dtype }).reshape([1, -1]);
+    const x = cat([row(zv.add(zeta)), row(zv.sub(zeta)), row(zv)], 0);
+    const [gp, gm, g0] = Array.from(model.g(x).toFloat64Array());
+    return gp! + gm! - 2 * g0!;
+  }));
+}
