@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getNumThreads } from '../src/engine/index.js';
 import { torchPython } from '../src/util/torchPython.js';
-import { W1, W2, type Workload } from './workloads.js';
+import { SYN_GD, SYN_SGD, W1, W2, type Workload } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -14,6 +14,8 @@ export interface BenchCase { workload: Workload; steps: number; warmup: number }
 export const CASES: BenchCase[] = [
   { workload: W1, steps: 20, warmup: 3 },
   { workload: W2, steps: 20, warmup: 3 },
+  { workload: SYN_SGD, steps: 3000, warmup: 300 },
+  { workload: SYN_GD, steps: 1000, warmup: 100 },
 ];
 
 function timeLrlab(c: BenchCase): number {

@@ -4,6 +4,8 @@ import {
   randint, randn, tidy, zeros,
 } from '../src/engine/index.js';
 import { SGD } from '../src/train/sgd.js';
+import { syntheticPreset } from '../src/experiments/syntheticPresets.js';
+import { SyntheticTrainer, setupSynthetic } from '../src/train/syntheticTrainer.js';
 
 export interface Workload { name: string; description: string; setup(): () => void }
 
@@ -66,3 +68,21 @@ export const W2: Workload = {
     };
   },
 };
+
+function synthetic(update: 'sgd' | 'noisy-gd'): Workload {
+  return {
+    name: update === 'sgd' ? 'SYN-sgd' : 'SYN-gd',
+    description: `one step of the synthetic 'default' preset (d=100, N=120, m=100, float64), ${update === 'sgd' ? 'minibatch SGD, batch 10' : 'full-batch noisy GD (3.1)'}`,
+    setup() {
+      const cfg = syntheticPreset('default');
+      cfg.train.update = update;
+      cfg.train.tauXi = 0.01;
+      cfg.train.maxSteps = 1e9;
+      cfg.methods = ['S'];
+      const trainer = new SyntheticTrainer(cfg, 'S', 0, setupSynthetic(cfg, 0));
+      return () => { trainer.advance(); };
+    },
+  };
+}
+export const SYN_SGD = synthetic('sgd');
+export const SYN_GD = synthetic('noisy-gd');

@@ -7,6 +7,8 @@
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
+#include <c10/core/CPUAllocator.h>
+#include <cstdlib>
 
 #include <cstring>
 #include <sstream>
@@ -15,37 +17,37 @@
 
 namespace {
 
-// ---------------------------------------------------------------- tensor handle
-class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
- public:
-  static Napi::FunctionReference* ctor;
-  at::Tensor t;
-  bool disposed = false;
-  int64_t accounted = 0;
+// ---------------------------------------------------------------- tensor handles
+// Tensors live in a slot table; JavaScript holds integer handles. This keeps every op call free of
+// object wrapping and native finalizers (which Node runs only after the event loop turns, so a tight
+// training loop would pile them up). JavaScript frees handles deterministically (dispose / tidy) and
+// through a FinalizationRegistry as a safety net.
+std::vector<at::Tensor> g_table;
+std::vector<uint8_t> g_live;
+std::vector<int32_t> g_free;
+// tensors read by the current op, for error messages
+thread_local std::vector<const at::Tensor*> g_seen;
 
-  static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "NativeTensor", {});
+int32_t put(at::Tensor t) {
+  int32_t id;
+  if (!g_free.empty()) {
+    id = g_free.back();
+    g_free.pop_back();
+    g_table[id] = std::move(t);
+  } else {
+    id = static_cast<int32_t>(g_table.size());
+    g_table.push_back(std::move(t));
+    g_live.push_back(0);
   }
-  explicit TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {
-    if (info.Length() == 1 && info[0].IsExternal()) {
-      auto* p = info[0].As<Napi::External<at::Tensor>>().Data();
-      t = std::move(*p);
-      delete p;
-      if (t.defined()) {
-        accounted = static_cast<int64_t>(t.nbytes());
-        if (accounted > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), accounted);
-      }
-    }
-  }
-  void Release(Napi::Env env) {
-    if (accounted > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -accounted);
-    accounted = 0;
-    t = at::Tensor();
-    disposed = true;
-  }
-  void Finalize(Napi::Env env) override { Release(env); }
-};
-Napi::FunctionReference* TensorWrap::ctor = nullptr;
+  g_live[id] = 1;
+  return id;
+}
+void release(int32_t id) {
+  if (id < 0 || static_cast<size_t>(id) >= g_table.size() || !g_live[id]) return;
+  g_table[id] = at::Tensor();
+  g_live[id] = 0;
+  g_free.push_back(id);
+}
 
 class GeneratorWrap : public Napi::ObjectWrap<GeneratorWrap> {
  public:
@@ -100,23 +102,37 @@ class GeneratorWrap : public Napi::ObjectWrap<GeneratorWrap> {
 };
 Napi::FunctionReference* GeneratorWrap::ctor = nullptr;
 
+// glibc < 2.38 reuses chunks freed after posix_memalign (c10's default CPU allocation) poorly, so a
+// training loop grows the heap; align by hand over plain malloc instead (64 bytes, as c10).
+struct MallocAlignedAllocator final : c10::Allocator {
+  static void deleter(void* p) { if (p) std::free(static_cast<void**>(p)[-1]); }
+  c10::DataPtr allocate(size_t n) const override {
+    void* raw = std::malloc(n + 64 + sizeof(void*));
+    if (!raw) throw std::bad_alloc();
+    auto a = (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + 63) & ~static_cast<uintptr_t>(63);
+    void* p = reinterpret_cast<void*>(a);
+    static_cast<void**>(p)[-1] = raw;
+    return {p, p, &deleter, c10::Device(c10::DeviceType::CPU)};
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return &deleter; }
+};
+MallocAlignedAllocator gMallocAligned;
+
 // ---------------------------------------------------------------- helpers
 struct OpError : std::runtime_error { using std::runtime_error::runtime_error; };
 
-Napi::Value wrap(Napi::Env env, at::Tensor t) {
-  auto* ext = new at::Tensor(std::move(t));
-  return TensorWrap::ctor->New({Napi::External<at::Tensor>::New(env, ext)});
-}
+Napi::Value wrap(Napi::Env env, at::Tensor t) { return Napi::Number::New(env, put(std::move(t))); }
 
-bool isTensor(const Napi::Value& v) {
-  return v.IsObject() && v.As<Napi::Object>().InstanceOf(TensorWrap::ctor->Value());
+at::Tensor& byId(const Napi::Value& v, const std::string& what) {
+  if (!v.IsNumber()) throw OpError(what + " must be a tensor");
+  int32_t id = v.As<Napi::Number>().Int32Value();
+  if (id < 0 || static_cast<size_t>(id) >= g_table.size() || !g_live[id]) throw OpError("tensor was disposed (" + what + ")");
+  g_seen.push_back(&g_table[id]);
+  return g_table[id];
 }
-
 at::Tensor& T(const Napi::CallbackInfo& info, size_t i) {
-  if (i >= info.Length() || !isTensor(info[i])) throw OpError("argument " + std::to_string(i) + " must be a tensor");
-  auto* w = TensorWrap::Unwrap(info[i].As<Napi::Object>());
-  if (w->disposed) throw OpError("tensor was disposed (argument " + std::to_string(i) + ")");
-  return w->t;
+  if (i >= info.Length()) throw OpError("argument " + std::to_string(i) + " must be a tensor");
+  return byId(info[i], "argument " + std::to_string(i));
 }
 // optional tensor: undefined/null -> undefined at::Tensor
 at::Tensor OT(const Napi::CallbackInfo& info, size_t i) {
@@ -142,13 +158,7 @@ std::vector<int64_t> IL(const Napi::CallbackInfo& info, size_t i) {
 std::vector<at::Tensor> TL(const Napi::CallbackInfo& info, size_t i) {
   auto a = info[i].As<Napi::Array>();
   std::vector<at::Tensor> out;
-  for (uint32_t k = 0; k < a.Length(); ++k) {
-    auto v = a.Get(k);
-    if (!isTensor(v)) throw OpError("list element " + std::to_string(k) + " is not a tensor");
-    auto* w = TensorWrap::Unwrap(v.As<Napi::Object>());
-    if (w->disposed) throw OpError("tensor was disposed (list element " + std::to_string(k) + ")");
-    out.push_back(w->t);
-  }
+  for (uint32_t k = 0; k < a.Length(); ++k) out.push_back(byId(a.Get(k), "list element " + std::to_string(k)));
   return out;
 }
 
@@ -203,13 +213,11 @@ std::string firstLine(const std::string& m) {
   auto p = m.find('\n');
   return p == std::string::npos ? m : m.substr(0, p);
 }
-std::string describeArgs(const Napi::CallbackInfo& info) {
+std::string describeArgs() {
   std::string out;
-  for (size_t k = 0; k < info.Length(); ++k) {
-    if (!isTensor(info[k])) continue;
-    auto* w = TensorWrap::Unwrap(info[k].As<Napi::Object>());
-    if (w->disposed || !w->t.defined()) continue;
-    out += (out.empty() ? "" : ", ") + shapeStr(w->t);
+  for (const at::Tensor* t : g_seen) {
+    if (!t->defined()) continue;
+    out += (out.empty() ? "" : ", ") + shapeStr(*t);
   }
   return out;
 }
@@ -221,29 +229,28 @@ using OpFn = Napi::Value (*)(const Napi::CallbackInfo&, Napi::Env);
 template <OpFn F>
 Napi::Value guarded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* name = static_cast<const char*>(info.Data());
+  std::string name = static_cast<const char*>(info.Data());
+  if (name.size() > 1 && name.back() == 'S') name.pop_back();  // addS -> add (scalar variants)
+  g_seen.clear();
   try {
     return F(info, env);
   } catch (const Napi::Error&) {
     throw;
   } catch (const c10::Error& e) {
-    std::string shapes = describeArgs(info);
-    throw Napi::Error::New(env, std::string(name) + ": " + firstLine(e.what_without_backtrace()) +
+    std::string shapes = describeArgs();
+    throw Napi::Error::New(env, name + ": " + firstLine(e.what_without_backtrace()) +
                                     (shapes.empty() ? "" : " (input shapes " + shapes + ")"));
   } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string(name) + ": " + firstLine(e.what()));
+    throw Napi::Error::New(env, name + ": " + firstLine(e.what()));
   }
 }
 
 #define W(expr) return wrap(env, (expr))
 #define UNARY(name, expr) OP(name) { auto& a = T(info, 0); W(expr); }
+// name(a, b) takes two tensors; nameS(a, s) a tensor and a number
 #define BINARY(name, tensorExpr, scalarExpr)                      \
-  OP(name) {                                                      \
-    auto& a = T(info, 0);                                         \
-    if (isNum(info, 1) || info[1].IsBoolean()) { auto b = S(info, 1); W(scalarExpr); } \
-    auto& b = T(info, 1);                                         \
-    W(tensorExpr);                                                \
-  }
+  OP(name) { auto& a = T(info, 0); auto& b = T(info, 1); W(tensorExpr); } \
+  OP(name##S) { auto& a = T(info, 0); auto b = S(info, 1); W(scalarExpr); }
 
 // ---------------------------------------------------------------- creation
 OP(zeros) { W(at::zeros(IL(info, 0), opts(info, 1, 2))); }
@@ -318,11 +325,13 @@ OP(clamp) {
   if (isNum(info, 2)) hi = S(info, 2);
   W(at::clamp(a, lo, hi));
 }
+// where(cond, a, b, aIsScalar, bIsScalar)
 OP(where) {
   auto& c = T(info, 0);
-  if (isNum(info, 1) && isNum(info, 2)) W(at::where(c, S(info, 1), S(info, 2)));
-  if (isNum(info, 1)) W(at::where(c, S(info, 1), T(info, 2)));
-  if (isNum(info, 2)) W(at::where(c, T(info, 1), S(info, 2)));
+  bool sa = B(info, 3), sb = B(info, 4);
+  if (sa && sb) W(at::where(c, S(info, 1), S(info, 2)));
+  if (sa) W(at::where(c, S(info, 1), T(info, 2)));
+  if (sb) W(at::where(c, T(info, 1), S(info, 2)));
   W(at::where(c, T(info, 1), T(info, 2)));
 }
 OP(maskedFill) { auto& a = T(info, 0); W(at::masked_fill(a, T(info, 1), S(info, 2))); }
@@ -420,13 +429,10 @@ OP(crossEntropy) {
 }
 
 // ---------------------------------------------------------------- in place (optimizers; no autograd)
-OP(add_) {
-  auto& a = T(info, 0);
-  double alpha = info.Length() > 2 && info[2].IsNumber() ? N(info, 2) : 1.0;
-  if (isNum(info, 1)) a.add_(S(info, 1), alpha); else a.add_(T(info, 1), alpha);
-  return info[0];
-}
-OP(mul_) { auto& a = T(info, 0); if (isNum(info, 1)) a.mul_(S(info, 1)); else a.mul_(T(info, 1)); return info[0]; }
+OP(add_) { auto& a = T(info, 0); a.add_(T(info, 1), N(info, 2)); return info[0]; }
+OP(add_S) { auto& a = T(info, 0); a.add_(S(info, 1), N(info, 2)); return info[0]; }
+OP(mul_) { auto& a = T(info, 0); a.mul_(T(info, 1)); return info[0]; }
+OP(mul_S) { auto& a = T(info, 0); a.mul_(S(info, 1)); return info[0]; }
 OP(copy_) { auto& a = T(info, 0); a.copy_(T(info, 1)); return info[0]; }
 OP(zero_) { auto& a = T(info, 0); a.zero_(); return info[0]; }
 OP(fill_) { auto& a = T(info, 0); a.fill_(S(info, 1)); return info[0]; }
@@ -491,12 +497,8 @@ OP(to) {
   if (info.Length() > 2 && info[2].IsString()) r = r.to(at::Device(info[2].As<Napi::String>().Utf8Value()));
   W(r);
 }
-OP(dispose) {
-  if (!isTensor(info[0])) return env.Undefined();
-  TensorWrap::Unwrap(info[0].As<Napi::Object>())->Release(env);
-  return env.Undefined();
-}
-OP(isDisposed) { return Napi::Boolean::New(env, TensorWrap::Unwrap(info[0].As<Napi::Object>())->disposed); }
+OP(dispose) { if (info[0].IsNumber()) release(info[0].As<Napi::Number>().Int32Value()); return env.Undefined(); }
+OP(liveTensors) { return Napi::Number::New(env, static_cast<double>(g_table.size() - g_free.size())); }
 OP(sameStorage) { auto& a = T(info, 0); return Napi::Boolean::New(env, a.is_same(T(info, 1)) || a.storage().is_alias_of(T(info, 1).storage())); }
 
 // ---------------------------------------------------------------- runtime
@@ -511,9 +513,7 @@ OP(parallelInfo) { return Napi::String::New(env, at::get_parallel_info()); }
 #define REG(name) exports.Set(#name, Napi::Function::New(env, guarded<op_##name>, #name, const_cast<char*>(#name)))
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function tc = TensorWrap::Init(env);
-  TensorWrap::ctor = new Napi::FunctionReference(Napi::Persistent(tc));
-  exports.Set("NativeTensor", tc);
+  c10::SetCPUAllocator(&gMallocAligned, /*priority=*/1);
   Napi::Function gc = GeneratorWrap::Init(env);
   GeneratorWrap::ctor = new Napi::FunctionReference(Napi::Persistent(gc));
   exports.Set("Generator", gc);
@@ -521,7 +521,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(zeros); REG(ones); REG(full); REG(arange); REG(eye); REG(fromBuffer);
   REG(randn); REG(rand); REG(randint); REG(randperm); REG(bernoulli); REG(normal_); REG(uniform_);
   REG(add); REG(sub); REG(mul); REG(div); REG(pow); REG(maximum); REG(minimum);
+  REG(addS); REG(subS); REG(mulS); REG(divS); REG(powS); REG(maximumS); REG(minimumS);
   REG(eq); REG(ne); REG(lt); REG(le); REG(gt); REG(ge); REG(logicalAnd); REG(logicalOr);
+  REG(eqS); REG(neS); REG(ltS); REG(leS); REG(gtS); REG(geS); REG(logicalAndS); REG(logicalOrS);
   REG(neg); REG(abs); REG(exp); REG(log); REG(log1p); REG(sqrt); REG(rsqrt); REG(square); REG(sign); REG(floor);
   REG(relu); REG(sigmoid); REG(tanh); REG(logSigmoid); REG(logicalNot); REG(isfinite); REG(softplus); REG(clamp);
   REG(where); REG(maskedFill);
@@ -533,10 +535,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(nonzero); REG(indexCopy_);
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
-  REG(add_); REG(mul_); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
+  REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
   REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);
-  REG(shape); REG(dtype); REG(device); REG(numel); REG(item); REG(toBuffer); REG(to); REG(dispose); REG(isDisposed);
+  REG(shape); REG(dtype); REG(device); REG(numel); REG(item); REG(toBuffer); REG(to); REG(dispose); REG(liveTensors);
   REG(sameStorage);
   REG(setNumThreads); REG(getNumThreads); REG(cudaAvailable); REG(cudaDeviceCount); REG(setDeterministic);
   REG(config); REG(parallelInfo);

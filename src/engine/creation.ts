@@ -46,20 +46,28 @@ export function tensor(data: Nested | TypedArray, o: TensorOptions & { shape?: n
   let shape: number[];
   if (ArrayBuffer.isView(data)) {
     arr = data;
-    shape = o.shape ?? [data.length];
+    shape = checkShape('tensor', o.shape ?? [data.length]);
+    checkCount(shape, data.length);
     const dt = o.dtype ?? dtypeOfArray(arr);
     if (dt !== dtypeOfArray(arr)) return tensor(data, { shape, device: o.device }).to({ dtype: dt });
   } else {
     const flat: number[] = [];
     const inferred: number[] = [];
     flattenNested(data, inferred, flat);
-    shape = o.shape ?? inferred;
+    if (flat.length !== inferred.reduce((a, b) => a * b, 1)) throw new Error('tensor: ragged nested array (rows of different lengths or depths)');
+    shape = checkShape('tensor', o.shape ?? inferred);
+    checkCount(shape, flat.length);
     const dt = o.dtype ?? 'float32';
     arr = toTyped(flat, dt);
     if (dt === 'bool') return new Tensor(native.fromBuffer(arr, checkShape('tensor', shape), dtypeCode('uint8'), dev(o))).to({ dtype: 'bool' });
   }
   const dt = o.dtype ?? dtypeOfArray(arr);
   return new Tensor(native.fromBuffer(arr, checkShape('tensor', shape), dtypeCode(dt), dev(o)));
+}
+
+function checkCount(shape: number[], n: number): void {
+  const need = shape.reduce((a, b) => a * b, 1);
+  if (need !== n) throw new Error(`tensor: shape [${shape.join(',')}] needs ${need} elements but the data has ${n}`);
 }
 
 function toTyped(flat: number[], dt: DType): TypedArray {

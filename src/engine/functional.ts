@@ -10,7 +10,9 @@ const h = (x: TensorOrScalar) => (x instanceof Tensor ? x.handle : x);
 export function cat(ts: Tensor[], dim = 0): Tensor { return new Tensor(native.cat(ts.map((t) => t.handle), dim)); }
 export function stack(ts: Tensor[], dim = 0): Tensor { return new Tensor(native.stack(ts.map((t) => t.handle), dim)); }
 /** cond ? a : b, elementwise. */
-export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor { return new Tensor(native.where(cond.handle, h(a), h(b))); }
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  return new Tensor(native.where(cond.handle, h(a), h(b), !(a instanceof Tensor), !(b instanceof Tensor)));
+}
 export function outer(a: Tensor, b: Tensor): Tensor { return new Tensor(native.outer(a.handle, b.handle)); }
 
 /** x W^T + b. */

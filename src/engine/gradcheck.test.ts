@@ -31,7 +31,7 @@ test('gradCheck detects a gradient made inconsistent by detach', () => {
   assert.ok(Math.abs(m.analytic - 2) < 1e-12, `analytic ${m.analytic}`);
   assert.ok(Math.abs(m.numeric - 4) < 1e-6, `numeric ${m.numeric}`);
   assert.match(r.message, /4 of 4 gradient entries differ/);
-  assert.match(r.message, /input 0 at \[1,0\]: analytic 2 vs numeric 4/);
+  assert.match(r.message, /input 0 at \[1,0\]: analytic 2 vs numeric (3\.9999|4(\.0000|\n))/);
   assert.throws(() => assertGradCheck((a) => a.mul(a.detach()).sum(), [x]), /gradient entries differ/);
 });
 

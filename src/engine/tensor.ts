@@ -6,26 +6,42 @@ import { track } from './scope.js';
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | Scalar;
 
-function arg(x: TensorOrScalar): NativeHandle | Scalar {
-  return x instanceof Tensor ? x.handle : x;
-}
+type BinaryFn = (a: NativeHandle, b: NativeHandle) => NativeHandle;
+type ScalarFn = (a: NativeHandle, b: Scalar) => NativeHandle;
+
+// Safety net: a tensor that becomes unreachable without dispose() is freed after garbage collection.
+const registry = new FinalizationRegistry<NativeHandle>((h) => native.dispose(h));
 
 export class Tensor {
-  /** The native handle. Use the methods; this is public only for the engine's own modules. */
-  readonly handle: NativeHandle;
+  private readonly id: NativeHandle;
   private disposedFlag = false;
 
+  /** Wraps a native handle (an index into the addon's tensor table); only the engine creates these. */
   constructor(handle: NativeHandle) {
-    this.handle = handle;
+    this.id = handle;
+    registry.register(this, handle, this);
     track(this);
   }
 
+  /** The native handle, for the engine's own modules. Throws once the tensor is disposed. */
+  get handle(): NativeHandle {
+    if (this.disposedFlag) throw new Error('tensor was disposed (freed by dispose() or by the tidy() scope that created it; use keep() or return it from tidy to keep it)');
+    return this.id;
+  }
+
+  private bin(t: BinaryFn, s: ScalarFn, o: TensorOrScalar): Tensor {
+    return new Tensor(o instanceof Tensor ? t(this.handle, o.handle) : s(this.handle, o));
+  }
+
   // ------------------------------------------------------------ metadata
-  get shape(): number[] { return native.shape(this.handle); }
-  get dtype(): DType { return dtypeFromCode(native.dtype(this.handle)); }
+  private shapeCache: number[] | undefined;
+  private dtypeCache: DType | undefined;
+  /** The sizes of the dimensions (a fresh array; a tensor's shape never changes). */
+  get shape(): number[] { return (this.shapeCache ??= native.shape(this.handle) as number[]).slice(); }
+  get dtype(): DType { return (this.dtypeCache ??= dtypeFromCode(native.dtype(this.handle))); }
   get device(): Device { return native.device(this.handle) as Device; }
   get numel(): number { return native.numel(this.handle); }
-  get ndim(): number { return this.shape.length; }
+  get ndim(): number { return (this.shapeCache ??= native.shape(this.handle) as number[]).length; }
   size(dim: number): number { const s = this.shape; return s[dim < 0 ? s.length + dim : dim]!; }
   toString(): string { return this.isDisposed ? 'Tensor(disposed)' : `Tensor(shape=[${this.shape.join(',')}], dtype=${this.dtype}, device=${this.device})`; }
 
@@ -34,7 +50,8 @@ export class Tensor {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    native.dispose(this.handle);
+    registry.unregister(this);
+    native.dispose(this.id);
   }
 
   // ------------------------------------------------------------ data out
@@ -59,21 +76,21 @@ export class Tensor {
   cpu(): Tensor { return this.to({ device: 'cpu' }); }
 
   // ------------------------------------------------------------ elementwise
-  add(o: TensorOrScalar): Tensor { return new Tensor(native.add(this.handle, arg(o))); }
-  sub(o: TensorOrScalar): Tensor { return new Tensor(native.sub(this.handle, arg(o))); }
-  mul(o: TensorOrScalar): Tensor { return new Tensor(native.mul(this.handle, arg(o))); }
-  div(o: TensorOrScalar): Tensor { return new Tensor(native.div(this.handle, arg(o))); }
-  pow(o: TensorOrScalar): Tensor { return new Tensor(native.pow(this.handle, arg(o))); }
-  maximum(o: TensorOrScalar): Tensor { return new Tensor(native.maximum(this.handle, arg(o))); }
-  minimum(o: TensorOrScalar): Tensor { return new Tensor(native.minimum(this.handle, arg(o))); }
-  eq(o: TensorOrScalar): Tensor { return new Tensor(native.eq(this.handle, arg(o))); }
-  ne(o: TensorOrScalar): Tensor { return new Tensor(native.ne(this.handle, arg(o))); }
-  lt(o: TensorOrScalar): Tensor { return new Tensor(native.lt(this.handle, arg(o))); }
-  le(o: TensorOrScalar): Tensor { return new Tensor(native.le(this.handle, arg(o))); }
-  gt(o: TensorOrScalar): Tensor { return new Tensor(native.gt(this.handle, arg(o))); }
-  ge(o: TensorOrScalar): Tensor { return new Tensor(native.ge(this.handle, arg(o))); }
-  logicalAnd(o: TensorOrScalar): Tensor { return new Tensor(native.logicalAnd(this.handle, arg(o))); }
-  logicalOr(o: TensorOrScalar): Tensor { return new Tensor(native.logicalOr(this.handle, arg(o))); }
+  add(o: TensorOrScalar): Tensor { return this.bin(native.add, native.addS, o); }
+  sub(o: TensorOrScalar): Tensor { return this.bin(native.sub, native.subS, o); }
+  mul(o: TensorOrScalar): Tensor { return this.bin(native.mul, native.mulS, o); }
+  div(o: TensorOrScalar): Tensor { return this.bin(native.div, native.divS, o); }
+  pow(o: TensorOrScalar): Tensor { return this.bin(native.pow, native.powS, o); }
+  maximum(o: TensorOrScalar): Tensor { return this.bin(native.maximum, native.maximumS, o); }
+  minimum(o: TensorOrScalar): Tensor { return this.bin(native.minimum, native.minimumS, o); }
+  eq(o: TensorOrScalar): Tensor { return this.bin(native.eq, native.eqS, o); }
+  ne(o: TensorOrScalar): Tensor { return this.bin(native.ne, native.neS, o); }
+  lt(o: TensorOrScalar): Tensor { return this.bin(native.lt, native.ltS, o); }
+  le(o: TensorOrScalar): Tensor { return this.bin(native.le, native.leS, o); }
+  gt(o: TensorOrScalar): Tensor { return this.bin(native.gt, native.gtS, o); }
+  ge(o: TensorOrScalar): Tensor { return this.bin(native.ge, native.geS, o); }
+  logicalAnd(o: TensorOrScalar): Tensor { return this.bin(native.logicalAnd, native.logicalAndS, o); }
+  logicalOr(o: TensorOrScalar): Tensor { return this.bin(native.logicalOr, native.logicalOrS, o); }
   logicalNot(): Tensor { return new Tensor(native.logicalNot(this.handle)); }
   neg(): Tensor { return new Tensor(native.neg(this.handle)); }
   abs(): Tensor { return new Tensor(native.abs(this.handle)); }
@@ -144,8 +161,14 @@ export class Tensor {
   nonzero(): Tensor { return new Tensor(native.nonzero(this.handle)); }
 
   // ------------------------------------------------------------ in place (use under noGrad for parameters)
-  add_(o: TensorOrScalar, alpha = 1): this { native.add_(this.handle, arg(o), alpha); return this; }
-  mul_(o: TensorOrScalar): this { native.mul_(this.handle, arg(o)); return this; }
+  add_(o: TensorOrScalar, alpha = 1): this {
+    if (o instanceof Tensor) native.add_(this.handle, o.handle, alpha); else native.add_S(this.handle, o, alpha);
+    return this;
+  }
+  mul_(o: TensorOrScalar): this {
+    if (o instanceof Tensor) native.mul_(this.handle, o.handle); else native.mul_S(this.handle, o);
+    return this;
+  }
   addcmul_(a: Tensor, b: Tensor, value = 1): this { native.addcmul_(this.handle, a.handle, b.handle, value); return this; }
   copy_(src: Tensor): this { native.copy_(this.handle, src.handle); return this; }
   zero_(): this { native.zero_(this.handle); return this; }
