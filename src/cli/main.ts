@@ -2,10 +2,11 @@
 import { type Command, UsageError } from './command.js';
 import { infoCommand } from './info.js';
 import { syntheticCommand } from './synthetic.js';
+import { imagesCommand } from './images.js';
 import { sweepCommand } from './sweep.js';
 import { resumeCommand } from './resume.js';
 
-export const COMMANDS: Command[] = [syntheticCommand, sweepCommand, resumeCommand, infoCommand];
+export const COMMANDS: Command[] = [syntheticCommand, imagesCommand, sweepCommand, resumeCommand, infoCommand];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

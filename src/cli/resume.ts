@@ -5,8 +5,10 @@ import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { readJson } from '../experiments/runFolder.js';
 import { executeSynthetic } from './synthetic.js';
+import { executeImages } from './images.js';
 import { runSweep, type SweepSpec } from './sweep.js';
 import { validateSyntheticConfig, type SyntheticExperimentConfig } from '../experiments/syntheticConfig.js';
+import { validateImageConfig, type ImageExperimentConfig } from '../experiments/imageConfig.js';
 
 export const resumeCommand: Command = {
   name: 'resume',
@@ -25,6 +27,7 @@ export const resumeCommand: Command = {
     if (!existsSync(join(dir, 'config.json'))) throw new UsageError(`${dir} is not an lrlab run folder (no config.json)`);
     const cfg = readJson<{ kind?: string }>(join(dir, 'config.json'));
     if (cfg.kind === 'synthetic') return executeSynthetic(validateSyntheticConfig(cfg as SyntheticExperimentConfig), dir, quiet);
+    if (cfg.kind === 'images') return executeImages(validateImageConfig(cfg as ImageExperimentConfig), dir, quiet);
     throw new UsageError(`${dir}: cannot resume a run of kind '${cfg.kind}'`);
   },
 };

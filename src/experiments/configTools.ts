@@ -11,7 +11,8 @@ function typeName(v: unknown): string {
 
 /**
  * Check that every key of `value` exists in `template` and has the same JSON type (recursively for
- * objects). Keys listed in `nullable` may also be null; keys in `free` may hold any value.
+ * objects), and that no key of `template` is missing. Keys listed in `nullable` may also be null;
+ * keys in `free` may hold any value or be absent.
  * Throws a one-line error naming the dotted key.
  */
 export function checkAgainstTemplate(value: unknown, template: unknown, path = '', opts: { nullable?: Set<string>; free?: Set<string> } = {}): void {
@@ -31,6 +32,10 @@ export function checkAgainstTemplate(value: unknown, template: unknown, path = '
       if (!(k in t)) throw new Error(`unknown config key '${p}' (known keys${path ? ` of '${path}'` : ''}: ${Object.keys(t).join(', ')})`);
       checkAgainstTemplate(v[k], t[k], p, opts);
     }
+    for (const k of Object.keys(t)) {
+      const p = path ? `${path}.${k}` : k;
+      if (!(k in v) && !opts.free?.has(p)) throw new Error(`config key '${p}' is missing`);
+    }
   }
 }
 
@@ -46,18 +51,28 @@ export function deepMerge<T>(base: T, patch: unknown): T {
   return out as T;
 }
 
-/** Set a dotted key (`train.eta1`) in a copy of `obj`; unknown keys are rejected with the known ones. */
+/**
+ * Set a dotted key (`train.eta1`) in a copy of `obj`; a numeric part indexes an array
+ * (`methods.0.lr.lr`). Unknown keys and out-of-range indices are rejected with the known ones.
+ */
 export function setDotted<T>(obj: T, key: string, value: unknown): T {
   const parts = key.split('.');
   const out = structuredClone(obj) as Record<string, unknown>;
-  let cur: Record<string, unknown> = out;
+  let cur: Record<string, unknown> | unknown[] = out;
   parts.forEach((p, i) => {
-    if (typeName(cur) !== 'object' || !(p in cur)) {
-      const where = parts.slice(0, i).join('.');
-      throw new Error(`unknown config key '${key}' (known keys${where ? ` of '${where}'` : ''}: ${Object.keys(cur).join(', ')})`);
+    const where = parts.slice(0, i).join('.');
+    let k: string | number = p;
+    if (Array.isArray(cur)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(p) || Number(p) >= cur.length) {
+        throw new Error(`unknown config key '${key}' ('${where}' is an array of ${cur.length}: use an index 0..${cur.length - 1})`);
+      }
+      k = Number(p);
+    } else if (typeName(cur) !== 'object' || !(p in cur)) {
+      throw new Error(`unknown config key '${key}' (known keys${where ? ` of '${where}'` : ''}: ${typeName(cur) === 'object' ? Object.keys(cur).join(', ') : 'none'})`);
     }
-    if (i === parts.length - 1) cur[p] = value;
-    else cur = cur[p] as Record<string, unknown>;
+    const c = cur as Record<string | number, unknown>;
+    if (i === parts.length - 1) c[k] = value;
+    else cur = c[k] as Record<string, unknown> | unknown[];
   });
   return out as T;
 }

@@ -4,7 +4,8 @@
 // Finished parts are skipped and interrupted ones continue from their checkpoint on resume.
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonlWriter, readJson, readJsonl, writeJsonAtomic } from './runFolder.js';
+import { isDeepStrictEqual } from 'node:util';
+import { JsonlWriter, readJson, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
 import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
@@ -55,12 +56,22 @@ export function seedList(cfg: SyntheticExperimentConfig): number[] {
 /** Run (or continue) the experiment in `dir`. Returns 'done' or 'interrupted'. */
 export function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}): 'done' | 'interrupted' {
   validateSyntheticConfig(cfg);
-  mkdirSync(join(dir, 'parts'), { recursive: true });
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  if (!existsSync(join(dir, 'config.json'))) writeJsonAtomic(join(dir, 'config.json'), cfg);
-  const metricsPath = join(dir, 'metrics.jsonl');
   const seeds = seedList(cfg);
   const parts = seeds.flatMap((seed) => cfg.methods.map((method) => ({ seed, method })));
+  // refuse to continue a run folder with another config, or from a bad checkpoint, before touching any file
+  const cfgPath = join(dir, 'config.json');
+  if (existsSync(cfgPath) && !sameConfig(readJson(cfgPath), cfg)) {
+    throw new Error(`run folder ${dir} holds a different config (${cfgPath}); refusing to continue it with this one`);
+  }
+  for (const { seed, method } of parts) {
+    const name = partName(method, seed);
+    const ck = join(dir, 'checkpoints', `${name}.json`);
+    if (!existsSync(join(dir, 'parts', `${name}.json`)) && existsSync(ck)) loadCheckpoint(ck, cfg);
+  }
+  mkdirSync(join(dir, 'parts'), { recursive: true });
+  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
+  const metricsPath = join(dir, 'metrics.jsonl');
   writeJsonAtomic(join(dir, 'status.json'), { state: 'running', pid: process.pid, updated: new Date().toISOString() });
 
   for (let pi = 0; pi < parts.length; pi++) {
@@ -71,12 +82,13 @@ export function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks:
     const setup = setupSynthetic(cfg, seed);
     const trainer = new SyntheticTrainer(cfg, method, seed, setup);
     let seconds = 0;
-    if (existsSync(ckptPath)) {
+    const resumed = existsSync(ckptPath);
+    if (resumed) {
       const ck = loadCheckpoint(ckptPath, cfg);
       trainer.restore(ck.trainer);
       // drop metric rows written after the checkpoint (and any torn line)
       if (existsSync(metricsPath) && statSync(metricsPath).size > ck.metricsBytes) truncateSync(metricsPath, ck.metricsBytes);
-    } else dropTornTail(metricsPath);
+    } else dropPartRows(metricsPath, method, seed); // rows of a crash before the part's first checkpoint
     const metrics = new JsonlWriter(metricsPath);
     const t0 = Date.now();
     const { zv, zeta } = setup.problem;
@@ -93,7 +105,7 @@ export function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks:
       const ck: Checkpoint = { codeVersion: CODE_VERSION, config: cfg, metricsBytes: statSync(metricsPath).size, trainer: trainer.state() };
       writeJsonAtomic(ckptPath, ck);
     };
-    if (trainer.step === 0) record();
+    if (!resumed) record();
     const t = cfg.train;
     let interrupted = false;
     try {
@@ -134,13 +146,27 @@ export function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks:
   return 'done';
 }
 
-/** Remove a torn (unterminated) last line of a JSONL file. */
-export function dropTornTail(path: string): void {
+/**
+ * Remove the rows of one part (method, seed) and any line that does not parse (a torn last line)
+ * from a metrics JSONL file: a part that starts from step 0 writes its rows again.
+ */
+export function dropPartRows(path: string, method: SyntheticMethod, seed: number): void {
   if (!existsSync(path)) return;
-  const { bad } = readJsonl(path);
-  if (bad.length === 0) return;
-  const buf = readFileSync(path);
-  truncateSync(path, buf.lastIndexOf(0x0a) + 1);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const tail = lines.pop(); // '' after the last newline, else a torn line
+  const keep = lines.filter((l) => {
+    try {
+      const r = JSON.parse(l) as { method?: unknown; seed?: unknown };
+      return !(r.method === method && r.seed === seed);
+    } catch { return false; }
+  });
+  if (keep.length === lines.length && !tail) return;
+  writeFileAtomic(path, keep.map((l) => l + '\n').join(''));
+}
+
+/** Equal as JSON (key order aside): a config read back from disk equals the one written. */
+function sameConfig(a: unknown, cfg: SyntheticExperimentConfig): boolean {
+  return isDeepStrictEqual(a, JSON.parse(JSON.stringify(cfg)));
 }
 
 export function loadCheckpoint(path: string, cfg: SyntheticExperimentConfig): Checkpoint {
@@ -154,7 +180,7 @@ export function loadCheckpoint(path: string, cfg: SyntheticExperimentConfig): Ch
   if (ck.codeVersion !== CODE_VERSION) {
     throw new Error(`checkpoint ${path} was written by lrlab ${ck.codeVersion}, this is ${CODE_VERSION}; resume with that version or start a new run`);
   }
-  if (JSON.stringify(ck.config) !== JSON.stringify(cfg)) {
+  if (!sameConfig(ck.config, cfg)) {
     throw new Error(`checkpoint ${path} belongs to a different config than ${join(path, '..', '..', 'config.json')}; refusing to resume`);
   }
   return ck;

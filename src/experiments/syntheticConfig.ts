@@ -97,7 +97,11 @@ export function validateSyntheticConfig(c: SyntheticExperimentConfig): Synthetic
   if (!Number.isInteger(c.seeds) || c.seeds < 1) fail('seeds', 'must be a positive integer', c.seeds);
   if (c.methods.length === 0) fail('methods', 'must name at least one method', c.methods);
   for (const m of c.methods) if (!SYNTHETIC_METHODS.includes(m)) fail('methods', `must contain only ${SYNTHETIC_METHODS.join(', ')}`, m);
-  validateSyntheticDataConfig(c.data);
+  try { validateSyntheticDataConfig(c.data); } catch (e) {
+    // name the data keys as dotted config keys ('synthetic config: p0 + q0 ...' -> "config key 'data.p0 + data.q0' ...")
+    throw new Error((e as Error).message.replace(/^synthetic config: (\S+(?: \+ \S+)*) /,
+      (_, k: string) => `config key '${k.split(' + ').map((p) => `data.${p}`).join(' + ')}' `));
+  }
   if (!['block', 'full', 'conv'].includes(c.model.arch)) fail('model.arch', "must be 'block', 'full' or 'conv'", c.model.arch);
   if (!Number.isInteger(c.model.m) || c.model.m < 1) fail('model.m', 'must be a positive integer', c.model.m);
   if (c.model.arch === 'conv' && (!Number.isInteger(c.model.convK) || c.model.convK < 1 || c.data.d % c.model.convK !== 0)) {
@@ -120,6 +124,6 @@ export function validateSyntheticConfig(c: SyntheticExperimentConfig): Synthetic
     const v = t[k];
     if (v !== null && (!Number.isInteger(v) || v < 0)) fail(`train.${k}`, 'must be null or an integer >= 0', v);
   }
-  if (t.noiseAnnealAtLoss !== null && !(t.noiseAnnealAtLoss >= 0)) fail('train.noiseAnnealAtLoss', 'must be null or >= 0', t.noiseAnnealAtLoss);
+  if (t.noiseAnnealAtLoss !== null && !(Number.isFinite(t.noiseAnnealAtLoss) && t.noiseAnnealAtLoss >= 0)) fail('train.noiseAnnealAtLoss', 'must be null or a finite number >= 0', t.noiseAnnealAtLoss);
   return c;
 }

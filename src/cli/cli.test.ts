@@ -1,0 +1,161 @@
+// End-to-end tests of the `lrlab` command line: each test spawns `node bin/lrlab.js` as a child process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SyntheticPartResult } from '../experiments/runSynthetic.js';
+import type { SweepSummary } from './sweep.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'lrlab.js');
+
+interface Result { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Start `lrlab args` (single-threaded engine); `onStart` gets the child, e.g. to kill it. */
+function lrlab(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LRLAB_NUM_THREADS: '1' } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onStart?.(child);
+  });
+}
+
+/** A temporary folder, on a RAM disk where there is one (run folders fsync every file they write). */
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const d = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lrlab-cli-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** A tiny synthetic config (d = 12, N = 50, m = 12) as a --config patch file; returns its path. */
+function tinyConfig(dir: string, train: Record<string, unknown> = {}): string {
+  const patch = {
+    seed: 3, seeds: 1,
+    data: { d: 12, n: 50, qSupport: 12, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 30, qOnly: 20, both: 25 } },
+    model: { arch: 'block', m: 12 },
+    train: {
+      update: 'noisy-gd', lambda: 1e-3, tauXi: 0.02, tau0: 0.5, eta1: 4, eta2: 1, eps1: 0.1, eps2: 0.01, eps2S: 0.01,
+      stopAtLoss: false, maxSteps: 200, annealAtStep: null, noiseStd: 0.3, noiseAnnealAtStep: 100, noiseAnnealAtLoss: null,
+      lossCheckEvery: 5, evalEvery: 50, checkpointEvery: 0, ...train,
+    },
+  };
+  const path = join(dir, `tiny-${Object.keys(train).join('-') || 'base'}.json`);
+  writeFileSync(path, JSON.stringify(patch));
+  return path;
+}
+
+test('--help lists the commands; synthetic --help its options; an unknown command exits 2', async () => {
+  const [help, synth, bad] = await Promise.all([lrlab(['--help']), lrlab(['synthetic', '--help']), lrlab(['nope'])]);
+  assert.equal(help.code, 0, help.stderr);
+  for (const c of ['synthetic', 'sweep', 'resume', 'info']) assert.match(help.stdout, new RegExp(`^  ${c}\\s`, 'm'), c);
+  assert.equal(synth.code, 0, synth.stderr);
+  for (const o of ['--preset', '--config', '--seeds', '--set', '--out', '--force', 'default', 'paper', 'lrlab resume']) assert.ok(synth.stdout.includes(o), o);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown command 'nope'/);
+});
+
+test('synthetic: a tiny run prints the table; the same --out again needs --force; a bad --set key exits 2', async (t) => {
+  const dir = tempDir(t);
+  const cfg = tinyConfig(dir);
+  const out = join(dir, 'run');
+  const args = ['synthetic', '--config', cfg, '--seeds', '2', '--set', 'train.maxSteps=150', '--set', 'train.eta2=0.9', '--out', out, '--quiet'];
+  const [r, badKey, badType] = await Promise.all([
+    lrlab(args),
+    lrlab(['synthetic', '--config', cfg, '--set', 'train.etaa=1', '--out', join(dir, 'never')]),
+    lrlab(['synthetic', '--config', cfg, '--set', 'data.n=abc', '--out', join(dir, 'never')]),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const m of ['L-S', 'S', 'S+noise']) assert.match(r.stdout, new RegExp(`^${m.replace('+', '\\+')}\\s+\\d\\.\\d{3} ± \\d\\.\\d{3}`, 'm'), m);
+  assert.match(r.stdout, /test acc p_only/);
+  assert.match(r.stdout, /seeds 3, 4/);
+  const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(saved.train.maxSteps, 150);
+  assert.equal(saved.train.eta2, 0.9);
+  assert.equal(readdirSync(join(out, 'parts')).length, 6);
+
+  for (const b of [badKey, badType]) {
+    assert.equal(b.code, 2, b.stderr);
+    assert.equal(b.stderr.trim().split('\n').length, 1, `one line: ${b.stderr}`);
+    assert.equal(existsSync(join(dir, 'never')), false, 'nothing is written for a bad config');
+  }
+  assert.match(badKey.stderr, /unknown config key 'train\.etaa'/);
+  assert.match(badType.stderr, /'data\.n' must be a number, got "abc"/);
+
+  const before = readFileSync(join(out, 'metrics.jsonl'));
+  const again = await lrlab(args);
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /already exists.*--force/);
+  assert.ok(readFileSync(join(out, 'metrics.jsonl')).equals(before), 'the run folder is untouched');
+});
+
+test('sweep over train.eta2 with 2 workers writes a summary with one row per grid point', async (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, 'sweep');
+  const r = await lrlab(['sweep', '--config', tinyConfig(dir, { maxSteps: 100 }), '--over', 'train.eta2=0.01,0.02', '--seeds', '1', '--workers', '2', '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SweepSummary;
+  assert.deepEqual(s.keys, ['train.eta2']);
+  assert.equal(s.rows.length, 2);
+  assert.deepEqual(s.rows.map((row) => row.values), [{ 'train.eta2': 0.01 }, { 'train.eta2': 0.02 }]);
+  for (const row of s.rows) {
+    for (const m of ['L-S', 'S', 'S+noise']) {
+      const acc = row.methods[m]!.test_acc.p_only!;
+      assert.equal(acc.n, 1, m);
+      assert.ok(acc.mean! >= 0 && acc.mean! <= 1, m);
+    }
+  }
+  // each point ran with its own eta2
+  for (const [i, eta2] of [[0, 0.01], [1, 0.02]] as const) {
+    const c = JSON.parse(readFileSync(join(out, 'points', `p00${i}`, 'seed3', 'config.json'), 'utf8'));
+    assert.equal(c.train.eta2, eta2);
+  }
+  assert.match(r.stdout, /train\.eta2/);
+});
+
+/** A part's result without its wall-clock time. */
+function part(dir: string, f: string): Omit<SyntheticPartResult, 'seconds'> {
+  const { seconds: _s, ...rest } = JSON.parse(readFileSync(join(dir, 'parts', f), 'utf8')) as SyntheticPartResult;
+  return rest;
+}
+
+test('SIGKILL at a random point after a checkpoint, then `lrlab resume`, gives the uninterrupted results', async (t) => {
+  const dir = tempDir(t);
+  const cfg = tinyConfig(dir, { maxSteps: 4000, evalEvery: 100, checkpointEvery: 50, noiseAnnealAtStep: 2000 });
+  const killed = join(dir, 'killed'), ref = join(dir, 'ref');
+  const delay = Math.floor(Math.random() * 1000);
+  let sawCheckpoint = false;
+  const k = await lrlab(['synthetic', '--config', cfg, '--out', killed, '--quiet'], (child) => {
+    const poll = setInterval(() => {
+      const ck = join(killed, 'checkpoints');
+      if (existsSync(ck) && readdirSync(ck).some((f) => f.endsWith('.json'))) {
+        clearInterval(poll);
+        sawCheckpoint = true;
+        setTimeout(() => child.kill('SIGKILL'), delay);
+      }
+    }, 5);
+    child.on('close', () => clearInterval(poll));
+  });
+  assert.ok(sawCheckpoint, `a checkpoint was written (${k.stderr})`);
+  assert.equal(k.signal, 'SIGKILL', `the run was killed (after ${delay} ms), not finished`);
+  assert.equal(existsSync(join(killed, 'summary.json')), false);
+
+  const [res, full] = await Promise.all([lrlab(['resume', killed, '--quiet']), lrlab(['synthetic', '--config', cfg, '--out', ref, '--quiet'])]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(full.code, 0, full.stderr);
+  const rows = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').split('\n');
+  assert.deepEqual(rows(killed).map((l) => l.slice(0, 50)), rows(ref).map((l) => l.slice(0, 50)), `row order (killed after ${delay} ms)`);
+  assert.deepEqual(rows(killed), rows(ref), `metrics rows (killed after ${delay} ms)`);
+  assert.equal(rows(ref).length, 3 * 41 + 1);
+  const parts = readdirSync(join(ref, 'parts')).filter((f) => f.endsWith('.json')).sort();
+  assert.equal(parts.length, 3);
+  for (const f of parts) assert.deepEqual(part(killed, f), part(ref, f), f);
+  assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
+  assert.equal(res.stdout.split('\n').slice(0, 6).join('\n'), full.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');
+});
