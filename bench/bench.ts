@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getNumThreads } from '../src/engine/index.js';
 import { torchPython } from '../src/util/torchPython.js';
-import { SYN_GD, SYN_SGD, W1, W2, type Workload } from './workloads.js';
+import { IMG, SYN_GD, SYN_SGD, W1, W2, type Workload } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -16,6 +16,7 @@ export const CASES: BenchCase[] = [
   { workload: W2, steps: 20, warmup: 3 },
   { workload: SYN_SGD, steps: 3000, warmup: 300 },
   { workload: SYN_GD, steps: 1000, warmup: 100 },
+  { workload: IMG, steps: 40, warmup: 5 },
 ];
 
 function timeLrlab(c: BenchCase): number {

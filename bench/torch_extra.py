@@ -55,4 +55,34 @@ def syn(update):
     return make
 
 
-WORKLOADS = {"SYN-sgd": syn("sgd"), "SYN-gd": syn("noisy-gd")}
+def img():
+    """One step of the patch-fmnist MLP 784-512-512-10 + BN, batch 128, Nesterov SGD (10 fixed batches)."""
+    g = torch.Generator().manual_seed(0)
+    xs = [torch.randn(128, 1, 28, 28, generator=g) for _ in range(10)]
+    ys = [torch.randint(0, 10, (128,), generator=g) for _ in range(10)]
+    sizes = [784, 512, 512, 10]
+    lin = []
+    for i, o in zip(sizes[:-1], sizes[1:]):
+        b = 1 / i ** 0.5
+        lin.append(((torch.rand(o, i, generator=g) * 2 - 1) * b, (torch.rand(o, generator=g) * 2 - 1) * b))
+    lin = [(w.requires_grad_(), b.requires_grad_()) for w, b in lin]
+    bns = [(torch.ones(h).requires_grad_(), torch.zeros(h).requires_grad_(), torch.zeros(h), torch.ones(h)) for h in sizes[1:-1]]
+    params = [p for wb in lin for p in wb] + [p for bn in bns for p in bn[:2]]
+    opt = torch.optim.SGD(params, lr=0.004, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    state = {"i": 0}
+
+    def step():
+        k = state["i"] % 10
+        state["i"] += 1
+        h = xs[k].reshape(128, 784)
+        for (w, b), (ga, be, rm, rv) in zip(lin[:-1], bns):
+            h = torch.relu(F.batch_norm(F.linear(h, w, b), rm, rv, ga, be, True, 0.1, 1e-5))
+        loss = F.cross_entropy(F.linear(h, *lin[-1]), ys[k])
+        loss.item()
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    return step
+
+
+WORKLOADS = {"SYN-sgd": syn("sgd"), "SYN-gd": syn("noisy-gd"), "IMG": img}

@@ -6,6 +6,7 @@ import {
 import { SGD } from '../src/train/sgd.js';
 import { syntheticPreset } from '../src/experiments/syntheticPresets.js';
 import { SyntheticTrainer, setupSynthetic } from '../src/train/syntheticTrainer.js';
+import { createImageModel } from '../src/models/imageModel.js';
 
 export interface Workload { name: string; description: string; setup(): () => void }
 
@@ -86,3 +87,32 @@ function synthetic(update: 'sgd' | 'noisy-gd'): Workload {
 }
 export const SYN_SGD = synthetic('sgd');
 export const SYN_GD = synthetic('noisy-gd');
+
+/**
+ * IMG: one training step of the patch-fmnist model (MLP 784-512-512-10 with BatchNorm) on batch 128
+ * of 28x28x1 images, cycling over 10 fixed batches: forward in training mode (noise off), cross-entropy,
+ * backward, Nesterov SGD (momentum 0.9, weight decay 5e-4), and the loss read back (as the trainer does).
+ * An epoch of the preset (5,000 images) is 40 such steps.
+ */
+export const IMG: Workload = {
+  name: 'IMG',
+  description: 'patch-fmnist MLP 784-512-512-10 + BN, batch 128 of 1x28x28, Nesterov SGD step (10 fixed batches)',
+  setup() {
+    const g = new Generator(0);
+    const xs = Array.from({ length: 10 }, () => keep(randn([128, 1, 28, 28], g)));
+    const ys = Array.from({ length: 10 }, () => keep(randint(0, 10, [128], g)));
+    const model = createImageModel({ arch: 'mlp', hidden: [512, 512], inChannels: 1, height: 28, width: 28, classes: 10 }, g);
+    const opt = new SGD(model.params, { lr: 0.004, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+    let i = 0;
+    return () => {
+      const k = i++ % 10;
+      tidy(() => {
+        const loss = crossEntropy(model.forward(xs[k]!, { training: true }), ys[k]!);
+        loss.item();
+        loss.backward();
+        opt.step();
+        opt.zeroGrad();
+      });
+    };
+  },
+};

@@ -92,20 +92,20 @@ function progressInfo(p: ImageProgress): string {
 }
 
 /** Run a config into a folder with a progress bar; print the table. Shared by `images` and `resume`. */
-export function executeImages(cfg: ImageExperimentConfig, dir: string, quiet: boolean): number {
+export async function executeImages(cfg: ImageExperimentConfig, dir: string, quiet: boolean): Promise<number> {
   const perPart = cfg.train.epochs;
   const bar = new Progress(cfg.seeds * cfg.methods.length * perPart, 'images', process.stderr, quiet);
   const stop = interruptFlag();
   if (!quiet) console.error(`run folder: ${dir}`);
   let result: 'done' | 'interrupted';
   try {
-    result = runImages(cfg, dir, {
+    result = await runImages(cfg, dir, {
       shouldStop: stop.get,
       onProgress: (p) => bar.update(p.part * perPart + p.epoch + (p.batches ? p.batch / p.batches : 0), progressInfo(p)),
     });
   } finally { stop.release(); }
   if (result === 'interrupted') {
-    if (!quiet) console.error(`\ninterrupted: checkpoint saved. Continue with: lrlab resume ${dir}`);
+    console.error(`${quiet ? '' : '\n'}interrupted: checkpoint saved. Continue with: lrlab resume ${dir}`);
     return 130;
   }
   bar.done();

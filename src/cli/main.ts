@@ -5,8 +5,11 @@ import { syntheticCommand } from './synthetic.js';
 import { imagesCommand } from './images.js';
 import { sweepCommand } from './sweep.js';
 import { resumeCommand } from './resume.js';
+import { reportCommand } from './report.js';
+import { serveCommand } from './serve.js';
+import { indexCommand } from './indexCmd.js';
 
-export const COMMANDS: Command[] = [syntheticCommand, imagesCommand, sweepCommand, resumeCommand, infoCommand];
+export const COMMANDS: Command[] = [syntheticCommand, imagesCommand, sweepCommand, resumeCommand, reportCommand, serveCommand, indexCommand, infoCommand];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

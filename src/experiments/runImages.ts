@@ -69,7 +69,12 @@ export interface ImageRunHooks {
   onProgress?: (p: ImageProgress) => void;
   /** Polled before each batch: return true to checkpoint and stop (SIGINT/SIGTERM). */
   shouldStop?: () => boolean;
+  /** Let the event loop run (signal handlers, output) at least this often, in ms (default 100). */
+  yieldEveryMs?: number;
 }
+
+/** Let pending events (a SIGINT handler setting the stop flag) run. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ImageCheckpoint { codeVersion: string; config: ImageExperimentConfig; metricsBytes: number; seconds: number; trainer: ImageTrainerState }
 
@@ -116,8 +121,11 @@ export function loadImageData(cfg: ImageExperimentConfig): ImageData {
   return { ...raw, stats: channelStats(raw.train) };
 }
 
-/** Run (or continue) the experiment in `dir`. Returns 'done' or 'interrupted'. */
-export function runImages(cfg: ImageExperimentConfig, dir: string, hooks: ImageRunHooks = {}): 'done' | 'interrupted' {
+/**
+ * Run (or continue) the experiment in `dir`. Resolves to 'done' or 'interrupted'. Async only to let
+ * signal handlers run between batches: the results do not depend on the timing.
+ */
+export async function runImages(cfg: ImageExperimentConfig, dir: string, hooks: ImageRunHooks = {}): Promise<'done' | 'interrupted'> {
   validateImageConfig(cfg);
   const parts = seedList(cfg).flatMap((seed) => cfg.methods.map((method) => ({ seed, method })));
   // refuse another config or a bad checkpoint before touching any file
@@ -138,8 +146,9 @@ export function runImages(cfg: ImageExperimentConfig, dir: string, hooks: ImageR
   mkdirSync(join(dir, 'parts'), { recursive: true });
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
   if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
-  const metricsPath = join(dir, 'metrics.jsonl');
-  writeJsonAtomic(join(dir, 'status.json'), STATUS('running'));
+  // 'running' once a part has started (a checkpoint that does not fit leaves the folder as it was)
+  let marked = false;
+  const markRunning = () => { if (!marked) writeJsonAtomic(join(dir, 'status.json'), STATUS('running')); marked = true; };
 
   let setup: ImageSeedSetup | null = null;
   try {
@@ -149,10 +158,10 @@ export function runImages(cfg: ImageExperimentConfig, dir: string, hooks: ImageR
       if (existsSync(join(dir, 'parts', `${name}.json`))) continue;
       if (setup?.seed !== seed) {
         if (setup) disposeSeedSetup(setup);
-        setup = null;
+        setup = null; // (if the next setup throws, nothing is disposed twice)
         setup = setupImageSeed(cfg, data!, seed);
       }
-      if (runPart(cfg, dir, pi, parts.length, method.name, setup, hooks) === 'interrupted') {
+      if (await runPart(cfg, dir, pi, parts.length, method.name, setup, hooks, markRunning) === 'interrupted') {
         writeJsonAtomic(join(dir, 'status.json'), STATUS('interrupted'));
         return 'interrupted';
       }
@@ -164,7 +173,8 @@ export function runImages(cfg: ImageExperimentConfig, dir: string, hooks: ImageR
 }
 
 /** Train one method on one seed to its end (or until stopped), writing its rows, checkpoints and part file. */
-function runPart(cfg: ImageExperimentConfig, dir: string, pi: number, nParts: number, methodName: string, setup: ImageSeedSetup, hooks: ImageRunHooks): 'done' | 'interrupted' {
+async function runPart(cfg: ImageExperimentConfig, dir: string, pi: number, nParts: number, methodName: string, setup: ImageSeedSetup,
+  hooks: ImageRunHooks, markRunning: () => void): Promise<'done' | 'interrupted'> {
   const method = cfg.methods.find((m) => m.name === methodName)!;
   const seed = setup.seed;
   const name = partName(method.name, seed);
@@ -182,9 +192,11 @@ function runPart(cfg: ImageExperimentConfig, dir: string, pi: number, nParts: nu
         throw new Error(`checkpoint ${ckptPath} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
       }
       before = ck.seconds;
+      markRunning();
       // drop rows written after the checkpoint (and any torn line)
       if (existsSync(metricsPath) && statSync(metricsPath).size > ck.metricsBytes) truncateSync(metricsPath, ck.metricsBytes);
-    } else dropPartRows(metricsPath, method.name, seed); // rows of a crash before the part's first checkpoint
+    } else markRunning();
+    if (!resumed) dropPartRows(metricsPath, method.name, seed); // rows of a crash before the part's first checkpoint
     metrics = new JsonlWriter(metricsPath);
     const w = metrics;
     const t0 = Date.now();
@@ -202,7 +214,9 @@ function runPart(cfg: ImageExperimentConfig, dir: string, pi: number, nParts: nu
     };
     if (!resumed) record();
     while (!trainer.done) {
-      const r = trainer.trainEpoch({ shouldStop: hooks.shouldStop, onBatch: (b) => progress(b.loss, b.acc, b.batch) });
+      await yieldToEvents();
+      const r = trainer.trainEpoch({ shouldStop: hooks.shouldStop, onBatch: (b) => progress(b.loss, b.acc, b.batch), pauseAfterMs: hooks.yieldEveryMs ?? 100 });
+      if (r === 'paused') continue;
       if (r === 'stopped') { checkpoint(); return 'interrupted'; }
       if (r === 'diverged') break;
       const e = trainer.epoch;

@@ -1,0 +1,94 @@
+// End-to-end tests of `lrlab images` and `lrlab resume` on an image run (each spawns bin/lrlab.js).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
+import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'lrlab.js');
+
+interface Result { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+function lrlab(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LRLAB_NUM_THREADS: '1' } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onStart?.(child);
+  });
+}
+
+const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lrlab-cli-img-'));
+process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+const data = writeTinyFashionMnist(join(root, 'data'), 240, 100);
+/** The smoke preset on the tiny data: 200 images, MLP 784-16-10, batch 32. */
+const TINY = ['--preset', 'smoke', '--data', data, '--set', 'dataset.trainSize=200', '--set', 'dataset.testSize=100',
+  '--set', 'model.hidden=[16]', '--set', 'train.batchSize=32', '--set', 'patch.patchOnlyValSize=50', '--quiet'];
+
+const rowsNoSeconds = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')
+  .map((l) => { const { seconds: _s, ...r } = JSON.parse(l) as Record<string, unknown>; return r; });
+
+test('images --help lists the presets; bad input exits 2 with one clear line, writing nothing', async () => {
+  const never = join(root, 'never');
+  const [usage, cifar, noData, badKey] = await Promise.all([
+    lrlab(['images', '--help']),
+    lrlab(['images', '--preset', 'patch', '--out', never]),
+    lrlab(['images', '--preset', 'patch-fmnist', '--data', join(root, 'nowhere'), '--out', never]),
+    lrlab(['images', ...TINY, '--set', 'methods.5.lr.lr=1', '--out', never]),
+  ]);
+  assert.equal(usage.code, 0);
+  for (const p of Object.keys(IMAGE_PRESETS)) assert.match(usage.stdout, new RegExp(`^ {2}${p}\\s`, 'm'), p);
+  for (const o of ['--preset', '--data', '--seeds', '--set', '--out', '--force', '--quiet', 'lrlab resume', 'dataset-fashion-mnist', 'cs.toronto.edu']) assert.ok(usage.stdout.includes(o), o);
+  for (const [r, re] of [
+    [cifar, /preset 'patch' uses CIFAR-10, which lrlab cannot download: download the binary version .* pass --data DIR/],
+    [noData, /Fashion-MNIST folder not found: .*nowhere \(install Debian's dataset-fashion-mnist/],
+    [badKey, /unknown config key 'methods\.5\.lr\.lr' \('methods' is an array of 3/],
+  ] as const) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
+  assert.equal(existsSync(never), false);
+});
+
+test('a tiny run prints the summary table; SIGINT checkpoints and `lrlab resume` finishes with the same results', async () => {
+  const ref = join(root, 'ref'), killed = join(root, 'killed');
+  const long = ['images', ...TINY, '--set', 'train.epochs=12', '--set', 'train.checkpointEvery=0', '--set', 'methods.0.lr.at=[6]'];
+  let sawRows = false;
+  const [full, k] = await Promise.all([
+    lrlab([...long, '--out', ref]),
+    lrlab([...long, '--out', killed], (child) => {
+      const poll = setInterval(() => {
+        const m = join(killed, 'metrics.jsonl');
+        if (existsSync(m) && readFileSync(m, 'utf8').split('\n').length > 5) { clearInterval(poll); sawRows = true; child.kill('SIGINT'); }
+      }, 5);
+      child.on('close', () => clearInterval(poll));
+    }),
+  ]);
+  assert.equal(full.code, 0, full.stderr);
+  assert.match(full.stdout, /images preset 'smoke', seeds 0/);
+  assert.match(full.stdout, /BatchNorm statistics recalibrated/);
+  for (const m of ['large-lr', 'small-lr', 'small-lr\\+noise']) assert.match(full.stdout, new RegExp(`^${m}\\s+\\d\\.\\d{3} ± \\d\\.\\d{3}`, 'm'), m);
+  assert.match(full.stdout, /patch-only > 50% at epoch/);
+  assert.equal(readdirSync(join(ref, 'parts')).length, 3);
+
+  assert.ok(sawRows, 'the run was under way');
+  assert.equal(k.code, 130, k.stderr);
+  assert.match(k.stderr, /interrupted: checkpoint saved\. Continue with: lrlab resume /);
+  assert.equal(JSON.parse(readFileSync(join(killed, 'status.json'), 'utf8')).state, 'interrupted');
+  assert.equal(readdirSync(join(killed, 'checkpoints')).length, 1);
+
+  const res = await lrlab(['resume', killed, '--quiet']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(rowsNoSeconds(killed), rowsNoSeconds(ref));
+  assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
+  assert.equal(res.stdout.split('\n').slice(0, 7).join('\n'), full.stdout.split('\n').slice(0, 7).join('\n'), 'the same table');
+});
