@@ -16,5 +16,7 @@ const flags = args.filter((a) => a.startsWith('--'));
 const paths = args.filter((a) => !a.startsWith('--'));
 const files = (paths.length ? paths : ['src']).flatMap((p) => find(p, []));
 if (files.length === 0) { console.error('no test files found'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files], { stdio: 'inherit' });
+// Tests use small tensors, for which one libtorch thread is fastest (and immune to other load).
+const env = { ...process.env, LRLAB_NUM_THREADS: process.env.LRLAB_NUM_THREADS ?? '1' };
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

@@ -64,12 +64,12 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
 }
 
 /** Run a config into a folder with a progress bar; print the table. Shared by `synthetic` and `resume`. */
-export function executeSynthetic(cfg: SyntheticExperimentConfig, dir: string, quiet: boolean): number {
+export async function executeSynthetic(cfg: SyntheticExperimentConfig, dir: string, quiet: boolean): Promise<number> {
   const parts = cfg.seeds * cfg.methods.length;
   const bar = new Progress(parts * cfg.train.maxSteps, 'synthetic', process.stderr, quiet);
   const stop = interruptFlag();
   if (!quiet) console.error(`run folder: ${dir}`);
-  const result = runSynthetic(cfg, dir, {
+  const result = await runSynthetic(cfg, dir, {
     shouldStop: stop.get,
     onProgress: (p) => bar.update(p.part * cfg.train.maxSteps + p.step,
       `${p.method} seed ${p.seed} step ${p.step}/${p.maxSteps} loss ${p.trainLoss.toPrecision(3)}`),

@@ -74,10 +74,10 @@ function stopAt(k: number, crash = false): RunHooks {
 
 const PART_FILES = ['L-S-seed3.json', 'L-S-seed4.json', 'S-seed3.json', 'S-seed4.json', 'Splusnoise-seed3.json', 'Splusnoise-seed4.json'];
 
-test('a short run writes a complete, valid run folder', (t) => {
+test('a short run writes a complete, valid run folder', async (t) => {
   const dir = tempDir(t);
   const cfg = tiny();
-  assert.equal(runSynthetic(cfg, dir), 'done');
+  assert.equal(await runSynthetic(cfg, dir), 'done');
   assert.deepEqual(readJson(join(dir, 'config.json')), cfg);
   assert.equal(readJson<{ state: string }>(join(dir, 'status.json')).state, 'done');
   assert.deepEqual(readdirSync(join(dir, 'parts')).sort(), PART_FILES);
@@ -140,10 +140,10 @@ test('a short run writes a complete, valid run folder', (t) => {
   assert.equal(sum.methods['L-S']!.annealed_at_step!.n, 2);
 });
 
-test('a diverging run keeps its metrics and the summary records status diverged', (t) => {
+test('a diverging run keeps its metrics and the summary records status diverged', async (t) => {
   const dir = tempDir(t);
   const cfg = tiny({ seeds: 1, methods: ['L-S', 'S'], train: { eta1: 1e6, tau0: 0.1, maxSteps: 300 } });
-  assert.equal(runSynthetic(cfg, dir), 'done');
+  assert.equal(await runSynthetic(cfg, dir), 'done');
   const part = readJson<SyntheticPartResult>(join(dir, 'parts', 'L-S-seed3.json'));
   assert.equal(part.status, 'diverged');
   assert.match(part.message!, /diverged.*lr 1000000/);
@@ -160,79 +160,79 @@ test('a diverging run keeps its metrics and the summary records status diverged'
   assert.equal(readJson<{ state: string }>(join(dir, 'status.json')).state, 'done');
 });
 
-test('resume after interruptions gives the results of an uninterrupted run', (t) => {
+test('resume after interruptions gives the results of an uninterrupted run', async (t) => {
   const root = tempDir(t);
   const ref = join(root, 'ref');
   for (const [name, patch] of [['noisy-gd', { seeds: 1 }], ['sgd', { seeds: 1, train: { update: 'sgd', batchSize: 7, eta1: 1, eta2: 0.3 } }]] as const) {
     const cfg = tiny(patch);
     rmSync(ref, { recursive: true, force: true });
-    assert.equal(runSynthetic(cfg, ref), 'done');
+    assert.equal(await runSynthetic(cfg, ref), 'done');
     // K = 250: mid-part (S seed 3 at step 49); 201: at the very start of a part; repeated: every 61 polls
     for (const [k, what] of [[250, 'mid-part'], [201, 'start of a part']] as const) {
       const dir = join(root, `${name}-${k}`);
-      assert.equal(runSynthetic(cfg, dir, stopAt(k)), 'interrupted');
+      assert.equal(await runSynthetic(cfg, dir, stopAt(k)), 'interrupted');
       assert.equal(readJson<{ state: string }>(join(dir, 'status.json')).state, 'interrupted');
-      assert.equal(runSynthetic(cfg, dir), 'done');
+      assert.equal(await runSynthetic(cfg, dir), 'done');
       assertSameResults(dir, ref, `${name}, interrupted ${what}`);
     }
     const dir = join(root, `${name}-repeated`);
     let calls = 0, stops = 0;
-    while (runSynthetic(cfg, dir, { shouldStop: () => ++calls % 61 === 0 }) === 'interrupted') stops++;
+    while (await runSynthetic(cfg, dir, { shouldStop: () => ++calls % 61 === 0 }) === 'interrupted') stops++;
     assert.ok(stops >= 8, `${stops} interruptions`);
     assertSameResults(dir, ref, `${name}, repeated interruptions`);
   }
 });
 
-test('resume after a crash drops metric rows written after the last checkpoint, and a torn line', (t) => {
+test('resume after a crash drops metric rows written after the last checkpoint, and a torn line', async (t) => {
   const root = tempDir(t);
   const cfg = tiny({ seeds: 1 });
   const ref = join(root, 'ref');
-  runSynthetic(cfg, ref);
+  await runSynthetic(cfg, ref);
   // 310: S seed 3 crashes at step 109, its last checkpoint at 80 and a metrics row at 100 after it;
   // 230: S seed 3 crashes at step 29, before its first checkpoint (its step-0 row is already written)
   for (const k of [310, 230]) {
     const dir = join(root, `crash-${k}`);
-    assert.throws(() => runSynthetic(cfg, dir, stopAt(k, true)), /simulated crash/);
+    await assert.rejects(runSynthetic(cfg, dir, stopAt(k, true)), /simulated crash/);
     appendFileSync(join(dir, 'metrics.jsonl'), '{"method":"S","seed":3,"step":1');
-    assert.equal(runSynthetic(cfg, dir), 'done');
+    assert.equal(await runSynthetic(cfg, dir), 'done');
     assertSameResults(dir, ref, `crash at poll ${k}`);
   }
 });
 
-test('a checkpoint of a different config, or a corrupt one, is refused and the run folder is left intact', (t) => {
+test('a checkpoint of a different config, or a corrupt one, is refused and the run folder is left intact', async (t) => {
   const root = tempDir(t);
   const cfg = tiny();
   const other = tiny({ train: { eta2: 0.5 } });
 
   const dir = join(root, 'a');
-  assert.equal(runSynthetic(cfg, dir, stopAt(250)), 'interrupted');
+  assert.equal(await runSynthetic(cfg, dir, stopAt(250)), 'interrupted');
   let before = snapshot(dir);
-  assert.throws(() => runSynthetic(other, dir), (e: Error) => /different config/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(runSynthetic(other, dir), (e: Error) => /different config/.test(e.message) && !e.message.includes('\n'));
   assert.deepEqual(snapshot(dir), before);
 
   // a config that differs only from config.json (the crash came before any checkpoint) is refused too
   const dir2 = join(root, 'b');
-  assert.throws(() => runSynthetic(cfg, dir2, stopAt(10, true)), /simulated crash/);
+  await assert.rejects(runSynthetic(cfg, dir2, stopAt(10, true)), /simulated crash/);
   before = snapshot(dir2);
-  assert.throws(() => runSynthetic(other, dir2), /different config/);
+  await assert.rejects(runSynthetic(other, dir2), /different config/);
   assert.deepEqual(snapshot(dir2), before);
 
   const ck = join(dir, 'checkpoints', 'S-seed3.json');
   truncateSync(ck, Math.floor(statSync(ck).size / 2));
   before = snapshot(dir);
-  assert.throws(() => runSynthetic(cfg, dir), (e: Error) => /checkpoint .*S-seed3\.json is corrupt or truncated/.test(e.message) && /remove it/.test(e.message));
+  await assert.rejects(runSynthetic(cfg, dir), (e: Error) => /checkpoint .*S-seed3\.json is corrupt or truncated/.test(e.message) && /remove it/.test(e.message));
   assert.deepEqual(snapshot(dir), before);
 
   // valid JSON that is not a checkpoint
   writeFileSync(ck, JSON.stringify(readJson<object>(join(dir, 'config.json'))));
-  assert.throws(() => runSynthetic(cfg, dir), /checkpoint .* is incomplete/);
+  await assert.rejects(runSynthetic(cfg, dir), /checkpoint .* is incomplete/);
 });
 
-test('a checkpoint from another code version is refused', (t) => {
+test('a checkpoint from another code version is refused', async (t) => {
   const dir = tempDir(t);
   const cfg = tiny({ seeds: 1, methods: ['S'] });
-  assert.equal(runSynthetic(cfg, dir, stopAt(60)), 'interrupted');
+  assert.equal(await runSynthetic(cfg, dir, stopAt(60)), 'interrupted');
   const ck = join(dir, 'checkpoints', 'S-seed3.json');
   writeFileSync(ck, JSON.stringify({ ...readJson<object>(ck), codeVersion: '0.0.1+ckpt0' }));
-  assert.throws(() => runSynthetic(cfg, dir), /written by lrlab 0\.0\.1\+ckpt0/);
+  await assert.rejects(runSynthetic(cfg, dir), /written by lrlab 0\.0\.1\+ckpt0/);
 });

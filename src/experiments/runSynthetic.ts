@@ -43,9 +43,13 @@ export interface RunHooks {
   onProgress?: (p: { part: number; parts: number; method: SyntheticMethod; seed: number; step: number; maxSteps: number; trainLoss: number }) => void;
   /** Polled between steps: return true to checkpoint and stop (SIGINT/SIGTERM). */
   shouldStop?: () => boolean;
+  /** Give the event loop a turn at least this often (ms; default 100), so signal handlers run. */
+  yieldEveryMs?: number;
 }
 
 export interface Checkpoint { codeVersion: string; config: SyntheticExperimentConfig; metricsBytes: number; trainer: SyntheticTrainerState }
+
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const partName = (m: SyntheticMethod, seed: number) => `${m.replace('+', 'plus')}-seed${seed}`;
 
@@ -54,7 +58,7 @@ export function seedList(cfg: SyntheticExperimentConfig): number[] {
 }
 
 /** Run (or continue) the experiment in `dir`. Returns 'done' or 'interrupted'. */
-export function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}): 'done' | 'interrupted' {
+export async function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}): Promise<'done' | 'interrupted'> {
   validateSyntheticConfig(cfg);
   const seeds = seedList(cfg);
   const parts = seeds.flatMap((seed) => cfg.methods.map((method) => ({ seed, method })));
@@ -109,7 +113,10 @@ export function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks:
     const t = cfg.train;
     let interrupted = false;
     try {
+      let lastYield = Date.now();
       while (!trainer.done) {
+        // let the event loop run now and then, so that SIGINT/SIGTERM handlers get to set shouldStop
+        if (Date.now() - lastYield > (hooks.yieldEveryMs ?? 100)) { await yieldToEvents(); lastYield = Date.now(); }
         if (hooks.shouldStop?.()) { interrupted = true; break; }
         trainer.advance();
         if (trainer.step % t.evalEvery === 0 && !trainer.done) record();
