@@ -106,7 +106,7 @@ test('sweep over train.eta2 with 2 workers writes a summary with one row per gri
   assert.deepEqual(s.rows.map((row) => row.values), [{ 'train.eta2': 0.01 }, { 'train.eta2': 0.02 }]);
   for (const row of s.rows) {
     for (const m of ['L-S', 'S', 'S+noise']) {
-      const acc = row.methods[m]!.test_acc.p_only!;
+      const acc = row.methods[m]!.p_only!;
       assert.equal(acc.n, 1, m);
       assert.ok(acc.mean! >= 0 && acc.mean! <= 1, m);
     }

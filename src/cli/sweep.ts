@@ -8,6 +8,10 @@ import { parseArgs } from 'node:util';
 import { type Command, UsageError, parseValue } from './command.js';
 import { Progress } from './progress.js';
 import { buildSyntheticConfig } from './synthetic.js';
+import { buildImageConfig } from './images.js';
+import { type ImageExperimentConfig, validateImageConfig } from '../experiments/imageConfig.js';
+import type { ImageSummary } from '../experiments/runImages.js';
+import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
 import { setDotted } from '../experiments/configTools.js';
 import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
 import type { SyntheticSummary } from '../experiments/runSynthetic.js';
@@ -15,19 +19,24 @@ import { createRunDir, defaultRunDir, readJson, writeJsonAtomic } from '../exper
 import { SYNTHETIC_PRESETS } from '../experiments/syntheticPresets.js';
 import { type MeanStd, fmtMeanStd, meanStd } from '../report/stats.js';
 
-const USAGE = `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--seeds N] [--preset NAME] [--config FILE]
-                   [--set key=value ...] [--workers K] [--out DIR] [--force] [--quiet]
+const USAGE = `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--experiment synthetic|images] [--seeds N]
+                   [--preset NAME] [--config FILE] [--data DIR] [--set key=value ...] [--workers K]
+                   [--out DIR] [--force] [--quiet]
 
-Runs the synthetic experiment on every point of a grid (the product of the --over lists) and every
-seed, in parallel worker processes (default: one per core, each single-threaded), and writes one
-summary table: final test accuracy per method and component, mean ± std over seeds.
+Runs an experiment on every point of a grid (the product of the --over lists) and every seed, in
+parallel worker processes (default: one per core, each single-threaded), and writes one summary
+table: final accuracies per method, mean ± std over seeds, and the gap between the first two methods
+(synthetic: P-only test accuracy of L-S minus S; images: clean validation accuracy, large minus small LR).
 
   --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
+  --experiment E     synthetic (default) or images (implied by an image preset name)
   --workers K        worker processes (default: ${availableParallelism()})
-Other options as in \`lrlab synthetic\`. Presets: ${Object.keys(SYNTHETIC_PRESETS).join(', ')}.
-An interrupted sweep continues with \`lrlab resume DIR\` (finished points are not rerun).`;
+Other options as in \`lrlab synthetic\` / \`lrlab images\`.
+Synthetic presets: ${Object.keys(SYNTHETIC_PRESETS).join(', ')}. Image presets: ${Object.keys(IMAGE_PRESETS).join(', ')}.
+An interrupted sweep continues with \`lrlab resume DIR\` (finished runs are not rerun).`;
 
-export interface SweepSpec { base: SyntheticExperimentConfig; over: [string, unknown[]][]; seeds: number; workers: number }
+type AnyConfig = SyntheticExperimentConfig | ImageExperimentConfig;
+export interface SweepSpec { base: AnyConfig; over: [string, unknown[]][]; seeds: number; workers: number }
 export interface SweepPoint { label: string; values: Record<string, unknown> }
 
 export function parseOver(over: string[]): [string, unknown[]][] {
@@ -47,12 +56,14 @@ export function gridPoints(over: [string, unknown[]][]): SweepPoint[] {
 }
 
 /** The config of one grid point and seed (validated: a bad key or value fails before anything runs). */
-export function pointConfig(base: SyntheticExperimentConfig, p: SweepPoint, seed: number): SyntheticExperimentConfig {
-  let cfg = { ...base, seeds: 1, seed };
+export function pointConfig(base: AnyConfig, p: SweepPoint, seed: number): AnyConfig {
+  let cfg: AnyConfig = { ...base, seeds: 1, seed };
   for (const [k, v] of Object.entries(p.values)) {
     try { cfg = setDotted(cfg, k, v); } catch (e) { throw new UsageError((e as Error).message); }
   }
-  try { return validateSyntheticConfig(cfg); } catch (e) { throw new UsageError(`grid point ${JSON.stringify(p.values)}: ${(e as Error).message}`); }
+  try {
+    return cfg.kind === 'images' ? validateImageConfig(cfg) : validateSyntheticConfig(cfg);
+  } catch (e) { throw new UsageError(`grid point ${JSON.stringify(p.values)}: ${(e as Error).message}`); }
 }
 
 const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
@@ -83,7 +94,7 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
       else {
         mkdirSync(j.out, { recursive: true });
         writeJsonAtomic(join(j.out, '..', `config-seed${j.seed}.json`), j.cfg);
-        args = ['synthetic', '--config', join(j.out, '..', `config-seed${j.seed}.json`), '--out', j.out, '--force', '--quiet'];
+        args = [spec.base.kind, '--config', join(j.out, '..', `config-seed${j.seed}.json`), '--out', j.out, '--force', '--quiet'];
       }
       const r = await runJob(args);
       done++;
@@ -103,43 +114,60 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
 
 export interface SweepSummary {
   kind: 'sweep';
+  experiment: 'synthetic' | 'images';
   keys: string[];
-  rows: { label: string; values: Record<string, unknown>; methods: Record<string, { test_acc: Record<string, MeanStd> }>; gap_p_only: MeanStd }[];
+  /** The accuracy columns shown per method (synthetic: test_acc subsets; images: val_acc sets). */
+  columns: string[];
+  rows: { label: string; values: Record<string, unknown>; runs: number; methods: Record<string, Record<string, MeanStd>>; gap: MeanStd }[];
+  /** What `gap` measures. */
+  gapLabel: string;
+}
+
+/** Per-run final accuracies of each method: {method: {column: value}}. */
+function runFinals(summaryPath: string): Record<string, Record<string, number | null>> {
+  const s = readJson<SyntheticSummary | ImageSummary>(summaryPath);
+  const out: Record<string, Record<string, number | null>> = {};
+  for (const [m, r] of Object.entries(s.methods)) {
+    const acc = 'test_acc' in r ? r.test_acc : { ...r.val_acc, clean_last5: r.val_acc_last5_mean.clean };
+    out[m] = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, (v as MeanStd).mean]));
+  }
+  return out;
 }
 
 export function summarizeSweep(dir: string, spec: SweepSpec, points: SweepPoint[]): SweepSummary {
+  const images = spec.base.kind === 'images';
+  const methods = images ? (spec.base as ImageExperimentConfig).methods.map((m) => m.name) : (spec.base as SyntheticExperimentConfig).methods;
+  const columns = images ? ['clean', 'mixed', 'patch_only', 'clean_last5'] : ['p_only', 'q_only', 'both', 'all'];
+  const gapCol = images ? 'clean_last5' : 'p_only';
+  const [first, second] = images ? [methods[0], methods[1]] : ['L-S', 'S'];
   const rows = points.map((p) => {
     const pdir = join(dir, 'points', p.label);
-    const sums = existsSync(pdir) ? readdirSync(pdir).filter((f) => f.startsWith('seed') && existsSync(join(pdir, f, 'summary.json')))
-      .map((f) => readJson<SyntheticSummary>(join(pdir, f, 'summary.json'))) : [];
-    const methods: Record<string, { test_acc: Record<string, MeanStd> }> = {};
-    for (const m of spec.base.methods) {
-      const acc: Record<string, MeanStd> = {};
-      for (const s of ['p_only', 'q_only', 'both', 'all']) acc[s] = meanStd(sums.map((x) => x.methods[m]?.test_acc[s]?.mean));
-      methods[m] = { test_acc: acc };
-    }
-    // per-seed gap of L-S over S on P-only test accuracy
-    const gap = meanStd(sums.map((x) => {
-      const a = x.methods['L-S']?.test_acc.p_only?.mean, b = x.methods['S']?.test_acc.p_only?.mean;
+    const finals = existsSync(pdir) ? readdirSync(pdir).filter((f) => f.startsWith('seed') && existsSync(join(pdir, f, 'summary.json')))
+      .map((f) => runFinals(join(pdir, f, 'summary.json'))) : [];
+    const ms: Record<string, Record<string, MeanStd>> = {};
+    for (const m of methods) ms[m] = Object.fromEntries(columns.map((c) => [c, meanStd(finals.map((x) => x[m]?.[c]))]));
+    const gap = meanStd(finals.map((x) => {
+      const a = first ? x[first]?.[gapCol] : null, b = second ? x[second]?.[gapCol] : null;
       return a != null && b != null ? a - b : null;
     }));
-    return { label: p.label, values: p.values, methods, gap_p_only: gap };
+    return { label: p.label, values: p.values, runs: finals.length, methods: ms, gap };
   });
-  return { kind: 'sweep', keys: spec.over.map(([k]) => k), rows };
+  const gapLabel = `${first ?? '?'} − ${second ?? '?'} ${gapCol}`;
+  return { kind: 'sweep', experiment: images ? 'images' : 'synthetic', keys: spec.over.map(([k]) => k), columns, rows, gapLabel };
 }
 
 export function formatSweepTable(s: SweepSummary): string {
   const methods = Object.keys(s.rows[0]?.methods ?? {});
-  const head = [...s.keys, ...methods.map((m) => `${m} p_only`), ...methods.map((m) => `${m} q_only`), 'gap L-S−S p_only'];
+  const shown = s.experiment === 'images' ? ['clean', 'patch_only'] : ['p_only', 'q_only'];
+  const head = [...s.keys, ...shown.flatMap((c) => methods.map((m) => `${m} ${c}`)), `gap ${s.gapLabel}`];
   const rows = s.rows.map((r) => [
     ...s.keys.map((k) => JSON.stringify(r.values[k])),
-    ...methods.map((m) => fmtMeanStd(r.methods[m]!.test_acc.p_only)),
-    ...methods.map((m) => fmtMeanStd(r.methods[m]!.test_acc.q_only)),
-    fmtMeanStd(r.gap_p_only),
+    ...shown.flatMap((c) => methods.map((m) => fmtMeanStd(r.methods[m]![c]))),
+    fmtMeanStd(r.gap),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
-  return ['final test accuracy, mean ± std over seeds', line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
+  return [`final ${s.experiment === 'images' ? 'validation' : 'test'} accuracy, mean ± std over seeds`, line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
 }
 
 export const sweepCommand: Command = {
@@ -151,11 +179,15 @@ export const sweepCommand: Command = {
       args: argv, strict: true, allowPositionals: false,
       options: {
         over: { type: 'string', multiple: true }, preset: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' },
+        experiment: { type: 'string' }, data: { type: 'string' },
         set: { type: 'string', multiple: true }, workers: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
       },
     });
     if (!values.over?.length) throw new UsageError('give at least one --over key=v1,v2,...');
-    const base = buildSyntheticConfig({ ...values, seeds: '1' });
+    const experiment = values.experiment ?? (values.preset && values.preset in IMAGE_PRESETS && !(values.preset in SYNTHETIC_PRESETS) ? 'images' : 'synthetic');
+    if (experiment !== 'synthetic' && experiment !== 'images') throw new UsageError(`--experiment must be 'synthetic' or 'images', got '${experiment}'`);
+    if (experiment === 'synthetic' && values.data) throw new UsageError('--data applies to --experiment images only');
+    const base: AnyConfig = experiment === 'images' ? buildImageConfig({ ...values, seeds: '1' }) : buildSyntheticConfig({ ...values, seeds: '1' });
     const seeds = values.seeds === undefined ? 1 : Number(values.seeds);
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got '${values.seeds}'`);
     const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);

@@ -1,0 +1,61 @@
+// `lrlab index`: the runs index (<runs>/.lrlab-index.sqlite): sync or rebuild it from the run
+// folders and list the runs, filtered by kind, preset or status.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type Command, UsageError } from './command.js';
+import { RunsIndex, type IndexedRun } from '../server/runsIndex.js';
+import { HEADLINE } from '../report/finals.js';
+
+const USAGE = `usage: lrlab index [--rebuild] [--runs DIR] [--kind K] [--preset P] [--status S] [--json]
+
+Brings the runs index DIR/.lrlab-index.sqlite up to date with the run folders (only folders whose
+files changed are read again) and lists the runs, most recently updated first. The folders are the
+source of truth; the index only makes listing and filtering fast.
+
+options:
+  --rebuild   empty the index and read every run folder again
+  --runs DIR  the runs folder (default ./runs)
+  --kind K    only runs of kind K (synthetic or images)
+  --preset P  only runs of preset P
+  --status S  only runs in state S (running, done, interrupted)
+  --json      one JSON object per run instead of a table`;
+
+/** One line per run: id, kind, preset, status, seeds and the first method's headline numbers. */
+export function formatRunLine(r: IndexedRun): string {
+  const { group, keys } = HEADLINE[r.kind];
+  const nums = Object.entries(r.final.methods).map(([m, s]) => `${m}: ${keys.map((k) => {
+    const v = s[`${group}.${k}`];
+    return v && v.mean !== null ? `${k} ${(v.mean * (r.kind === 'images' ? 100 : 1)).toFixed(r.kind === 'images' ? 1 : 3)}` : null;
+  }).filter(Boolean).join(' ')}`).join('; ');
+  return `${r.id}  ${r.kind}  ${r.preset}  ${r.status}  seeds ${r.seeds.length}  ${r.progress.clock} ${r.progress.last}  ${nums}`;
+}
+
+export const indexCommand: Command = {
+  name: 'index',
+  summary: 'sync or rebuild the runs index and list runs (filter by kind/preset/status)',
+  usage: USAGE,
+  async run(argv) {
+    let v;
+    try {
+      v = parseArgs({ args: argv, strict: true, options: {
+        rebuild: { type: 'boolean' }, runs: { type: 'string' }, kind: { type: 'string' }, preset: { type: 'string' },
+        status: { type: 'string' }, json: { type: 'boolean' },
+      } }).values;
+    } catch (e) { throw new UsageError((e as Error).message); }
+    const runs = v.runs ?? 'runs';
+    if (!existsSync(runs)) throw new UsageError(`runs folder ${runs} does not exist (give it with --runs DIR)`);
+    if (v.kind && v.kind !== 'synthetic' && v.kind !== 'images') throw new UsageError(`--kind must be 'synthetic' or 'images', got '${v.kind}'`);
+    const index = new RunsIndex(runs);
+    try {
+      const r = v.rebuild ? index.rebuild() : index.sync();
+      for (const e of r.errors) console.error(`lrlab index: skipped ${e}`);
+      const list = index.list({ kind: v.kind, preset: v.preset, status: v.status, limit: 10000 });
+      if (v.json) for (const run of list) console.log(JSON.stringify(run));
+      else {
+        console.error(`index ${index.root}/.lrlab-index.sqlite: ${index.count()} runs (${r.added} added, ${r.updated} updated, ${r.removed} removed)${v.rebuild ? ', rebuilt' : ''}`);
+        for (const run of list) console.log(formatRunLine(run));
+      }
+      return 0;
+    } finally { index.close(); }
+  },
+};

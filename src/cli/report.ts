@@ -1,0 +1,41 @@
+// `lrlab report RUN_DIR... [--out FILE]`: a self-contained HTML report with the paper's figures and tables.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Command, UsageError } from './command.js';
+import { RunFolderError } from '../report/runData.js';
+import { writeReport } from '../report/report.js';
+
+const USAGE = `usage: lrlab report RUN_DIR... [--out FILE]
+
+Writes a self-contained report.html (inline SVG charts, no scripts, works offline) and the charts as
+SVG files next to it: for image runs the paper's Figure 3 (clean and patch-only validation accuracy)
+and Figure 1 (train and validation accuracy, annealing shaded), and Table 1 / Table 2 with the
+paper's numbers beside ours; for synthetic runs the test accuracy per component and the Q-contrast
+vs step, and the final accuracy per component.
+
+options:
+  --out FILE   the report file (default: RUN_DIR/report.html for one run, ./report.html for several)`;
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write an HTML report (figures and tables) for run folders',
+  usage: USAGE,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' } } });
+    } catch (e) { throw new UsageError((e as Error).message); }
+    const dirs = parsed.positionals;
+    if (dirs.length === 0) throw new UsageError('give at least one run folder (lrlab report RUN_DIR... [--out FILE])');
+    const out = parsed.values.out ?? (dirs.length === 1 ? join(dirs[0]!, 'report.html') : 'report.html');
+    try {
+      const r = await writeReport(dirs, out, (w) => console.error(`lrlab report: warning: ${w}`));
+      console.log(`report: ${r.html}`);
+      for (const s of r.svgs) console.log(`figure: ${s}`);
+      return 0;
+    } catch (e) {
+      if (e instanceof RunFolderError) throw new UsageError(e.message);
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,80 @@
+// The report from small fixture runs: SVG charts written and inlined, the paper's tables beside ours.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { writeReport } from './report.js';
+import { writeImageRun, writeSyntheticRun, IMAGE_METHODS } from './fixtures.js';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'lrlab-report-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+test('image report: Figure 3 and Figure 1 SVGs with every method, Table 2 with the paper beside ours', async (t) => {
+  const d = tempDir(t);
+  const run = writeImageRun(join(d, 'patch-run'), { preset: 'patch', seeds: 2, epochs: 10 });
+  const out = join(d, 'out', 'report.html');
+  const r = await writeReport([run], out);
+  assert.equal(r.html, out);
+  assert.deepEqual(r.svgs.map((s) => basename(s)), ['patch-run-figure3.svg', 'patch-run-figure1.svg']);
+  for (const f of r.svgs) {
+    assert.ok(existsSync(f), f);
+    const svg = readFileSync(f, 'utf8');
+    assert.match(svg, /^<svg /);
+    for (const m of IMAGE_METHODS) assert.ok(svg.includes(m.name), `${basename(f)} names ${m.name}`);
+  }
+  const fig3 = readFileSync(r.svgs[0]!, 'utf8');
+  assert.ok(fig3.includes('clean validation accuracy') && fig3.includes('patch-only validation accuracy'));
+  const fig1 = readFileSync(r.svgs[1]!, 'utf8');
+  assert.ok(fig1.includes('lr annealed (epoch 6)'), 'Figure 1 marks the anneal from the lr schedule (at: [6])');
+  assert.ok(fig1.includes('train') && fig1.includes('val'));
+
+  const html = readFileSync(out, 'utf8');
+  assert.equal((html.match(/<svg /g) ?? []).length, 2, 'both charts inline');
+  assert.ok(!/<script|<link |src="http|href="http|@import/i.test(html), 'self-contained: no scripts, no external resources');
+  assert.match(html, /Table 2 layout: validation accuracy \(%\) on mixed \/ clean images, mean ± std over 2 seeds/);
+  assert.ok(html.includes('paper (Table 2): mixed') && html.includes('paper (Table 2): clean'));
+  // the paper's numbers on the row of their method, beside ours
+  const row = (m: string) => html.split('\n').find((l) => l.startsWith(`<tr><th scope="row">${m}</th>`)) ?? '';
+  assert.match(row('large LR + anneal'), /<td>\d+\.\d\d ± \d+\.\d\d<\/td><td>\d+\.\d\d ± \d+\.\d\d<\/td><td class="paper">95\.35<\/td><td class="paper">87\.61<\/td>/);
+  assert.match(row('small LR'), /<td class="paper">92\.83<\/td><td class="paper">69\.89<\/td>/);
+  assert.match(row('small LR + noise'), /<td class="paper">94\.43<\/td><td class="paper">81\.36<\/td>/);
+  assert.ok(!html.includes('not directly comparable'));
+});
+
+test('Fashion-MNIST and clean presets: the paper labeled as another setting, Table 1 layout', async (t) => {
+  const d = tempDir(t);
+  const fm = writeImageRun(join(d, 'fm'), { preset: 'patch-fmnist', dataset: 'fashion-mnist', epochs: 8, done: false });
+  const clean = writeImageRun(join(d, 'clean'), { preset: 'clean', patch: false, epochs: 8 });
+  const r = await writeReport([fm, clean], join(d, 'report.html'));
+  assert.equal(r.svgs.length, 4);
+  const html = readFileSync(r.html, 'utf8');
+  assert.ok(html.includes('paper (CIFAR-10, different setting): mixed'));
+  assert.ok(html.includes('not directly comparable'));
+  assert.ok(html.includes('run not finished'), 'a running run reports its latest rows');
+  assert.match(html, /Table 1 layout: clean validation accuracy/);
+  assert.ok(html.includes('paper (Table 1): clean'));
+  for (const n of ['90.41', '89.65', '84.93']) assert.ok(html.includes(`<td class="paper">${n}</td>`), n);
+});
+
+test('synthetic report: per-component accuracy and Q-contrast charts, final accuracy table', async (t) => {
+  const d = tempDir(t);
+  const run = writeSyntheticRun(join(d, 'syn'), { seeds: 2, steps: 800, every: 100 });
+  const r = await writeReport([run], join(d, 'r', 'index.html'));
+  assert.deepEqual(r.svgs.map((s) => basename(s)), ['syn-components.svg', 'syn-q-contrast.svg']);
+  for (const f of r.svgs) {
+    const svg = readFileSync(f, 'utf8');
+    assert.match(svg, /^<svg /);
+    for (const m of ['L-S', 'S', 'S+noise']) assert.ok(svg.includes(`>${m}<`), `${basename(f)} names ${m}`);
+    assert.ok(svg.includes('>anneal<'), 'the L-S anneal is marked');
+  }
+  const comp = readFileSync(r.svgs[0]!, 'utf8');
+  assert.ok(comp.includes('P-only test accuracy') && comp.includes('Q-only test accuracy'));
+  const html = readFileSync(r.html, 'utf8');
+  assert.match(html, /Final test accuracy per component, mean ± std over 2 seeds/);
+  assert.match(html, /<tr><th scope="row">L-S<\/th>(<td>[\d.]+ ± [\d.]+<\/td>){4}<td>800 ± 0<\/td><td>400 ± 0<\/td><td>2 done<\/td><\/tr>/);
+  assert.ok(html.includes('annealed at step (mean over seeds)</dt><dd>L-S 400</dd>'));
+});

@@ -1,0 +1,65 @@
+// The dashboard's JSON API over the runs index and the run folders: the run list (filtered), one
+// run's details and tables, and the chart specs for one run or several overlaid.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunsIndex } from './runsIndex.js';
+import { PathError, resolveInside } from './safePath.js';
+import { loadRun, readRunConfig, methodName, type RunConfig, type RunKind } from '../report/runData.js';
+import { finalStats } from '../report/finals.js';
+import { imageDetailTable, imageMainTable, syntheticTable } from '../report/tables.js';
+import { imageAnnealMarks } from '../report/annealing.js';
+import { imageCharts, syntheticCharts, type ChartSpec } from '../report/specs.js';
+
+/** The absolute folder of run `id` (a path relative to the runs folder); 404 unless it is a run folder inside it. */
+export function runDir(root: string, id: string): string {
+  const dir = resolveInside(root, id, 'dir');
+  if (!existsSync(join(dir, 'config.json'))) throw new PathError(404, `no run '${id}'`);
+  return dir;
+}
+
+export function listRuns(index: RunsIndex, q: URLSearchParams) {
+  index.maybeSync();
+  const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+  const f = { kind: q.get('kind') || undefined, preset: q.get('preset') || undefined, status: q.get('status') || undefined, q: q.get('q') || undefined, limit: num('limit'), offset: num('offset') };
+  if (f.limit !== undefined && !Number.isFinite(f.limit)) throw new PathError(400, "query 'limit' must be a number");
+  if (f.offset !== undefined && !Number.isFinite(f.offset)) throw new PathError(400, "query 'offset' must be a number");
+  return { runs: index.list(f), total: index.count(f), facets: index.facets(), errors: index.errors };
+}
+
+export function runDetail(root: string, id: string) {
+  const run = loadRun(runDir(root, id));
+  const f = finalStats(run);
+  const tables = run.kind === 'images'
+    ? [imageMainTable(run.config, run.methods, f), imageDetailTable(run.methods, f, run.config.patch?.enabled !== false)]
+    : [syntheticTable(run.methods, f)];
+  return {
+    id, kind: run.kind, preset: run.preset, methods: run.methods, config: run.config, status: run.status, summary: run.summary,
+    warnings: run.warnings, rows: run.rows.length, tables, report: existsSync(join(run.dir, 'report.html')) ? `/files/${id.split('/').map(encodeURIComponent).join('/')}/report.html` : null,
+  };
+}
+
+export interface ChartsResponse {
+  kind: RunKind;
+  /** Per run: its id and the prefix of its series names ('' for a single run, 'label · ' in an overlay). */
+  runs: { id: string; prefix: string }[];
+  series: string[];
+  charts: ChartSpec[];
+}
+
+/** Chart specs (data named 'rows', filled by the page) for one run or several of one kind overlaid. */
+export function chartsFor(root: string, ids: string[]): ChartsResponse {
+  if (ids.length === 0) throw new PathError(400, "give one or more runs (?run=ID&run=ID)");
+  if (ids.length > 12) throw new PathError(400, 'at most 12 runs can be overlaid');
+  const configs: RunConfig[] = ids.map((id) => readRunConfig(runDir(root, id), id));
+  const kinds = new Set(configs.map((c) => c.kind));
+  if (kinds.size > 1) throw new PathError(400, 'cannot overlay synthetic and image runs on one chart');
+  const kind = configs[0]!.kind;
+  const labels = ids.map((id) => id.split('/').pop()!);
+  const prefix = ids.map((id, i) => (ids.length === 1 ? '' : `${labels.filter((l) => l === labels[i]).length > 1 ? id : labels[i]} · `));
+  const series = configs.flatMap((c, i) => c.methods.map((m) => prefix[i] + methodName(m)));
+  const data = { name: 'rows' };
+  const charts = kind === 'images'
+    ? imageCharts({ data, series, anneal: imageAnnealMarks(configs.map((config) => ({ config })), (ri, m) => prefix[ri] + m) })
+    : syntheticCharts({ data, series });
+  return { kind, runs: ids.map((id, i) => ({ id, prefix: prefix[i]! })), series, charts };
+}
