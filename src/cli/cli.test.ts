@@ -156,6 +156,11 @@ test('SIGKILL at a random point after a checkpoint, then `lrlab resume`, gives t
   const parts = readdirSync(join(ref, 'parts')).filter((f) => f.endsWith('.json')).sort();
   assert.equal(parts.length, 3);
   for (const f of parts) assert.deepEqual(part(killed, f), part(ref, f), f);
+  // the final weights: the fingerprints match, and they tell the three methods apart
+  const hashes = (d: string) => parts.map((f) => part(d, f).weightsSha256);
+  for (const h of hashes(ref)) assert.match(h, /^[0-9a-f]{64}$/);
+  assert.deepEqual(hashes(killed), hashes(ref), `final weights (killed after ${delay} ms)`);
+  assert.equal(new Set(hashes(ref)).size, 3);
   assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
   assert.equal(res.stdout.split('\n').slice(0, 6).join('\n'), full.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');
 });

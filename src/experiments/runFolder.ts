@@ -3,6 +3,7 @@
 // line is detected on read.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 
 /** Write a file atomically: a crash leaves either the old file or the new one, never half of one. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -75,4 +76,28 @@ export function defaultRunDir(kind: string, preset: string, root = 'runs'): stri
   let dir = join(root, `${kind}-${preset}-${ts}`);
   for (let k = 2; existsSync(dir); k++) dir = join(root, `${kind}-${preset}-${ts}-${k}`);
   return dir;
+}
+
+/** The header every checkpoint carries. */
+export interface CheckpointHeader { codeVersion: string; config: unknown; metricsBytes: number }
+
+/**
+ * Read a checkpoint and refuse it, with a message saying what to do, when it is corrupt, incomplete,
+ * from another code version or of another config. `complete` checks the kind-specific fields.
+ */
+export function loadCheckpointFile<C extends CheckpointHeader>(path: string, config: unknown, codeVersion: string, complete: (ck: C) => boolean): C {
+  let ck: C;
+  try { ck = readJson<C>(path); } catch (e) {
+    throw new Error(`checkpoint ${path} is corrupt or truncated (${(e as Error).message}); remove it to restart that part from scratch`);
+  }
+  if (!ck || typeof ck !== 'object' || typeof ck.metricsBytes !== 'number' || !complete(ck)) {
+    throw new Error(`checkpoint ${path} is incomplete; remove it to restart that part from scratch`);
+  }
+  if (ck.codeVersion !== codeVersion) {
+    throw new Error(`checkpoint ${path} was written by lrlab ${ck.codeVersion}, this is ${codeVersion}; resume with that version or start a new run`);
+  }
+  if (!isDeepStrictEqual(ck.config, config)) {
+    throw new Error(`checkpoint ${path} belongs to a different config than ${join(path, '..', '..', 'config.json')}; refusing to resume`);
+  }
+  return ck;
 }

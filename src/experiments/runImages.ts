@@ -10,7 +10,7 @@ import { checkDevice } from '../engine/index.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_FILES, loadFashionMnist } from '../data/idx.js';
 import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, resolveCifar10Dir } from '../data/cifar10.js';
 import { CIFAR10_STATS, channelStats } from '../data/normalize.js';
-import { JsonlWriter, readJson, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { methodFileName, validateImageConfig, type ImageExperimentConfig } from './imageConfig.js';
 import {
   ImageTrainer, disposeSeedSetup, setupImageSeed, type ImageData, type ImageRunStatus, type ImageSeedSetup, type ImageTrainerState,
@@ -35,6 +35,8 @@ export interface ImagePartResult {
   val_acc_last5_mean: PerValSet;
   /** First epoch whose patch-only validation accuracy is above 50% (null: never). */
   patch_only_above_50_epoch: number | null;
+  /** SHA-256 (hex) of the final weights and BatchNorm buffers (the serialized state dict): equal only for equal weights. */
+  weightsSha256: string;
   seconds: number;
 }
 
@@ -228,7 +230,8 @@ async function runPart(cfg: ImageExperimentConfig, dir: string, pi: number, nPar
     const result: ImagePartResult = {
       method: method.name, seed, subset: method.subset, status: trainer.status as ImagePartResult['status'], message: trainer.message,
       epochs: trainer.epoch, steps: trainer.step, recalibratedBn: t.recalibrateBn, final: last ?? lastRowOf(metricsPath, method.name, seed),
-      val_acc_last5_mean: lastRowsMean(history, 5), patch_only_above_50_epoch: firstEpochAbove(history, 0.5), seconds: seconds(),
+      val_acc_last5_mean: lastRowsMean(history, 5), patch_only_above_50_epoch: firstEpochAbove(history, 0.5),
+      weightsSha256: trainer.model.params.fingerprint(), seconds: seconds(),
     };
     w.sync();
     writeJsonAtomic(join(dir, 'parts', `${name}.json`), result);
@@ -264,20 +267,8 @@ export function dropPartRows(path: string, method: string, seed: number): void {
 
 /** Read and check a checkpoint: intact, same code version, same config. */
 export function loadImageCheckpoint(path: string, cfg: ImageExperimentConfig): ImageCheckpoint {
-  let ck: ImageCheckpoint;
-  try { ck = readJson<ImageCheckpoint>(path); } catch (e) {
-    throw new Error(`checkpoint ${path} is corrupt or truncated (${(e as Error).message.split('\n')[0]}); remove it to restart that part from scratch`);
-  }
-  if (!ck || typeof ck !== 'object' || !ck.trainer || typeof ck.trainer !== 'object' || typeof ck.metricsBytes !== 'number' || typeof ck.seconds !== 'number') {
-    throw new Error(`checkpoint ${path} is incomplete; remove it to restart that part from scratch`);
-  }
-  if (ck.codeVersion !== CODE_VERSION) {
-    throw new Error(`checkpoint ${path} was written by lrlab ${ck.codeVersion}, this is ${CODE_VERSION}; resume with that version or start a new run`);
-  }
-  if (!isDeepStrictEqual(ck.config, cfg)) {
-    throw new Error(`checkpoint ${path} belongs to a different config than ${join(path, '..', '..', 'config.json')}; refusing to resume`);
-  }
-  return ck;
+  return loadCheckpointFile<ImageCheckpoint>(path, cfg, CODE_VERSION,
+    (ck) => !!ck.trainer && typeof ck.trainer === 'object' && typeof ck.seconds === 'number');
 }
 
 /** Mean and std over seeds of every part's results. */

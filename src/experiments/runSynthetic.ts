@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { JsonlWriter, readJson, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
 import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
@@ -21,6 +21,8 @@ export interface SyntheticPartResult {
   annealedAtStep: number | null;
   noiseOffAtStep: number | null;
   final: SyntheticMetrics;
+  /** SHA-256 (hex) of the final weights (the serialized state dict): equal only for equal weights. */
+  weightsSha256: string;
   seconds: number;
 }
 
@@ -132,7 +134,8 @@ export async function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, 
         seconds += (Date.now() - t0) / 1000;
         const result: SyntheticPartResult = {
           method, seed, status: trainer.status, message: trainer.message, steps: trainer.step,
-          annealedAtStep: trainer.annealedAtStep, noiseOffAtStep: trainer.noiseOffAtStep, final, seconds,
+          annealedAtStep: trainer.annealedAtStep, noiseOffAtStep: trainer.noiseOffAtStep, final,
+          weightsSha256: setup.model.params.fingerprint(), seconds,
         };
         metrics.sync();
         writeJsonAtomic(join(dir, 'parts', `${name}.json`), result);
@@ -177,20 +180,7 @@ function sameConfig(a: unknown, cfg: SyntheticExperimentConfig): boolean {
 }
 
 export function loadCheckpoint(path: string, cfg: SyntheticExperimentConfig): Checkpoint {
-  let ck: Checkpoint;
-  try { ck = readJson<Checkpoint>(path); } catch (e) {
-    throw new Error(`checkpoint ${path} is corrupt or truncated (${(e as Error).message}); remove it to restart that part from scratch`);
-  }
-  if (!ck || typeof ck !== 'object' || !ck.trainer || typeof ck.metricsBytes !== 'number') {
-    throw new Error(`checkpoint ${path} is incomplete; remove it to restart that part from scratch`);
-  }
-  if (ck.codeVersion !== CODE_VERSION) {
-    throw new Error(`checkpoint ${path} was written by lrlab ${ck.codeVersion}, this is ${CODE_VERSION}; resume with that version or start a new run`);
-  }
-  if (!sameConfig(ck.config, cfg)) {
-    throw new Error(`checkpoint ${path} belongs to a different config than ${join(path, '..', '..', 'config.json')}; refusing to resume`);
-  }
-  return ck;
+  return loadCheckpointFile<Checkpoint>(path, JSON.parse(JSON.stringify(cfg)), CODE_VERSION, (ck) => !!ck.trainer && typeof ck.trainer === 'object');
 }
 
 /** Mean and std over seeds of every part's final numbers. */

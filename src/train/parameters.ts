@@ -1,5 +1,6 @@
 // A named container of trainable parameters and non-trainable buffers (e.g. BatchNorm running
 // statistics), with serialization for checkpoints.
+import { createHash } from 'node:crypto';
 import { Tensor, keep, noGrad, tensor, type DType } from '../engine/index.js';
 
 export interface SerializedTensor { shape: number[]; dtype: DType; data: string }
@@ -87,6 +88,9 @@ export class Parameters {
       }
     });
   }
+  /** SHA-256 of the exact bytes of every parameter and buffer (equal fingerprints: identical weights). */
+  fingerprint(): string { return createHash('sha256').update(JSON.stringify(this.stateDict())).digest('hex'); }
+
   dispose(): void {
     for (const t of [...this.params.values(), ...this.buffers.values()]) t.dispose();
     this.params.clear();

@@ -1,0 +1,109 @@
+// End-to-end: an image run killed with SIGKILL at a random point after a checkpoint and continued
+// with `lrlab resume` gives exactly the results (and final weights) of an uninterrupted run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
+import type { ImagePartResult } from '../experiments/runImages.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'lrlab.js');
+
+interface Result { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Start `lrlab args` (single-threaded engine); `onStart` gets the child, e.g. to kill it. */
+function lrlab(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, LRLAB_NUM_THREADS: '1' } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onStart?.(child);
+  });
+}
+
+/**
+ * The smoke preset on 400 tiny images for 30 epochs (annealed at 15), checkpointed every epoch,
+ * 2 methods x 1 seed: a few seconds of training, so that a kill lands in the middle of it.
+ */
+const TINY_CONFIG = {
+  seed: 5,
+  dataset: { trainSize: 400, testSize: 100 },
+  model: { hidden: [32] },
+  patch: { patchOnlyValSize: 50 },
+  train: { epochs: 30, batchSize: 32, checkpointEvery: 1 },
+  methods: [
+    { name: 'large-lr', lr: { kind: 'step', lr: 0.1, factor: 0.04, at: [15], unit: 'epoch' }, noise: { kind: 'off' }, subset: 'patch' },
+    {
+      name: 'small-lr+noise', lr: { kind: 'constant', lr: 0.004 },
+      noise: { kind: 'step', std: 0.4, factor: 1e-5, at: [15], unit: 'epoch' }, subset: 'patch',
+    },
+  ],
+};
+
+/** Metrics rows without their wall-clock time. */
+const rowsNoSeconds = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')
+  .map((l) => { const { seconds: _s, ...r } = JSON.parse(l) as Record<string, unknown>; return r; });
+
+/** A part's result without its wall-clock times (its own and its final row's). */
+function partNoTime(dir: string, f: string): Omit<ImagePartResult, 'seconds'> {
+  const { seconds, final, ...rest } = JSON.parse(readFileSync(join(dir, 'parts', f), 'utf8')) as ImagePartResult;
+  assert.equal(typeof seconds, 'number');
+  assert.ok(final, `${f} has a final row`);
+  const { seconds: _s, ...finalNoTime } = final;
+  return { ...rest, final: finalNoTime as ImagePartResult['final'] };
+}
+
+test('images: SIGKILL at a random point after a checkpoint, then `lrlab resume`, gives the uninterrupted results and weights', async (t) => {
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lrlab-cli-imgkill-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const data = writeTinyFashionMnist(join(dir, 'data'), 400, 100);
+  const cfg = join(dir, 'tiny.json');
+  writeFileSync(cfg, JSON.stringify(TINY_CONFIG));
+  const args = (out: string) => ['images', '--preset', 'smoke', '--config', cfg, '--data', data, '--out', out, '--quiet'];
+  const killed = join(dir, 'killed'), ref = join(dir, 'ref');
+  // kill in the first or the second part (method), 0-1000 ms after its first checkpoint
+  const target = Math.random() < 0.5 ? 'large-lr-seed5.json' : 'small-lrplusnoise-seed5.json';
+  const delay = Math.floor(Math.random() * 1000);
+  let sawCheckpoint = false;
+  const interrupted = async (): Promise<[Result, Result]> => {
+    const k = await lrlab(args(killed), (child) => {
+      const poll = setInterval(() => {
+        if (existsSync(join(killed, 'checkpoints', target))) {
+          clearInterval(poll);
+          sawCheckpoint = true;
+          setTimeout(() => child.kill('SIGKILL'), delay);
+        }
+      }, 5);
+      child.on('close', () => clearInterval(poll));
+    });
+    return [k, await lrlab(['resume', killed, '--quiet'])];
+  };
+  const [full, [k, res]] = await Promise.all([lrlab(args(ref)), interrupted()]);
+  assert.equal(full.code, 0, full.stderr);
+  assert.ok(sawCheckpoint, `a checkpoint of ${target} was written (${k.stderr})`);
+  assert.equal(k.signal, 'SIGKILL', `the run was killed (${delay} ms after a checkpoint of ${target}), not finished`);
+  assert.equal(res.code, 0, res.stderr);
+  const what = `killed ${delay} ms after the first checkpoint of ${target}`;
+  const rows = rowsNoSeconds(ref);
+  assert.equal(rows.length, 2 * 31, 'a row before training and after each epoch, per method');
+  assert.deepEqual(rowsNoSeconds(killed), rows, `metrics rows (${what})`);
+  const parts = readdirSync(join(ref, 'parts')).sort();
+  assert.deepEqual(parts, ['large-lr-seed5.json', 'small-lrplusnoise-seed5.json']);
+  assert.deepEqual(readdirSync(join(killed, 'parts')).sort(), parts);
+  for (const f of parts) assert.deepEqual(partNoTime(killed, f), partNoTime(ref, f), `${f} (${what})`);
+  // the final weights: the fingerprints match, and they tell the two methods apart
+  const hashes = (d: string) => parts.map((f) => partNoTime(d, f).weightsSha256);
+  for (const h of hashes(ref)) assert.match(h, /^[0-9a-f]{64}$/);
+  assert.deepEqual(hashes(killed), hashes(ref), `final weights (${what})`);
+  assert.notEqual(hashes(ref)[0], hashes(ref)[1]);
+  assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'), `summary (${what})`);
+  assert.deepEqual(readdirSync(join(killed, 'checkpoints')), [], 'finished parts leave no checkpoint');
+  assert.equal(res.stdout.split('\n').slice(0, 6).join('\n'), full.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');
+});
