@@ -7,9 +7,9 @@ import { Progress } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPresets.js';
 import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
-import { runSynthetic, type SyntheticSummary } from '../experiments/runSynthetic.js';
+import { LEARNED_ACC, runSynthetic, type SyntheticSummary } from '../experiments/runSynthetic.js';
 import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
-import { fmtMeanStd } from '../report/stats.js';
+import { type MeanStd, fmtMeanStd } from '../report/stats.js';
 import { interruptFlag } from './signals.js';
 
 const USAGE = `usage: lrlab synthetic [--preset NAME] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet]
@@ -54,13 +54,16 @@ export function buildSyntheticConfig(o: { preset?: string; config?: string; seed
 
 export function formatSyntheticTable(s: SyntheticSummary): string {
   const cols = ['p_only', 'q_only', 'both', 'all'];
-  const head = ['method', ...cols.map((c) => `test acc ${c}`), 'steps', 'annealed at'];
+  const head = ['method', ...cols.map((c) => `test acc ${c}`), 'P learned at', 'Q learned at', 'annealed at', 'steps'];
+  const learned = (m: MeanStd | undefined) => (m && m.mean !== null ? `${fmtMeanStd(m, 0)} (${m.n})` : 'never');
   const rows = Object.entries(s.methods).map(([m, r]) => [
-    m, ...cols.map((c) => fmtMeanStd(r.test_acc[c])), fmtMeanStd(r.steps, 0), r.annealed_at_step ? fmtMeanStd(r.annealed_at_step, 0) : '-',
+    m, ...cols.map((c) => fmtMeanStd(r.test_acc[c])), learned(r.learned_at_step?.p_only), learned(r.learned_at_step?.q_only),
+    r.annealed_at_step ? fmtMeanStd(r.annealed_at_step, 0) : '-', fmtMeanStd(r.steps, 0),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
-  return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
+  return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line),
+    `(P/Q learned at: first evaluated step with P-only / Q-only test accuracy >= ${LEARNED_ACC}, over the (n) seeds that got there)`].join('\n');
 }
 
 /** Run a config into a folder with a progress bar; print the table. Shared by `synthetic` and `resume`. */

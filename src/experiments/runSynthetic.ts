@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { JsonlWriter, loadCheckpointFile, readJson, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
 import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
@@ -20,6 +20,8 @@ export interface SyntheticPartResult {
   steps: number;
   annealedAtStep: number | null;
   noiseOffAtStep: number | null;
+  /** First evaluated step at which the test accuracy on P-only / Q-only inputs reached LEARNED_ACC (null: never). */
+  learnedAtStep: { p_only: number | null; q_only: number | null };
   final: SyntheticMetrics;
   /** SHA-256 (hex) of the final weights (the serialized state dict): equal only for equal weights. */
   weightsSha256: string;
@@ -36,6 +38,8 @@ export interface SyntheticSummary {
     train_acc: Record<string, MeanStd>;
     steps: MeanStd;
     annealed_at_step: MeanStd | null;
+    /** The learning order: when P-only / Q-only test accuracy first reached LEARNED_ACC, over the seeds that reached it. */
+    learned_at_step: { p_only: MeanStd; q_only: MeanStd };
     statuses: Record<string, number>;
   }>;
 }
@@ -134,7 +138,8 @@ export async function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, 
         seconds += (Date.now() - t0) / 1000;
         const result: SyntheticPartResult = {
           method, seed, status: trainer.status, message: trainer.message, steps: trainer.step,
-          annealedAtStep: trainer.annealedAtStep, noiseOffAtStep: trainer.noiseOffAtStep, final,
+          annealedAtStep: trainer.annealedAtStep, noiseOffAtStep: trainer.noiseOffAtStep,
+          learnedAtStep: learnedAt(metricsPath, method, seed), final,
           weightsSha256: setup.model.params.fingerprint(), seconds,
         };
         metrics.sync();
@@ -183,6 +188,17 @@ export function loadCheckpoint(path: string, cfg: SyntheticExperimentConfig): Ch
   return loadCheckpointFile<Checkpoint>(path, JSON.parse(JSON.stringify(cfg)), CODE_VERSION, (ck) => !!ck.trainer && typeof ck.trainer === 'object');
 }
 
+/** A component counts as learned once its test accuracy reaches this (chance is 0.5). */
+export const LEARNED_ACC = 0.75;
+
+/** First step of a part's metric rows at which P-only / Q-only test accuracy reached LEARNED_ACC. */
+export function learnedAt(metricsPath: string, method: SyntheticMethod, seed: number): { p_only: number | null; q_only: number | null } {
+  const rows = readJsonl<{ method: string; seed: number; step: number; test_acc: Record<string, number | null> }>(metricsPath).rows
+    .filter((r) => r.method === method && r.seed === seed);
+  const first = (s: string) => rows.find((r) => (r.test_acc[s] ?? 0) >= LEARNED_ACC)?.step ?? null;
+  return { p_only: first('p_only'), q_only: first('q_only') };
+}
+
 /** Mean and std over seeds of every part's final numbers. */
 export function summarizeSynthetic(dir: string, cfg: SyntheticExperimentConfig): SyntheticSummary {
   const results = readdirSync(join(dir, 'parts')).filter((f) => f.endsWith('.json'))
@@ -197,7 +213,9 @@ export function summarizeSynthetic(dir: string, cfg: SyntheticExperimentConfig):
     const ann = rs.map((r) => r.annealedAtStep).filter((v): v is number => v !== null);
     methods[m] = {
       test_acc: per('test_acc'), test_loss: per('test_loss'), train_acc: per('train_acc'),
-      steps: meanStd(rs.map((r) => r.steps)), annealed_at_step: ann.length ? meanStd(ann) : null, statuses,
+      steps: meanStd(rs.map((r) => r.steps)), annealed_at_step: ann.length ? meanStd(ann) : null,
+      learned_at_step: { p_only: meanStd(rs.map((r) => r.learnedAtStep?.p_only)), q_only: meanStd(rs.map((r) => r.learnedAtStep?.q_only)) },
+      statuses,
     };
   }
   return { kind: 'synthetic', preset: cfg.preset, seeds: seedList(cfg), methods };
