@@ -54,8 +54,8 @@ test('the paper presets carry the FACTS recipes', () => {
 
   const f = imagePreset('patch-fmnist');
   assert.deepEqual([f.dataset.name, f.dataset.trainSize, f.model.hidden, f.patch.patchedFraction, f.patch.zetaRange, f.train.epochs, f.train.recalibrateBn],
-    ['fashion-mnist', 5000, [512, 512], 0.9, 0.5, 24, true]);
-  assert.deepEqual(f.methods[0]!.lr, { kind: 'step', lr: 0.1, factor: 0.04, at: [12], unit: 'epoch' });
+    ['fashion-mnist', 5000, [512, 512], 0.97, 0.5, 24, true]);
+  assert.deepEqual(f.methods[0]!.lr, { kind: 'step', lr: 0.2, factor: 0.04, at: [12], unit: 'epoch' });
   const fp = imagePatchConfig(f)!;
   assert.deepEqual([fp.patchSize, fp.top, fp.left, fp.channels, fp.height], [6, 11, 11, 1, 28]);
   assert.deepEqual(imageModelConfig(f), { arch: 'mlp', inChannels: 1, height: 28, width: 28, classes: 10, device: 'cpu', hidden: [512, 512] });
