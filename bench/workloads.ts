@@ -73,7 +73,9 @@ export const W2: Workload = {
 function synthetic(update: 'sgd' | 'noisy-gd'): Workload {
   return {
     name: update === 'sgd' ? 'SYN-sgd' : 'SYN-gd',
-    description: `one step of the synthetic 'default' preset (d=100, N=120, m=100, float64), ${update === 'sgd' ? 'minibatch SGD, batch 10' : 'full-batch noisy GD (3.1)'}`,
+    description: update === 'sgd'
+      ? "a synthetic step as the 'default' preset but with minibatch SGD, batch 10 (the sgd-lead update)"
+      : "one step of the synthetic 'default' preset (d=100, N=120, m=100, float64, full-batch noisy GD (3.1))",
     setup() {
       const cfg = syntheticPreset('default');
       cfg.train.update = update;

@@ -9,6 +9,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/CPUAllocator.h>
 #include <cstdlib>
+#include <malloc.h>
 
 #include <cstring>
 #include <sstream>
@@ -513,7 +514,13 @@ OP(parallelInfo) { return Napi::String::New(env, at::get_parallel_info()); }
 #define REG(name) exports.Set(#name, Napi::Function::New(env, guarded<op_##name>, #name, const_cast<char*>(#name)))
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  c10::SetCPUAllocator(&gMallocAligned, /*priority=*/1);
+  // Keep freed tensor memory in the heap for reuse instead of returning it to the kernel (mmap and
+  // trimming would make every large tensor a fresh set of page faults).
+  if (!getenv("LRLAB_NO_MALLOPT")) {
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+  }
+  if (!getenv("LRLAB_DEFAULT_ALLOCATOR")) c10::SetCPUAllocator(&gMallocAligned, /*priority=*/1);
   Napi::Function gc = GeneratorWrap::Init(env);
   GeneratorWrap::ctor = new Napi::FunctionReference(Napi::Persistent(gc));
   exports.Set("Generator", gc);

@@ -40,7 +40,7 @@ const SGD_LEAD: Patch = deepMerge(ORDER, {
  * gap shrinks as S keeps training (docs/RESULTS.md).
  */
 const GAP: Patch = deepMerge(ORDER, {
-  train: { lambda: 0.003, tau0: null, maxSteps: 60000, annealAtStep: 10000, noiseStd: 10, noiseAnnealAtStep: 10000, evalEvery: 1000 },
+  train: { lambda: 0.003, tau0: null, maxSteps: 60000, annealAtStep: 10000, noiseStd: 3, noiseAnnealAtStep: 10000, evalEvery: 1000 },
 });
 
 export const SYNTHETIC_PRESETS: Record<string, { description: string; patch: Patch }> = {
