@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, UsageError, parseSets } from './command.js';
-import { Progress } from './progress.js';
+import { Progress, finishRun } from './progress.js';
 import { interruptFlag } from './signals.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { IMAGE_PRESETS, imagePreset } from '../experiments/imagePresets.js';
@@ -104,14 +104,7 @@ export async function executeImages(cfg: ImageExperimentConfig, dir: string, qui
       onProgress: (p) => bar.update(p.part * perPart + p.epoch + (p.batches ? p.batch / p.batches : 0), progressInfo(p)),
     });
   } finally { stop.release(); }
-  if (result === 'interrupted') {
-    console.error(`${quiet ? '' : '\n'}interrupted: checkpoint saved. Continue with: lrlab resume ${dir}`);
-    return 130;
-  }
-  bar.done();
-  console.log(formatImageTable(readJson<ImageSummary>(join(dir, 'summary.json'))));
-  console.log(`\nrun folder: ${dir}`);
-  return 0;
+  return finishRun(result, bar, dir, quiet, () => formatImageTable(readJson<ImageSummary>(join(dir, 'summary.json'))));
 }
 
 export const imagesCommand: Command = {

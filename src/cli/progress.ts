@@ -11,6 +11,7 @@ export function formatDuration(ms: number): string {
 export class Progress {
   private readonly start = Date.now();
   private lastPrint = 0;
+  private printedComplete = false;
   private readonly tty: boolean;
   constructor(private total: number, private readonly label = '', private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly quiet = false) {
@@ -26,6 +27,7 @@ export class Progress {
     const finished = done >= this.total;
     if (!finished && now - this.lastPrint < (this.tty ? 100 : 5000)) return;
     this.lastPrint = now;
+    this.printedComplete = finished;
     const frac = this.total > 0 ? Math.min(1, done / this.total) : 0;
     const elapsed = now - this.start;
     const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
@@ -39,9 +41,24 @@ export class Progress {
   }
 
   done(info = ''): void {
-    if (this.quiet) return;
+    if (this.quiet || (!this.tty && this.printedComplete)) return;
     this.lastPrint = 0;
     this.update(this.total, info);
     if (this.tty) this.stream.write('\n');
   }
+}
+
+/**
+ * The end of a run command: an interrupted run says how to resume it (exit 130); a finished one
+ * closes the progress bar and prints its table and folder (exit 0).
+ */
+export function finishRun(result: 'done' | 'interrupted', bar: Progress, dir: string, quiet: boolean, table: () => string): number {
+  if (result === 'interrupted') {
+    console.error(`${quiet ? '' : '\n'}interrupted: checkpoint saved. Continue with: lrlab resume ${dir}`);
+    return 130;
+  }
+  bar.done();
+  console.log(table());
+  console.log(`\nrun folder: ${dir}`);
+  return 0;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, UsageError, parseSets } from './command.js';
-import { Progress } from './progress.js';
+import { Progress, finishRun } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPresets.js';
 import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
@@ -72,20 +72,15 @@ export async function executeSynthetic(cfg: SyntheticExperimentConfig, dir: stri
   const bar = new Progress(parts * cfg.train.maxSteps, 'synthetic', process.stderr, quiet);
   const stop = interruptFlag();
   if (!quiet) console.error(`run folder: ${dir}`);
-  const result = await runSynthetic(cfg, dir, {
-    shouldStop: stop.get,
-    onProgress: (p) => bar.update(p.part * cfg.train.maxSteps + p.step,
-      `${p.method} seed ${p.seed} step ${p.step}/${p.maxSteps} loss ${p.trainLoss.toPrecision(3)}`),
-  });
-  stop.release();
-  if (result === 'interrupted') {
-    if (!quiet) console.error(`\ninterrupted: checkpoint saved. Continue with: lrlab resume ${dir}`);
-    return 130;
-  }
-  bar.done();
-  console.log(formatSyntheticTable(readJson<SyntheticSummary>(join(dir, 'summary.json'))));
-  console.log(`\nrun folder: ${dir}`);
-  return 0;
+  let result: 'done' | 'interrupted';
+  try {
+    result = await runSynthetic(cfg, dir, {
+      shouldStop: stop.get,
+      onProgress: (p) => bar.update(p.part * cfg.train.maxSteps + p.step,
+        `${p.method} seed ${p.seed} step ${p.step}/${p.maxSteps} loss ${p.trainLoss.toPrecision(3)}`),
+    });
+  } finally { stop.release(); }
+  return finishRun(result, bar, dir, quiet, () => formatSyntheticTable(readJson<SyntheticSummary>(join(dir, 'summary.json'))));
 }
 
 export const syntheticCommand: Command = {
