@@ -23,3 +23,9 @@ export function parseValue(v: string): unknown {
   if (v === '') return '';
   try { return JSON.parse(v); } catch { return v; }
 }
+
+/** The parseArgs options every run command takes (synthetic, images, sweep). */
+export const RUN_OPTIONS = {
+  preset: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' }, set: { type: 'string', multiple: true },
+  out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
+} as const;

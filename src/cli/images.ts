@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, UsageError, parseSets } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, parseSets } from './command.js';
 import { Progress, finishRun } from './progress.js';
 import { interruptFlag } from './signals.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
@@ -114,10 +114,7 @@ export const imagesCommand: Command = {
   async run(argv) {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: {
-        preset: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' },
-        set: { type: 'string', multiple: true }, out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
-      },
+      options: { ...RUN_OPTIONS, data: { type: 'string' } },
     });
     const cfg = buildImageConfig(values);
     const dir = createRunDir(values.out ?? defaultRunDir('images', cfg.preset), values.force ?? false);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Command, UsageError, parseValue } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, parseValue } from './command.js';
 import { Progress } from './progress.js';
 import { buildSyntheticConfig } from './synthetic.js';
 import { buildImageConfig } from './images.js';
@@ -178,9 +178,7 @@ export const sweepCommand: Command = {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
       options: {
-        over: { type: 'string', multiple: true }, preset: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' },
-        experiment: { type: 'string' }, data: { type: 'string' },
-        set: { type: 'string', multiple: true }, workers: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
+        ...RUN_OPTIONS, over: { type: 'string', multiple: true }, experiment: { type: 'string' }, data: { type: 'string' }, workers: { type: 'string' },
       },
     });
     if (!values.over?.length) throw new UsageError('give at least one --over key=v1,v2,...');

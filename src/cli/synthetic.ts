@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, UsageError, parseSets } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, parseSets } from './command.js';
 import { Progress, finishRun } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPresets.js';
@@ -90,10 +90,7 @@ export const syntheticCommand: Command = {
   async run(argv) {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: {
-        preset: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' }, set: { type: 'string', multiple: true },
-        out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
-      },
+      options: RUN_OPTIONS,
     });
     const cfg = buildSyntheticConfig(values);
     const dir = createRunDir(values.out ?? defaultRunDir('synthetic', cfg.preset), values.force ?? false);
