@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getNumThreads } from '../src/engine/index.js';
 import { torchPython } from '../src/util/torchPython.js';
-import { IMG, SYN_GD, SYN_SGD, W1, W2, type Workload } from './workloads.js';
+import { IMG, IMG_EPOCH, SYN_GD, SYN_SGD, W1, W2, type Workload } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -17,6 +17,7 @@ export const CASES: BenchCase[] = [
   { workload: SYN_SGD, steps: 3000, warmup: 300 },
   { workload: SYN_GD, steps: 1000, warmup: 100 },
   { workload: IMG, steps: 40, warmup: 5 },
+  { workload: IMG_EPOCH, steps: 4, warmup: 1 },
 ];
 
 function timeLrlab(c: BenchCase): number {

@@ -85,4 +85,16 @@ def img():
     return step
 
 
-WORKLOADS = {"SYN-sgd": syn("sgd"), "SYN-gd": syn("noisy-gd"), "IMG": img}
+
+
+def img_epoch():
+    """IMG-epoch: see bench/torch_epoch.py."""
+    import importlib.util
+    import os
+    spec = importlib.util.spec_from_file_location("torch_epoch", os.path.join(os.path.dirname(__file__), "torch_epoch.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.img_epoch()
+
+
+WORKLOADS = {"SYN-sgd": syn("sgd"), "SYN-gd": syn("noisy-gd"), "IMG": img, "IMG-epoch": img_epoch}

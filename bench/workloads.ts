@@ -7,6 +7,10 @@ import { SGD } from '../src/train/sgd.js';
 import { syntheticPreset } from '../src/experiments/syntheticPresets.js';
 import { SyntheticTrainer, setupSynthetic } from '../src/train/syntheticTrainer.js';
 import { createImageModel } from '../src/models/imageModel.js';
+import { imagePreset } from '../src/experiments/imagePresets.js';
+import { loadImageData } from '../src/experiments/runImages.js';
+import { ImageTrainer, setupImageSeed, type ImageData } from '../src/train/imageTrainer.js';
+import { channelStats, type RawImages } from '../src/data/normalize.js';
 
 export interface Workload { name: string; description: string; setup(): () => void }
 
@@ -115,6 +119,44 @@ export const IMG: Workload = {
         opt.step();
         opt.zeroGrad();
       });
+    };
+  },
+};
+
+/** Fashion-MNIST as the preset loads it, or random bytes of the same shape when the data set is absent. */
+function fashionMnistOrRandom(): ImageData {
+  const cfg = imagePreset('patch-fmnist');
+  try {
+    return loadImageData(cfg);
+  } catch {
+    const g = new Generator(0);
+    const raw = (n: number): RawImages => ({
+      n, channels: 1, height: 28, width: 28,
+      images: Uint8Array.from(randint(0, 256, [n * 784], g).toInt32Array()),
+      labels: Uint8Array.from(randint(0, 10, [n], g).toInt32Array()),
+    });
+    const train = raw(60000);
+    return { train, test: raw(10000), stats: channelStats(train) };
+  }
+}
+
+/**
+ * IMG-epoch: one whole epoch of the patch-fmnist preset's small LR + noise method through lrlab's
+ * trainer (data subsample of 5,000, patch per load, 40 Nesterov SGD steps with noise, per-kind sums,
+ * BatchNorm recalibration on 40 batches, evaluation on the clean, mixed and patch-only sets). One
+ * "step" of this workload is an epoch; bench/torch_epoch.py does the same in PyTorch.
+ */
+export const IMG_EPOCH: Workload = {
+  name: 'IMG-epoch',
+  description: 'one epoch of patch-fmnist (small LR + noise): 40 patched batches, BN recalibration, 3 validation sets',
+  setup() {
+    const cfg = imagePreset('patch-fmnist');
+    const data = fashionMnistOrRandom();
+    const setup = setupImageSeed(cfg, data, 0);
+    const trainer = new ImageTrainer(cfg, cfg.methods.find((m) => m.name === 'small-lr+noise')!, setup);
+    return () => {
+      trainer.trainEpoch();
+      trainer.evaluate(0);
     };
   },
 };

@@ -2,6 +2,7 @@
 //   config.json, metrics.jsonl (one row per method/seed/eval step), parts/<method>-seed<i>.json
 //   (the final result of each finished part), checkpoints/, status.json and summary.json.
 // Finished parts are skipped and interrupted ones continue from their checkpoint on resume.
+import { LEARNED_ACC } from './learned.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -188,8 +189,6 @@ export function loadCheckpoint(path: string, cfg: SyntheticExperimentConfig): Ch
   return loadCheckpointFile<Checkpoint>(path, JSON.parse(JSON.stringify(cfg)), CODE_VERSION, (ck) => !!ck.trainer && typeof ck.trainer === 'object');
 }
 
-/** A component counts as learned once its test accuracy reaches this (chance is 0.5). */
-export const LEARNED_ACC = 0.75;
 
 /** First step of a part's metric rows at which P-only / Q-only test accuracy reached LEARNED_ACC. */
 export function learnedAt(metricsPath: string, method: SyntheticMethod, seed: number): { p_only: number | null; q_only: number | null } {

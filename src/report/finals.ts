@@ -2,6 +2,7 @@
 // else from the latest metrics rows of each seed (a running or interrupted run).
 import { meanStd, type MeanStd } from './stats.js';
 import type { MetricsRow, RunKind, RunSummary } from './runData.js';
+import { LEARNED_ACC } from '../experiments/learned.js';
 
 /** The headline numbers of each kind: the accuracy group and its subsets. */
 export const HEADLINE: Record<RunKind, { group: string; keys: readonly string[] }> = {
@@ -85,6 +86,9 @@ export function finalsFromRows(kind: RunKind, rows: MetricsRow[], methods: strin
       stats.steps = meanStd(seeds.map((rs) => rs[rs.length - 1]!.step));
       const ann = seeds.map((rs) => rs.find((r) => r.annealed === true)?.step ?? null);
       if (ann.some((s) => s !== null)) stats.annealed_at_step = meanStd(ann);
+      for (const k of ['p_only', 'q_only']) {
+        stats[`learned_at_step.${k}`] = meanStd(seeds.map((rs) => rs.find((r) => (pick(r, 'test_acc', k) ?? 0) >= LEARNED_ACC)?.step ?? null));
+      }
     }
     out[m] = stats;
   }

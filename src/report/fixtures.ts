@@ -103,6 +103,8 @@ export function writeSyntheticRun(dir: string, o: SyntheticFixture = {}): string
         test_acc: Object.fromEntries(['p_only', 'q_only', 'both', 'all'].map((k) => [k, lastAcc(m, k)])),
         test_loss: {}, train_acc: {}, steps: { mean: steps, std: 0, n: seeds },
         annealed_at_step: m === 'L-S' ? { mean: 400, std: 0, n: seeds } : null, statuses: { done: seeds },
+        learned_at_step: Object.fromEntries(['p_only', 'q_only'].map((k) => [k, meanStd(Array.from({ length: seeds }, (_, s) =>
+          (rows.find((r) => r.method === m && r.seed === s && (r.test_acc as Record<string, number>)[k]! >= 0.75)?.step as number | undefined) ?? null))])),
       }])),
     });
   }

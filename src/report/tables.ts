@@ -5,6 +5,7 @@ import { fmtMeanStd, type MeanStd } from './stats.js';
 import type { FinalStats } from './finals.js';
 import { PAPER_ORDER, PAPER_TABLE1, PAPER_TABLE2, paperComparison, paperMethod } from './paper.js';
 import type { RunConfig } from './runData.js';
+import { LEARNED_ACC } from '../experiments/learned.js';
 
 export interface Table {
   caption: string;
@@ -79,17 +80,25 @@ export function imageDetailTable(methods: string[], f: FinalStats, patched: bool
   };
 }
 
-/** Final test accuracy per component per method (synthetic runs). */
+/** "mean ± std (k/n seeds)" of a first-step statistic, "never" when no seed reached it. */
+function firstStep(m: MeanStd | undefined, seeds: number): string {
+  if (!m || m.mean === null || m.n === 0) return 'never';
+  return m.n < seeds ? `${fmtMeanStd(m, 0)} (${m.n}/${seeds} seeds)` : fmtMeanStd(m, 0);
+}
+
+/** Final test accuracy per component per method and when P and Q were learned (synthetic runs). */
 export function syntheticTable(methods: string[], f: FinalStats): Table {
   const comps = ['p_only', 'q_only', 'both', 'all'];
   const n = seedCount(f, methods, 'test_acc.p_only');
   const rows = methods.map((m) => {
     const s = f.methods[m] ?? {};
     const parts = Object.entries(f.statuses[m] ?? {}).map(([k, v]) => `${v} ${k}`).join(', ') || '-';
-    return [m, ...comps.map((c) => fmtMeanStd(s[`test_acc.${c}`])), fmtMeanStd(s.steps, 0), s.annealed_at_step ? fmtMeanStd(s.annealed_at_step, 0) : '-', parts];
+    const k = s['test_acc.p_only']?.n ?? 0;
+    return [m, ...comps.map((c) => fmtMeanStd(s[`test_acc.${c}`])), firstStep(s['learned_at_step.p_only'], k), firstStep(s['learned_at_step.q_only'], k),
+      fmtMeanStd(s.steps, 0), s.annealed_at_step ? fmtMeanStd(s.annealed_at_step, 0) : '-', parts];
   });
   return {
-    caption: `Final test accuracy per component, ${seedsNote(f, n)}`,
-    header: ['method', 'P-only', 'Q-only', 'both', 'all', 'steps', 'annealed at step', 'parts'], paperCols: [], rows, notes: [],
+    caption: `Final test accuracy per component, ${seedsNote(f, n)}; "learned at": the first evaluated step with test accuracy >= ${LEARNED_ACC} on that component (learning order)`,
+    header: ['method', 'P-only', 'Q-only', 'both', 'all', 'P learned at step', 'Q learned at step', 'steps', 'annealed at step', 'parts'], paperCols: [], rows, notes: [],
   };
 }
