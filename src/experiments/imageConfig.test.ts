@@ -54,7 +54,7 @@ test('the paper presets carry the FACTS recipes', () => {
 
   const f = imagePreset('patch-fmnist');
   assert.deepEqual([f.dataset.name, f.dataset.trainSize, f.model.hidden, f.patch.patchedFraction, f.patch.zetaRange, f.train.epochs, f.train.recalibrateBn],
-    ['fashion-mnist', 5000, [512, 512], 0.97, 0.5, 24, true]);
+    ['fashion-mnist', 5000, [512, 512], 0.995, 0.5, 24, true]);
   assert.deepEqual(f.methods[0]!.lr, { kind: 'step', lr: 0.2, factor: 0.04, at: [12], unit: 'epoch' });
   const fp = imagePatchConfig(f)!;
   assert.deepEqual([fp.patchSize, fp.top, fp.left, fp.channels, fp.height], [6, 11, 11, 1, 28]);
