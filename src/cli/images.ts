@@ -9,6 +9,7 @@ import { interruptFlag } from './signals.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { IMAGE_PRESETS, imagePreset } from '../experiments/imagePresets.js';
 import { type ImageExperimentConfig, validateImageConfig } from '../experiments/imageConfig.js';
+import { checkDevice } from '../engine/index.js';
 import { checkImageData, runImages, type ImageProgress, type ImageSummary } from '../experiments/runImages.js';
 import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
 import { fmtMeanStd } from '../report/stats.js';
@@ -61,6 +62,7 @@ export function buildImageConfig(o: { preset?: string; config?: string; data?: s
     cfg = applySets(cfg, parseSets(o.set ?? []));
     validateImageConfig(cfg);
     checkImageData(cfg);
+    checkDevice(cfg.train.device);
     return cfg;
   } catch (e) { throw new UsageError((e as Error).message); }
 }
