@@ -1,11 +1,12 @@
 // `lrlab report RUN_DIR... [--out FILE]`: a self-contained HTML report with the paper's figures and tables.
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { RunFolderError } from '../report/runData.js';
 import { writeReport } from '../report/report.js';
 
-const USAGE = `usage: lrlab report RUN_DIR... [--out FILE]
+const USAGE = `usage: lrlab report RUN_DIR... [--out PATH]
 
 Writes a self-contained report.html (inline SVG charts, no scripts, works offline) and the charts as
 SVG files next to it: for image runs the paper's Figure 3 (clean and patch-only validation accuracy)
@@ -14,7 +15,14 @@ paper's numbers beside ours; for synthetic runs the test accuracy per component 
 vs step, and the final accuracy per component.
 
 options:
-  --out FILE   the report file (default: RUN_DIR/report.html for one run, ./report.html for several)`;
+  --out PATH   a .html file (the SVGs go beside it), or a folder to write report.html and the SVGs into
+               (default: RUN_DIR/report.html for one run, ./report.html for several)`;
+
+/** The report file for --out: PATH itself if it ends in .html/.htm, else PATH/report.html (a folder). */
+export function reportFile(out: string): string {
+  const isDir = existsSync(out) && statSync(out).isDirectory();
+  return !isDir && /\.html?$/i.test(out) ? out : join(out, 'report.html');
+}
 
 export const reportCommand: Command = {
   name: 'report',
@@ -26,8 +34,8 @@ export const reportCommand: Command = {
       parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' } } });
     } catch (e) { throw new UsageError((e as Error).message); }
     const dirs = parsed.positionals;
-    if (dirs.length === 0) throw new UsageError('give at least one run folder (lrlab report RUN_DIR... [--out FILE])');
-    const out = parsed.values.out ?? (dirs.length === 1 ? join(dirs[0]!, 'report.html') : 'report.html');
+    if (dirs.length === 0) throw new UsageError('give at least one run folder (lrlab report RUN_DIR... [--out PATH])');
+    const out = parsed.values.out !== undefined ? reportFile(parsed.values.out) : dirs.length === 1 ? join(dirs[0]!, 'report.html') : 'report.html';
     try {
       const r = await writeReport(dirs, out, (w) => console.error(`lrlab report: warning: ${w}`));
       console.log(`report: ${r.html}`);

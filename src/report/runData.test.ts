@@ -1,9 +1,9 @@
 // Bad input for reports: broken JSONL lines are skipped and named; missing or foreign folders are errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadRun, RunFolderError } from './runData.js';
 import { finalsFromRows } from './finals.js';
 import { syntheticAnnealSteps, annealEpochs, imageAnnealMarks } from './annealing.js';
@@ -48,6 +48,20 @@ test('a truncated / garbled metrics line is skipped and named; the report still 
   assert.ok(r.err.includes(`lrlab report: warning: ${run}: metrics.jsonl line 17 is not valid JSON; skipped`), r.err);
   assert.ok(existsSync(join(d, 'rep', 'report.html')));
   assert.ok(readFileSync(join(d, 'rep', 'report.html'), 'utf8').includes('metrics.jsonl line 17 is not valid JSON; skipped'));
+});
+
+test('--out: a .html file gets the SVGs beside it; any other path (existing folder or not) is a folder for report.html', async (t) => {
+  const d = tempDir(t);
+  const run = writeSyntheticRun(join(d, 'syn'), { seeds: 1, steps: 300, every: 100 });
+  mkdirSync(join(d, 'existing'));
+  for (const [out, html] of [[join(d, 'a', 'r.html'), join(d, 'a', 'r.html')], [join(d, 'existing'), join(d, 'existing', 'report.html')],
+    [join(d, 'new-folder'), join(d, 'new-folder', 'report.html')]] as const) {
+    const r = await cli(['report', run, '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(r.out.includes(`report: ${html}`), r.out);
+    assert.ok(existsSync(html), html);
+    assert.deepEqual(readdirSync(dirname(html)).filter((f) => f.endsWith('.svg')).sort(), ['syn-components.svg', 'syn-q-contrast.svg']);
+  }
 });
 
 test('a missing folder or a folder that is not a run folder: one-line error, exit code 2', async (t) => {

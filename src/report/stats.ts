@@ -11,8 +11,10 @@ export function meanStd(values: (number | null | undefined)[]): MeanStd {
   return { mean, std, n };
 }
 
-/** "0.931 ± 0.012" (or "-" when empty). */
+/** "0.931 ± 0.012", "0.931" for a single value, "-" when empty. */
 export function fmtMeanStd(m: MeanStd | null | undefined, digits = 3): string {
   if (!m || m.mean === null) return '-';
+  // one value has no spread: "0.839", not "0.839 ± 0.000"
+  if (m.n === 1) return m.mean.toFixed(digits);
   return `${m.mean.toFixed(digits)} ± ${(m.std ?? 0).toFixed(digits)}`;
 }

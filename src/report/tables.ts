@@ -67,7 +67,7 @@ export function imageMainTable(cfg: RunConfig, methods: string[], f: FinalStats)
 
 /** Further image numbers: mean of the last 5 evaluations, patch-only accuracy, when the patch was fitted. */
 export function imageDetailTable(methods: string[], f: FinalStats, patched: boolean): Table {
-  const header = ['method', 'clean (last 5 evals)', ...(patched ? ['mixed (last 5 evals)', 'patch-only', 'patch-only > 50% at epoch'] : []), 'parts'];
+  const header = ['method', 'clean (last 5 evals)', ...(patched ? ['mixed (last 5 evals)', 'patch-only (final)', 'patch-only > 50% at epoch'] : []), 'parts'];
   const rows = methods.map((m) => {
     const s = f.methods[m] ?? {};
     const fit = s.patch_only_above_50_epoch;
@@ -75,7 +75,7 @@ export function imageDetailTable(methods: string[], f: FinalStats, patched: bool
     return [m, pct(s['val_acc_last5_mean.clean']), ...(patched ? [pct(s['val_acc_last5_mean.mixed']), pct(s['val_acc.patch_only']), fit && fit.mean !== null ? `${fmtMeanStd(fit, 1)} (${fit.n} seed${fit.n === 1 ? '' : 's'})` : 'never'] : []), parts];
   });
   return {
-    caption: 'Validation accuracy (%) averaged over each seed\'s last 5 evaluations (final accuracy can swing between epochs), patch-only accuracy, and the first epoch with patch-only accuracy above 50% (the patch memorized)',
+    caption: 'Validation accuracy (%) averaged over each seed\'s last 5 evaluations (final accuracy can swing between epochs), the final patch-only accuracy, and the first epoch with patch-only accuracy above 50% (the patch memorized)',
     header, paperCols: [], rows, notes: [],
   };
 }
