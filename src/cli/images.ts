@@ -88,7 +88,7 @@ export function formatImageTable(s: ImageSummary): string {
 }
 
 function progressInfo(p: ImageProgress): string {
-  const val = p.last ? `  val clean ${pct(p.last.val_acc.clean)} mixed ${pct(p.last.val_acc.mixed)} patch ${pct(p.last.val_acc.patch_only)} (ep ${p.last.epoch})` : '';
+  const val = p.last ? `  val after epoch ${p.last.epoch}: clean ${pct(p.last.val_acc.clean)} mixed ${pct(p.last.val_acc.mixed)} patch ${pct(p.last.val_acc.patch_only)}` : '';
   const tr = p.loss !== null ? ` loss ${p.loss.toPrecision(3)} acc ${pct(p.acc)}` : '';
   return `${p.method} seed ${p.seed} epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}${tr}${val}`;
 }
