@@ -128,7 +128,8 @@ function fashionMnistOrRandom(): ImageData {
   const cfg = imagePreset('patch-fmnist');
   try {
     return loadImageData(cfg);
-  } catch {
+  } catch (e) {
+    if (!/Fashion-MNIST (folder not found|: missing file)/.test((e as Error).message)) throw e;
     const g = new Generator(0);
     const raw = (n: number): RawImages => ({
       n, channels: 1, height: 28, width: 28,

@@ -2,7 +2,7 @@
 //   config.json, metrics.jsonl (one row per method/seed/eval step), parts/<method>-seed<i>.json
 //   (the final result of each finished part), checkpoints/, status.json and summary.json.
 // Finished parts are skipped and interrupted ones continue from their checkpoint on resume.
-import { LEARNED_ACC } from './learned.js';
+import { firstLearnedStep } from './learned.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -194,8 +194,7 @@ export function loadCheckpoint(path: string, cfg: SyntheticExperimentConfig): Ch
 export function learnedAt(metricsPath: string, method: SyntheticMethod, seed: number): { p_only: number | null; q_only: number | null } {
   const rows = readJsonl<{ method: string; seed: number; step: number; test_acc: Record<string, number | null> }>(metricsPath).rows
     .filter((r) => r.method === method && r.seed === seed);
-  const first = (s: string) => rows.find((r) => (r.test_acc[s] ?? 0) >= LEARNED_ACC)?.step ?? null;
-  return { p_only: first('p_only'), q_only: first('q_only') };
+  return { p_only: firstLearnedStep(rows, 'p_only'), q_only: firstLearnedStep(rows, 'q_only') };
 }
 
 /** Mean and std over seeds of every part's final numbers. */

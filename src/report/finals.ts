@@ -2,7 +2,7 @@
 // else from the latest metrics rows of each seed (a running or interrupted run).
 import { meanStd, type MeanStd } from './stats.js';
 import type { MetricsRow, RunKind, RunSummary } from './runData.js';
-import { LEARNED_ACC } from '../experiments/learned.js';
+import { firstLearnedStep } from '../experiments/learned.js';
 
 /** The headline numbers of each kind: the accuracy group and its subsets. */
 export const HEADLINE: Record<RunKind, { group: string; keys: readonly string[] }> = {
@@ -87,7 +87,7 @@ export function finalsFromRows(kind: RunKind, rows: MetricsRow[], methods: strin
       const ann = seeds.map((rs) => rs.find((r) => r.annealed === true)?.step ?? null);
       if (ann.some((s) => s !== null)) stats.annealed_at_step = meanStd(ann);
       for (const k of ['p_only', 'q_only']) {
-        stats[`learned_at_step.${k}`] = meanStd(seeds.map((rs) => rs.find((r) => (pick(r, 'test_acc', k) ?? 0) >= LEARNED_ACC)?.step ?? null));
+        stats[`learned_at_step.${k}`] = meanStd(seeds.map((rs) => firstLearnedStep(rs as { step: number; test_acc?: Record<string, number | null> }[], k)));
       }
     }
     out[m] = stats;

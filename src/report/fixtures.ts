@@ -1,5 +1,6 @@
 // Small, deterministic run folders in the formats of runSynthetic / runImages, for the report,
 // index, server and dashboard tests (and for trying the dashboard without training anything).
+import { firstLearnedStep } from '../experiments/learned.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanStd } from './stats.js';
@@ -104,7 +105,7 @@ export function writeSyntheticRun(dir: string, o: SyntheticFixture = {}): string
         test_loss: {}, train_acc: {}, steps: { mean: steps, std: 0, n: seeds },
         annealed_at_step: m === 'L-S' ? { mean: 400, std: 0, n: seeds } : null, statuses: { done: seeds },
         learned_at_step: Object.fromEntries(['p_only', 'q_only'].map((k) => [k, meanStd(Array.from({ length: seeds }, (_, s) =>
-          (rows.find((r) => r.method === m && r.seed === s && (r.test_acc as Record<string, number>)[k]! >= 0.75)?.step as number | undefined) ?? null))])),
+          firstLearnedStep(rows.filter((r) => r.method === m && r.seed === s) as { step: number; test_acc: Record<string, number> }[], k)))])),
       }])),
     });
   }

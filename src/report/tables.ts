@@ -80,9 +80,10 @@ export function imageDetailTable(methods: string[], f: FinalStats, patched: bool
   };
 }
 
-/** "mean ± std (k/n seeds)" of a first-step statistic, "never" when no seed reached it. */
+/** "mean ± std (k/n seeds)" of a first-step statistic, "never" when no seed reached it, "-" when not recorded (older summaries). */
 function firstStep(m: MeanStd | undefined, seeds: number): string {
-  if (!m || m.mean === null || m.n === 0) return 'never';
+  if (!m) return '-';
+  if (m.mean === null || m.n === 0) return 'never';
   return m.n < seeds ? `${fmtMeanStd(m, 0)} (${m.n}/${seeds} seeds)` : fmtMeanStd(m, 0);
 }
 
