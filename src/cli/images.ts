@@ -1,5 +1,6 @@
 // `lrlab images`: the image experiments of paper Section 6 (patch-augmented and clean data, large
 // vs small learning rate vs small learning rate with pre-activation noise), over seeds.
+import { alignedTable } from './textTable.js';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,14 +78,12 @@ export function formatImageTable(s: ImageSummary): string {
     m, ...sets.map((c) => fmtMeanStd(r.val_acc[c])), ...sets.map((c) => fmtMeanStd(r.val_acc_last5_mean[c])),
     r.patch_only_above_50_epoch ? `${fmtMeanStd(r.patch_only_above_50_epoch, 1)} (${r.patch_only_above_50_seeds}/${s.seeds.length} seeds)` : 'never',
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
   const notes = [
     `images preset '${s.preset}', seeds ${s.seeds.join(', ')} (accuracy as a fraction, mean ± std over seeds)`,
     `patch: ${s.patchMode ?? 'none'}; BatchNorm statistics ${s.recalibratedBn ? 'recalibrated on training batches before each evaluation' : 'as trained (running averages)'}`,
   ];
   const bad = Object.entries(s.methods).filter(([, r]) => (r.statuses['diverged'] ?? 0) > 0).map(([m, r]) => `${m}: ${r.statuses['diverged']} seed(s) diverged (left out of the accuracies)`);
-  return [...notes, line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line), ...bad].join('\n');
+  return [...notes, ...alignedTable(head, rows), ...bad].join('\n');
 }
 
 function progressInfo(p: ImageProgress): string {

@@ -1,4 +1,5 @@
 // `lrlab sweep`: a grid over config keys times seeds, run in parallel worker processes.
+import { alignedTable } from './textTable.js';
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -165,9 +166,7 @@ export function formatSweepTable(s: SweepSummary): string {
     ...shown.flatMap((c) => methods.map((m) => fmtMeanStd(r.methods[m]![c]))),
     fmtMeanStd(r.gap),
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ');
-  return [`final ${s.experiment === 'images' ? 'validation' : 'test'} accuracy, mean ± std over seeds`, line(head), line(w.map((x) => '-'.repeat(x))), ...rows.map(line)].join('\n');
+  return [`final ${s.experiment === 'images' ? 'validation' : 'test'} accuracy, mean ± std over seeds`, ...alignedTable(head, rows)].join('\n');
 }
 
 export const sweepCommand: Command = {
