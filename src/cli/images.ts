@@ -5,8 +5,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, RUN_OPTIONS, UsageError, parseSets } from './command.js';
-import { Progress, finishRun } from './progress.js';
-import { interruptFlag } from './signals.js';
+import { runWithProgress } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { IMAGE_PRESETS, imagePreset } from '../experiments/imagePresets.js';
 import { type ImageExperimentConfig, validateImageConfig } from '../experiments/imageConfig.js';
@@ -95,17 +94,14 @@ function progressInfo(p: ImageProgress): string {
 /** Run a config into a folder with a progress bar; print the table. Shared by `images` and `resume`. */
 export async function executeImages(cfg: ImageExperimentConfig, dir: string, quiet: boolean): Promise<number> {
   const perPart = cfg.train.epochs;
-  const bar = new Progress(cfg.seeds * cfg.methods.length * perPart, 'images', process.stderr, quiet);
-  const stop = interruptFlag();
-  if (!quiet) console.error(`run folder: ${dir}`);
-  let result: 'done' | 'interrupted';
-  try {
-    result = await runImages(cfg, dir, {
-      shouldStop: stop.get,
+  return runWithProgress({
+    label: 'images', total: cfg.seeds * cfg.methods.length * perPart, dir, quiet,
+    run: (shouldStop, bar) => runImages(cfg, dir, {
+      shouldStop,
       onProgress: (p) => bar.update(p.part * perPart + p.epoch + (p.batches ? p.batch / p.batches : 0), progressInfo(p)),
-    });
-  } finally { stop.release(); }
-  return finishRun(result, bar, dir, quiet, () => formatImageTable(readJson<ImageSummary>(join(dir, 'summary.json'))));
+    }),
+    table: () => formatImageTable(readJson<ImageSummary>(join(dir, 'summary.json'))),
+  });
 }
 
 export const imagesCommand: Command = {

@@ -1,4 +1,6 @@
 // A progress bar on stderr with elapsed time and ETA; on a non-terminal it prints a line every few seconds.
+import { interruptFlag } from './signals.js';
+
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '--:--';
   const s = Math.round(ms / 1000);
@@ -49,10 +51,30 @@ export class Progress {
 }
 
 /**
+ * A run command's body (shared by synthetic, images and resume): a progress bar of `total` units,
+ * SIGINT/SIGTERM asking the run to checkpoint and stop (handlers released however it ends), then
+ * finishRun. `run` gets the stop flag to poll and the bar to update.
+ */
+export async function runWithProgress(o: {
+  label: string; total: number; dir: string; quiet: boolean;
+  run: (shouldStop: () => boolean, bar: Progress) => Promise<'done' | 'interrupted'>;
+  table: () => string;
+}): Promise<number> {
+  const bar = new Progress(o.total, o.label, process.stderr, o.quiet);
+  const stop = interruptFlag();
+  if (!o.quiet) console.error(`run folder: ${o.dir}`);
+  let result: 'done' | 'interrupted';
+  try {
+    result = await o.run(stop.get, bar);
+  } finally { stop.release(); }
+  return finishRun(result, bar, o.dir, o.quiet, o.table);
+}
+
+/**
  * The end of a run command: an interrupted run says how to resume it (exit 130); a finished one
  * closes the progress bar and prints its table and folder (exit 0).
  */
-export function finishRun(result: 'done' | 'interrupted', bar: Progress, dir: string, quiet: boolean, table: () => string): number {
+function finishRun(result: 'done' | 'interrupted', bar: Progress, dir: string, quiet: boolean, table: () => string): number {
   if (result === 'interrupted') {
     console.error(`${quiet ? '' : '\n'}interrupted: checkpoint saved. Continue with: lrlab resume ${dir}`);
     return 130;

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, RUN_OPTIONS, UsageError, parseSets } from './command.js';
-import { Progress, finishRun } from './progress.js';
+import { runWithProgress } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPresets.js';
 import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
@@ -12,7 +12,6 @@ import { runSynthetic, type SyntheticSummary } from '../experiments/runSynthetic
 import { LEARNED_ACC } from '../experiments/learned.js';
 import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
 import { type MeanStd, fmtMeanStd } from '../report/stats.js';
-import { interruptFlag } from './signals.js';
 
 const USAGE = `usage: lrlab synthetic [--preset NAME] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet]
 
@@ -68,19 +67,15 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
 
 /** Run a config into a folder with a progress bar; print the table. Shared by `synthetic` and `resume`. */
 export async function executeSynthetic(cfg: SyntheticExperimentConfig, dir: string, quiet: boolean): Promise<number> {
-  const parts = cfg.seeds * cfg.methods.length;
-  const bar = new Progress(parts * cfg.train.maxSteps, 'synthetic', process.stderr, quiet);
-  const stop = interruptFlag();
-  if (!quiet) console.error(`run folder: ${dir}`);
-  let result: 'done' | 'interrupted';
-  try {
-    result = await runSynthetic(cfg, dir, {
-      shouldStop: stop.get,
+  return runWithProgress({
+    label: 'synthetic', total: cfg.seeds * cfg.methods.length * cfg.train.maxSteps, dir, quiet,
+    run: (shouldStop, bar) => runSynthetic(cfg, dir, {
+      shouldStop,
       onProgress: (p) => bar.update(p.part * cfg.train.maxSteps + p.step,
         `${p.method} seed ${p.seed} step ${p.step}/${p.maxSteps} loss ${p.trainLoss.toPrecision(3)}`),
-    });
-  } finally { stop.release(); }
-  return finishRun(result, bar, dir, quiet, () => formatSyntheticTable(readJson<SyntheticSummary>(join(dir, 'summary.json'))));
+    }),
+    table: () => formatSyntheticTable(readJson<SyntheticSummary>(join(dir, 'summary.json'))),
+  });
 }
 
 export const syntheticCommand: Command = {
