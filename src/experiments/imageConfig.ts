@@ -2,7 +2,7 @@
 // set, the model, the patch augmentation, the SGD settings and the compared methods (each a
 // learning-rate schedule, a pre-activation noise schedule and a training subset).
 import type { TrainSubset } from '../data/imageDataset.js';
-import { defaultPatchConfigFor, type PatchConfig, type PatchMode } from '../data/patch.js';
+import { defaultPatchConfigFor, type PatchConfig } from '../data/patch.js';
 import { resolveImageModelConfig, type ImageArch, type ImageModelConfig } from '../models/imageModel.js';
 import { validateLrSchedule, validateNoiseSchedule, type LrSchedule, type NoiseSchedule } from '../train/schedules.js';
 import { checkAgainstTemplate } from './configTools.js';
@@ -30,20 +30,12 @@ export interface ImageModelSection {
   hidden: number[] | null;
 }
 
-/** The patch augmentation (PatchConfig without the image shape); null position: centred, size scaled to the image. */
-export interface ImagePatchSection {
-  enabled: boolean;
-  patchSize: number | null;
-  top: number | null;
-  left: number | null;
-  patchedFraction: number;
-  patchOnlyProb: number;
-  zStd: number;
-  zetaRange: number;
-  alpha: number;
-  mode: PatchMode;
-  patchOnlyValSize: number;
-}
+/** The patch geometry, where null means: centred, size scaled to the image (defaultPatchConfigFor). */
+type PatchGeometry = 'patchSize' | 'top' | 'left';
+/** The patch augmentation: PatchConfig without what the data set fixes (image shape, classes), geometry nullable. */
+export type ImagePatchSection = { enabled: boolean }
+  & Omit<PatchConfig, 'channels' | 'height' | 'width' | 'numClasses' | PatchGeometry>
+  & { [K in PatchGeometry]: PatchConfig[K] | null };
 
 export interface ImageTrainSection {
   epochs: number;
