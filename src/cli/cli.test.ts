@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SyntheticPartResult } from '../experiments/runSynthetic.js';
 import type { SweepSummary } from './sweep.js';
-import { lrlab } from './runCli.testutil.js';
+import { lrlab, lrlabKilledAtRow, randomInt } from './runCli.testutil.js';
 
 /** A temporary folder, on a RAM disk where there is one (run folders fsync every file they write). */
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -106,33 +106,23 @@ function part(dir: string, f: string): Omit<SyntheticPartResult, 'seconds'> {
   return rest;
 }
 
-test('SIGKILL at a random point after a checkpoint, then `lrlab resume`, gives the uninterrupted results', async (t) => {
+test('SIGKILL at a random point, then `lrlab resume`, gives the uninterrupted results', async (t) => {
   const dir = tempDir(t);
   const cfg = tinyConfig(dir, { maxSteps: 4000, evalEvery: 100, checkpointEvery: 50, noiseAnnealAtStep: 2000 });
   const killed = join(dir, 'killed'), ref = join(dir, 'ref');
-  const delay = Math.floor(Math.random() * 1000);
-  let sawCheckpoint = false;
-  const k = await lrlab(['synthetic', '--config', cfg, '--out', killed, '--quiet'], (child) => {
-    const poll = setInterval(() => {
-      const ck = join(killed, 'checkpoints');
-      if (existsSync(ck) && readdirSync(ck).some((f) => f.endsWith('.json'))) {
-        clearInterval(poll);
-        sawCheckpoint = true;
-        setTimeout(() => child.kill('SIGKILL'), delay);
-      }
-    }, 5);
-    child.on('close', () => clearInterval(poll));
-  });
-  assert.ok(sawCheckpoint, `a checkpoint was written (${k.stderr})`);
-  assert.equal(k.signal, 'SIGKILL', `the run was killed (after ${delay} ms), not finished`);
+  // anywhere in the 3 methods' 3 x 41 metrics rows (one per 100 steps), up to 15 rows before the end
+  const atRow = randomInt(2, 3 * 41 - 15);
+  const k = await lrlabKilledAtRow(['synthetic', '--config', cfg, '--out', killed, '--quiet'], killed, atRow);
+  assert.ok(k.reached, `the run wrote ${atRow} metrics rows (${k.stderr})`);
+  assert.equal(k.signal, 'SIGKILL', `the run was killed at row ${atRow}, not finished`);
   assert.equal(existsSync(join(killed, 'summary.json')), false);
 
   const [res, full] = await Promise.all([lrlab(['resume', killed, '--quiet']), lrlab(['synthetic', '--config', cfg, '--out', ref, '--quiet'])]);
   assert.equal(res.code, 0, res.stderr);
   assert.equal(full.code, 0, full.stderr);
   const rows = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').split('\n');
-  assert.deepEqual(rows(killed).map((l) => l.slice(0, 50)), rows(ref).map((l) => l.slice(0, 50)), `row order (killed after ${delay} ms)`);
-  assert.deepEqual(rows(killed), rows(ref), `metrics rows (killed after ${delay} ms)`);
+  assert.deepEqual(rows(killed).map((l) => l.slice(0, 50)), rows(ref).map((l) => l.slice(0, 50)), `row order (killed at row ${atRow})`);
+  assert.deepEqual(rows(killed), rows(ref), `metrics rows (killed at row ${atRow})`);
   assert.equal(rows(ref).length, 3 * 41 + 1);
   const parts = readdirSync(join(ref, 'parts')).filter((f) => f.endsWith('.json')).sort();
   assert.equal(parts.length, 3);
@@ -140,7 +130,7 @@ test('SIGKILL at a random point after a checkpoint, then `lrlab resume`, gives t
   // the final weights: the fingerprints match, and they tell the three methods apart
   const hashes = (d: string) => parts.map((f) => part(d, f).weightsSha256);
   for (const h of hashes(ref)) assert.match(h, /^[0-9a-f]{64}$/);
-  assert.deepEqual(hashes(killed), hashes(ref), `final weights (killed after ${delay} ms)`);
+  assert.deepEqual(hashes(killed), hashes(ref), `final weights (killed at row ${atRow})`);
   assert.equal(new Set(hashes(ref)).size, 3);
   assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
   assert.equal(res.stdout.split('\n').slice(0, 6).join('\n'), full.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');

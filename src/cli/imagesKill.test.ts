@@ -1,4 +1,4 @@
-// End-to-end: an image run killed with SIGKILL at a random point after a checkpoint and continued
+// End-to-end: an image run killed with SIGKILL at a random point and continued
 // with `lrlab resume` gives exactly the results (and final weights) of an uninterrupted run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
 import type { ImagePartResult } from '../experiments/runImages.js';
-import { lrlab, type Result } from './runCli.testutil.js';
+import { lrlab, lrlabKilledAtRow, randomInt, type Result } from './runCli.testutil.js';
 
 
 /**
  * The smoke preset on 400 tiny images for 30 epochs (annealed at 15), checkpointed every epoch,
- * 2 methods x 1 seed: a few seconds of training, so that a kill lands in the middle of it.
+ * 2 methods x 1 seed: a few seconds of training.
  */
 const TINY_CONFIG = {
   seed: 5,
@@ -42,7 +42,7 @@ function partNoTime(dir: string, f: string): Omit<ImagePartResult, 'seconds'> {
   return { ...rest, final: finalNoTime as ImagePartResult['final'] };
 }
 
-test('images: SIGKILL at a random point after a checkpoint, then `lrlab resume`, gives the uninterrupted results and weights', async (t) => {
+test('images: SIGKILL at a random point, then `lrlab resume`, gives the uninterrupted results and weights', async (t) => {
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lrlab-cli-imgkill-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const data = writeTinyFashionMnist(join(dir, 'data'), 400, 100);
@@ -50,29 +50,19 @@ test('images: SIGKILL at a random point after a checkpoint, then `lrlab resume`,
   writeFileSync(cfg, JSON.stringify(TINY_CONFIG));
   const args = (out: string) => ['images', '--preset', 'smoke', '--config', cfg, '--data', data, '--out', out, '--quiet'];
   const killed = join(dir, 'killed'), ref = join(dir, 'ref');
-  // kill in the first or the second part (method), 0-1000 ms after its first checkpoint
-  const target = Math.random() < 0.5 ? 'large-lr-seed5.json' : 'small-lrplusnoise-seed5.json';
-  const delay = Math.floor(Math.random() * 1000);
-  let sawCheckpoint = false;
-  const interrupted = async (): Promise<[Result, Result]> => {
-    const k = await lrlab(args(killed), (child) => {
-      const poll = setInterval(() => {
-        if (existsSync(join(killed, 'checkpoints', target))) {
-          clearInterval(poll);
-          sawCheckpoint = true;
-          setTimeout(() => child.kill('SIGKILL'), delay);
-        }
-      }, 5);
-      child.on('close', () => clearInterval(poll));
-    });
+  // kill in the first or the second part (method), anywhere from after the first epoch's checkpoint
+  // to 12 epochs before the end: counted in metrics rows (one before training and one per epoch)
+  const atRow = randomInt(3, 2 * 31 - 12);
+  const interrupted = async (): Promise<[Result & { reached: boolean }, Result]> => {
+    const k = await lrlabKilledAtRow(args(killed), killed, atRow);
     return [k, await lrlab(['resume', killed, '--quiet'])];
   };
   const [full, [k, res]] = await Promise.all([lrlab(args(ref)), interrupted()]);
   assert.equal(full.code, 0, full.stderr);
-  assert.ok(sawCheckpoint, `a checkpoint of ${target} was written (${k.stderr})`);
-  assert.equal(k.signal, 'SIGKILL', `the run was killed (${delay} ms after a checkpoint of ${target}), not finished`);
+  assert.ok(k.reached, `the run wrote ${atRow} metrics rows (${k.stderr})`);
+  assert.equal(k.signal, 'SIGKILL', `the run was killed at row ${atRow}, not finished`);
   assert.equal(res.code, 0, res.stderr);
-  const what = `killed ${delay} ms after the first checkpoint of ${target}`;
+  const what = `killed at metrics row ${atRow}`;
   const rows = rowsNoSeconds(ref);
   assert.equal(rows.length, 2 * 31, 'a row before training and after each epoch, per method');
   assert.deepEqual(rowsNoSeconds(killed), rows, `metrics rows (${what})`);

@@ -1,5 +1,6 @@
 // Test helper: run the lrlab CLI as a child process (single-threaded engine) and collect its output.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,3 +21,33 @@ export function lrlab(args: string[], onStart?: (child: ReturnType<typeof spawn>
     onStart?.(child);
   });
 }
+
+/** Lines (rows) in a JSONL file so far; 0 when it does not exist yet. */
+function rowsSoFar(path: string): number {
+  if (!existsSync(path)) return 0;
+  const text = readFileSync(path, 'utf8');
+  return text.length === 0 ? 0 : text.split('\n').length - 1;
+}
+
+/**
+ * `lrlab args`, killed with SIGKILL as soon as its `metrics.jsonl` (in `runDir`) holds `atRow` rows.
+ * The kill point is counted in rows, not milliseconds, so that it lands inside the run however fast
+ * the machine is; `reached` says whether the run got that far.
+ */
+export async function lrlabKilledAtRow(args: string[], runDir: string, atRow: number): Promise<Result & { reached: boolean }> {
+  let reached = false;
+  const r = await lrlab(args, (child) => {
+    const poll = setInterval(() => {
+      if (rowsSoFar(join(runDir, 'metrics.jsonl')) >= atRow) {
+        clearInterval(poll);
+        reached = true;
+        child.kill('SIGKILL');
+      }
+    }, 2);
+    child.on('close', () => clearInterval(poll));
+  });
+  return { ...r, reached };
+}
+
+/** A random integer in [lo, hi]. */
+export const randomInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));

@@ -18,6 +18,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try { const d = openSync(dirname(path), 'r'); fsyncSync(d); closeSync(d); } catch { /* directory fsync unsupported */ }
 }
 
+/**
+ * Remove the temporary files that writes killed between open and rename left in `dir` (another
+ * process's `<name>.tmp-<pid>`; a WRN checkpoint's is ~200 MB). Returns the names removed.
+ */
+export function removeTornWrites(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const torn = readdirSync(dir).filter((f) => { const m = /\.tmp-(\d+)$/.exec(f); return m !== null && Number(m[1]) !== process.pid; });
+  for (const f of torn) rmSync(join(dir, f), { force: true });
+  return torn;
+}
+
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }

@@ -10,7 +10,7 @@ import { checkDevice } from '../engine/index.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_FILES, loadFashionMnist } from '../data/idx.js';
 import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, resolveCifar10Dir } from '../data/cifar10.js';
 import { CIFAR10_STATS, channelStats } from '../data/normalize.js';
-import { JsonlWriter, loadCheckpointFile, readJson, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { methodFileName, validateImageConfig, type ImageExperimentConfig } from './imageConfig.js';
 import {
   ImageTrainer, disposeSeedSetup, setupImageSeed, type ImageData, type ImageRunStatus, type ImageSeedSetup, type ImageTrainerState,
@@ -147,6 +147,7 @@ export async function runImages(cfg: ImageExperimentConfig, dir: string, hooks: 
   }
   mkdirSync(join(dir, 'parts'), { recursive: true });
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  for (const d of [dir, join(dir, 'parts'), join(dir, 'checkpoints')]) removeTornWrites(d); // left by a kill mid-write
   if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
   // 'running' once a part has started (a checkpoint that does not fit leaves the folder as it was)
   let marked = false;

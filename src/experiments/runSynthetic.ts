@@ -6,7 +6,7 @@ import { firstLearnedStep } from './learned.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
 import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
@@ -81,6 +81,7 @@ export async function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, 
   }
   mkdirSync(join(dir, 'parts'), { recursive: true });
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  for (const d of [dir, join(dir, 'parts'), join(dir, 'checkpoints')]) removeTornWrites(d); // left by a kill mid-write
   if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
   const metricsPath = join(dir, 'metrics.jsonl');
   writeJsonAtomic(join(dir, 'status.json'), { state: 'running', pid: process.pid, updated: new Date().toISOString() });
