@@ -135,3 +135,26 @@ test('SIGKILL at a random point, then `lrlab resume`, gives the uninterrupted re
   assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
   assert.equal(res.stdout.split('\n').slice(0, 6).join('\n'), full.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');
 });
+
+test('--dry-run prints a config that --config reproduces, and the grid of a sweep; nothing runs, no folder is made', async (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, 'never');
+  const a = await lrlab(['synthetic', '--preset', 'gap', '--seeds', '3', '--set', 'train.eta2=0.02', '--dry-run', '--out', out]);
+  assert.equal(a.code, 0, a.stderr);
+  const json = a.stdout.slice(0, a.stdout.indexOf('\n}\n') + 2);
+  const cfg = JSON.parse(json) as { preset: string; seeds: number; train: { eta2: number; maxSteps: number } };
+  assert.deepEqual([cfg.preset, cfg.seeds, cfg.train.eta2, cfg.train.maxSteps], ['gap', 3, 0.02, 60000]);
+  assert.match(a.stdout, /would run L-S, S, S\+noise on 3 seed\(s\) from seed 0: 9 part\(s\) of up to 60000 steps/);
+  const saved = join(dir, 'saved.json');
+  writeFileSync(saved, json);
+  const [b, sweep] = await Promise.all([
+    lrlab(['synthetic', '--config', saved, '--dry-run', '--out', out]),
+    lrlab(['sweep', '--preset', 'gap', '--over', 'train.noiseStd=10,30', '--over', 'train.eta2=0.01,0.02', '--seeds', '2', '--workers', '3', '--dry-run', '--out', out]),
+  ]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(b.stdout, a.stdout, 'the printed config, passed back with --config, is the same run');
+  assert.equal(sweep.code, 0, sweep.stderr);
+  assert.match(sweep.stdout, /4 grid point\(s\) x 2 seed\(s\) from seed 0 = 8 run\(s\) on 3 worker\(s\)/);
+  assert.match(sweep.stdout, /^p003 +30 +0\.02 *$/m);
+  assert.equal(existsSync(out), false);
+});

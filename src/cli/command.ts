@@ -27,5 +27,10 @@ export function parseValue(v: string): unknown {
 /** The parseArgs options every run command takes (synthetic, images, sweep). */
 export const RUN_OPTIONS = {
   preset: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' }, set: { type: 'string', multiple: true },
-  out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' },
+  out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, 'dry-run': { type: 'boolean' },
 } as const;
+
+/** What `--dry-run` prints: the validated config as JSON (reusable with --config), then what a run would do. */
+export function dryRunText(cfg: object, plan: string): string {
+  return `${JSON.stringify(cfg, null, 2)}\n\n${plan}\n(--dry-run: nothing was run and no folder was made; save the JSON above and pass it with --config to rerun it)`;
+}

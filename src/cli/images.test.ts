@@ -81,3 +81,19 @@ test('a tiny run prints the summary table; SIGINT checkpoints and `lrlab resume`
   assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
   assert.equal(res.stdout.split('\n').slice(0, 7).join('\n'), full.stdout.split('\n').slice(0, 7).join('\n'), 'the same table');
 });
+
+test('--dry-run prints the resolved config and what would run, says what is missing here, and makes no folder', async () => {
+  const out = join(root, 'dry');
+  const [paper, tiny] = await Promise.all([
+    lrlab(['images', '--preset', 'patch', '--seeds', '2', '--set', 'train.epochs=30', '--dry-run', '--out', out]),
+    lrlab(['images', ...TINY, '--dry-run', '--out', out]),
+  ]);
+  assert.equal(paper.code, 0, paper.stderr);
+  const cfg = JSON.parse(paper.stdout.slice(0, paper.stdout.indexOf('\n}\n') + 2)) as { preset: string; seeds: number; train: { epochs: number } };
+  assert.deepEqual([cfg.preset, cfg.seeds, cfg.train.epochs], ['patch', 2, 30]);
+  assert.match(paper.stdout, /would run large-lr, small-lr, small-lr\+noise on 2 seed\(s\) from seed 0: 6 part\(s\) of 30 epochs on cpu/);
+  assert.match(paper.stdout, /cannot run here:\n {2}- preset 'patch' uses CIFAR-10/);
+  assert.equal(tiny.code, 0, tiny.stderr);
+  assert.match(tiny.stdout, /data and device: found/);
+  assert.equal(existsSync(out), false);
+});

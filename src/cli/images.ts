@@ -4,7 +4,7 @@ import { alignedTable } from './textTable.js';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, RUN_OPTIONS, UsageError, parseSets } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, dryRunText, parseSets } from './command.js';
 import { runWithProgress } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { IMAGE_PRESETS, imagePreset } from '../experiments/imagePresets.js';
@@ -32,6 +32,7 @@ options:
   --out DIR         run folder (default: runs/images-<preset>-<time>)
   --force           overwrite an existing run folder
   --quiet           no progress bar
+  --dry-run         print the resolved config (JSON) and what would run, then exit
 
 presets:
 ${Object.entries(IMAGE_PRESETS).map(([k, v]) => `  ${k.padEnd(24)} ${v.description}`).join('\n')}
@@ -43,8 +44,20 @@ version) from https://www.cs.toronto.edu/~kriz/cifar.html. The CIFAR-10 presets 
 The run folder holds config.json, metrics.jsonl, parts/, summary.json and checkpoints; resume an
 interrupted run with \`lrlab resume DIR\`.`;
 
-/** Build the config from --preset, --config, --data, --seeds and --set. */
-export function buildImageConfig(o: { preset?: string; config?: string; data?: string; seeds?: string; set?: string[] }): ImageExperimentConfig {
+/** Problems that would stop the config from running here (its data, its device), as messages. */
+function environmentProblems(cfg: ImageExperimentConfig): string[] {
+  const problems: string[] = [];
+  for (const check of [() => checkImageData(cfg), () => checkDevice(cfg.train.device)]) {
+    try { check(); } catch (e) { problems.push((e as Error).message); }
+  }
+  return problems;
+}
+
+/**
+ * Build the config from --preset, --config, --data, --seeds and --set; unless `checkEnvironment` is
+ * false, also require its data and device to be there.
+ */
+export function buildImageConfig(o: { preset?: string; config?: string; data?: string; seeds?: string; set?: string[] }, checkEnvironment = true): ImageExperimentConfig {
   let cfg: ImageExperimentConfig;
   try { cfg = imagePreset(o.preset ?? 'patch-fmnist'); } catch (e) { throw new UsageError((e as Error).message); }
   if (o.config) {
@@ -61,10 +74,10 @@ export function buildImageConfig(o: { preset?: string; config?: string; data?: s
   try {
     cfg = applySets(cfg, parseSets(o.set ?? []));
     validateImageConfig(cfg);
-    checkImageData(cfg);
-    checkDevice(cfg.train.device);
-    return cfg;
   } catch (e) { throw new UsageError((e as Error).message); }
+  const problems = checkEnvironment ? environmentProblems(cfg) : [];
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return cfg;
 }
 
 const pct = (v: number | null | undefined) => (typeof v === 'number' ? (100 * v).toFixed(1) : '-');
@@ -113,7 +126,17 @@ export const imagesCommand: Command = {
       args: argv, strict: true, allowPositionals: false,
       options: { ...RUN_OPTIONS, data: { type: 'string' } },
     });
-    const cfg = buildImageConfig(values);
+    const dryRun = values['dry-run'] ?? false;
+    const cfg = buildImageConfig(values, !dryRun);
+    if (dryRun) {
+      const parts = cfg.seeds * cfg.methods.length;
+      const problems = environmentProblems(cfg);
+      console.log(dryRunText(cfg, [
+        `would run ${cfg.methods.map((m) => m.name).join(', ')} on ${cfg.seeds} seed(s) from seed ${cfg.seed}: ${parts} part(s) of ${cfg.train.epochs} epochs on ${cfg.train.device}`,
+        problems.length ? `but it cannot run here:\n${problems.map((p) => `  - ${p}`).join('\n')}` : 'data and device: found',
+      ].join('\n')));
+      return 0;
+    }
     const dir = createRunDir(values.out ?? defaultRunDir('images', cfg.preset), values.force ?? false);
     return executeImages(cfg, dir, values.quiet ?? false);
   },

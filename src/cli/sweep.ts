@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Command, RUN_OPTIONS, UsageError, parseValue } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, dryRunText, parseValue } from './command.js';
 import { Progress } from './progress.js';
 import { buildSyntheticConfig } from './synthetic.js';
 import { buildImageConfig } from './images.js';
@@ -32,6 +32,7 @@ table: final accuracies per method, mean ± std over seeds, and the gap between 
   --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
   --experiment E     synthetic (default) or images (implied by an image preset name)
   --workers K        worker processes (default: ${availableParallelism()})
+  --dry-run          print the base config (JSON) and the grid points, then exit
 Other options as in \`lrlab synthetic\` / \`lrlab images\`.
 Synthetic presets: ${Object.keys(SYNTHETIC_PRESETS).join(', ')}. Image presets: ${Object.keys(IMAGE_PRESETS).join(', ')}.
 An interrupted sweep continues with \`lrlab resume DIR\` (finished runs are not rerun).`;
@@ -184,13 +185,23 @@ export const sweepCommand: Command = {
     const experiment = values.experiment ?? (values.preset && values.preset in IMAGE_PRESETS && !(values.preset in SYNTHETIC_PRESETS) ? 'images' : 'synthetic');
     if (experiment !== 'synthetic' && experiment !== 'images') throw new UsageError(`--experiment must be 'synthetic' or 'images', got '${experiment}'`);
     if (experiment === 'synthetic' && values.data) throw new UsageError('--data applies to --experiment images only');
-    const base: AnyConfig = experiment === 'images' ? buildImageConfig({ ...values, seeds: '1' }) : buildSyntheticConfig({ ...values, seeds: '1' });
+    const dryRun = values['dry-run'] ?? false;
+    const base: AnyConfig = experiment === 'images' ? buildImageConfig({ ...values, seeds: '1' }, !dryRun) : buildSyntheticConfig({ ...values, seeds: '1' });
     const seeds = values.seeds === undefined ? 1 : Number(values.seeds);
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got '${values.seeds}'`);
     const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${values.workers}'`);
     const spec: SweepSpec = { base, over: parseOver(values.over), seeds, workers };
-    gridPoints(spec.over).forEach((p) => pointConfig(base, p, base.seed)); // fail fast on bad keys/values
+    const points = gridPoints(spec.over);
+    points.forEach((p) => pointConfig(base, p, base.seed)); // fail fast on bad keys/values
+    if (dryRun) {
+      const runs = points.length * seeds;
+      console.log(dryRunText(base, [
+        `would run ${points.length} grid point(s) x ${seeds} seed(s) from seed ${base.seed} = ${runs} run(s) on ${Math.min(workers, runs)} worker(s), each over this config with:`,
+        ...alignedTable(['point', ...spec.over.map(([k]) => k)], points.map((p) => [p.label, ...spec.over.map(([k]) => JSON.stringify(p.values[k]))])),
+      ].join('\n')));
+      return 0;
+    }
     const dir = createRunDir(values.out ?? defaultRunDir('sweep', base.preset), values.force ?? false);
     return runSweep(resolve(dir), spec, values.quiet ?? false);
   },

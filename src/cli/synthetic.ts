@@ -3,7 +3,7 @@ import { alignedTable } from './textTable.js';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, RUN_OPTIONS, UsageError, parseSets } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, dryRunText, parseSets } from './command.js';
 import { runWithProgress } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPresets.js';
@@ -27,6 +27,7 @@ options:
   --out DIR         run folder (default: runs/synthetic-<preset>-<time>)
   --force           overwrite an existing run folder
   --quiet           no progress bar
+  --dry-run         print the resolved config (JSON) and what would run, then exit
 
 presets:
 ${Object.entries(SYNTHETIC_PRESETS).map(([k, v]) => `  ${k.padEnd(8)} ${v.description}`).join('\n')}
@@ -88,6 +89,11 @@ export const syntheticCommand: Command = {
       options: RUN_OPTIONS,
     });
     const cfg = buildSyntheticConfig(values);
+    if (values['dry-run']) {
+      const parts = cfg.seeds * cfg.methods.length;
+      console.log(dryRunText(cfg, `would run ${cfg.methods.join(', ')} on ${cfg.seeds} seed(s) from seed ${cfg.seed}: ${parts} part(s) of up to ${cfg.train.maxSteps} steps`));
+      return 0;
+    }
     const dir = createRunDir(values.out ?? defaultRunDir('synthetic', cfg.preset), values.force ?? false);
     return executeSynthetic(cfg, dir, values.quiet ?? false);
   },
