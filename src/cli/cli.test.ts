@@ -1,12 +1,12 @@
 // End-to-end tests of the `lrlab` command line: each test spawns `node bin/lrlab.js` as a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SyntheticPartResult } from '../experiments/runSynthetic.js';
 import type { SweepSummary } from './sweep.js';
-import { lrlab, lrlabKilledAtRow, randomInt } from './runCli.testutil.js';
+import { lrlab, lrlabKilledAtRow, randomInt, tornWritesUnder } from './runCli.testutil.js';
 
 /** A temporary folder, on a RAM disk where there is one (run folders fsync every file they write). */
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -112,17 +112,17 @@ test('SIGKILL at a random point, then `lrlab resume`, gives the uninterrupted re
   const killed = join(dir, 'killed'), ref = join(dir, 'ref');
   // anywhere in the 3 methods' 3 x 41 metrics rows (one per 100 steps), up to 15 rows before the end
   const atRow = randomInt(2, 3 * 41 - 15);
-  const k = await lrlabKilledAtRow(['synthetic', '--config', cfg, '--out', killed, '--quiet'], killed, atRow);
+  const k = await lrlabKilledAtRow(['synthetic', '--config', cfg, '--out', killed, '--quiet'], killed, atRow, { jitter: true });
   assert.ok(k.reached, `the run wrote ${atRow} metrics rows (${k.stderr})`);
-  assert.equal(k.signal, 'SIGKILL', `the run was killed at row ${atRow}, not finished`);
+  assert.equal(k.signal, 'SIGKILL', `the run was killed at row ${atRow} + ${k.delayMs} ms, not finished`);
   assert.equal(existsSync(join(killed, 'summary.json')), false);
 
   const [res, full] = await Promise.all([lrlab(['resume', killed, '--quiet']), lrlab(['synthetic', '--config', cfg, '--out', ref, '--quiet'])]);
   assert.equal(res.code, 0, res.stderr);
   assert.equal(full.code, 0, full.stderr);
   const rows = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').split('\n');
-  assert.deepEqual(rows(killed).map((l) => l.slice(0, 50)), rows(ref).map((l) => l.slice(0, 50)), `row order (killed at row ${atRow})`);
-  assert.deepEqual(rows(killed), rows(ref), `metrics rows (killed at row ${atRow})`);
+  assert.deepEqual(rows(killed).map((l) => l.slice(0, 50)), rows(ref).map((l) => l.slice(0, 50)), `row order (killed at row ${atRow} + ${k.delayMs} ms)`);
+  assert.deepEqual(rows(killed), rows(ref), `metrics rows (killed at row ${atRow} + ${k.delayMs} ms)`);
   assert.equal(rows(ref).length, 3 * 41 + 1);
   const parts = readdirSync(join(ref, 'parts')).filter((f) => f.endsWith('.json')).sort();
   assert.equal(parts.length, 3);
@@ -130,31 +130,37 @@ test('SIGKILL at a random point, then `lrlab resume`, gives the uninterrupted re
   // the final weights: the fingerprints match, and they tell the three methods apart
   const hashes = (d: string) => parts.map((f) => part(d, f).weightsSha256);
   for (const h of hashes(ref)) assert.match(h, /^[0-9a-f]{64}$/);
-  assert.deepEqual(hashes(killed), hashes(ref), `final weights (killed at row ${atRow})`);
+  assert.deepEqual(hashes(killed), hashes(ref), `final weights (killed at row ${atRow} + ${k.delayMs} ms)`);
   assert.equal(new Set(hashes(ref)).size, 3);
   assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
+  assert.deepEqual(tornWritesUnder(killed), [], 'no temporary file of a killed write is left');
   assert.equal(res.stdout.split('\n').slice(0, 6).join('\n'), full.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');
 });
 
-test('--dry-run prints a config that --config reproduces, and the grid of a sweep; nothing runs, no folder is made', async (t) => {
+test('--dry-run prints a config (stdout, JSON) that --config reproduces, and the grid of a sweep; nothing runs, no folder is made', async (t) => {
   const dir = tempDir(t);
   const out = join(dir, 'never');
   const a = await lrlab(['synthetic', '--preset', 'gap', '--seeds', '3', '--set', 'train.eta2=0.02', '--dry-run', '--out', out]);
   assert.equal(a.code, 0, a.stderr);
-  const json = a.stdout.slice(0, a.stdout.indexOf('\n}\n') + 2);
-  const cfg = JSON.parse(json) as { preset: string; seeds: number; train: { eta2: number; maxSteps: number } };
+  const cfg = JSON.parse(a.stdout) as { preset: string; seeds: number; train: { eta2: number; maxSteps: number } };
   assert.deepEqual([cfg.preset, cfg.seeds, cfg.train.eta2, cfg.train.maxSteps], ['gap', 3, 0.02, 60000]);
-  assert.match(a.stdout, /would run L-S, S, S\+noise on 3 seed\(s\) from seed 0: 9 part\(s\) of up to 60000 steps/);
+  assert.match(a.stderr, /would run L-S, S, S\+noise on 3 seed\(s\) from seed 0: 9 part\(s\) of up to 60000 steps/);
+  assert.match(a.stderr, new RegExp(`run folder: ${out}\n`));
   const saved = join(dir, 'saved.json');
-  writeFileSync(saved, json);
-  const [b, sweep] = await Promise.all([
+  writeFileSync(saved, a.stdout);
+  mkdirSync(join(dir, 'full'));
+  writeFileSync(join(dir, 'full', 'x'), '');
+  const [b, full, sweep] = await Promise.all([
     lrlab(['synthetic', '--config', saved, '--dry-run', '--out', out]),
+    lrlab(['synthetic', '--dry-run', '--out', join(dir, 'full')]),
     lrlab(['sweep', '--preset', 'gap', '--over', 'train.noiseStd=10,30', '--over', 'train.eta2=0.01,0.02', '--seeds', '2', '--workers', '3', '--dry-run', '--out', out]),
   ]);
   assert.equal(b.code, 0, b.stderr);
   assert.equal(b.stdout, a.stdout, 'the printed config, passed back with --config, is the same run');
+  assert.match(full.stderr, /\(exists and is not empty: the run would be refused without --force\)/);
   assert.equal(sweep.code, 0, sweep.stderr);
-  assert.match(sweep.stdout, /4 grid point\(s\) x 2 seed\(s\) from seed 0 = 8 run\(s\) on 3 worker\(s\)/);
-  assert.match(sweep.stdout, /^p003 +30 +0\.02 *$/m);
+  assert.equal((JSON.parse(sweep.stdout) as { seeds: number }).seeds, 1);
+  assert.match(sweep.stderr, /4 grid point\(s\) x 2 seed\(s\) from seed 0 = 8 run\(s\) on 3 worker\(s\)/);
+  assert.match(sweep.stderr, /^p003 +30 +0\.02 *$/m);
   assert.equal(existsSync(out), false);
 });

@@ -1,12 +1,12 @@
 // End-to-end tests of `lrlab images` and `lrlab resume` on an image run (each spawns bin/lrlab.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
 import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
-import { lrlab } from './runCli.testutil.js';
+import { ROOT, lrlab, lrlabKilledAtRow, tornWritesUnder } from './runCli.testutil.js';
 import { cudaAvailable } from '../engine/index.js';
 
 
@@ -49,17 +49,7 @@ test('images --help lists the presets; bad input exits 2 with one clear line, wr
 test('a tiny run prints the summary table; SIGINT checkpoints and `lrlab resume` finishes with the same results', async () => {
   const ref = join(root, 'ref'), killed = join(root, 'killed');
   const long = ['images', ...TINY, '--set', 'train.epochs=12', '--set', 'train.checkpointEvery=0', '--set', 'methods.0.lr.at=[6]'];
-  let sawRows = false;
-  const [full, k] = await Promise.all([
-    lrlab([...long, '--out', ref]),
-    lrlab([...long, '--out', killed], (child) => {
-      const poll = setInterval(() => {
-        const m = join(killed, 'metrics.jsonl');
-        if (existsSync(m) && readFileSync(m, 'utf8').split('\n').length > 5) { clearInterval(poll); sawRows = true; child.kill('SIGINT'); }
-      }, 5);
-      child.on('close', () => clearInterval(poll));
-    }),
-  ]);
+  const [full, k] = await Promise.all([lrlab([...long, '--out', ref]), lrlabKilledAtRow([...long, '--out', killed], killed, 5, { signal: 'SIGINT' })]);
   assert.equal(full.code, 0, full.stderr);
   assert.match(full.stdout, /images preset 'smoke', seeds 0/);
   assert.match(full.stdout, /BatchNorm statistics recalibrated/);
@@ -69,31 +59,49 @@ test('a tiny run prints the summary table; SIGINT checkpoints and `lrlab resume`
   assert.match(full.stdout, /patch-only > 50% at epoch/);
   assert.equal(readdirSync(join(ref, 'parts')).length, 3);
 
-  assert.ok(sawRows, 'the run was under way');
+  assert.ok(k.reached, 'the run was under way');
   assert.equal(k.code, 130, k.stderr);
   assert.match(k.stderr, /interrupted: checkpoint saved\. Continue with: lrlab resume /);
   assert.equal(JSON.parse(readFileSync(join(killed, 'status.json'), 'utf8')).state, 'interrupted');
   assert.equal(readdirSync(join(killed, 'checkpoints')).length, 1);
 
+  // temporary files of writes killed mid-way (dead pid) are removed on resume; a live process's are kept
+  const torn = ['status.json.tmp-4000000-0123abcd', 'parts/a.json.tmp-4000000-0123abcd', 'checkpoints/b.json.tmp-4000000-0123abcd'];
+  const live = `checkpoints/c.json.tmp-${process.pid}-0123abcd`;
+  for (const f of [...torn, live]) writeFileSync(join(killed, f), 'x');
   const res = await lrlab(['resume', killed, '--quiet']);
+  assert.deepEqual(tornWritesUnder(killed), [live]);
+  rmSync(join(killed, live));
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(rowsNoSeconds(killed), rowsNoSeconds(ref));
   assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'));
   assert.equal(res.stdout.split('\n').slice(0, 7).join('\n'), full.stdout.split('\n').slice(0, 7).join('\n'), 'the same table');
 });
 
-test('--dry-run prints the resolved config and what would run, says what is missing here, and makes no folder', async () => {
+test('--dry-run prints the resolved config and what would run, says what is missing here, and makes no folder; the config round-trips', async () => {
   const out = join(root, 'dry');
-  const [paper, tiny] = await Promise.all([
+  const relData = relative(ROOT, data); // lrlab runs in ROOT
+  const [paper, tiny, sweep] = await Promise.all([
     lrlab(['images', '--preset', 'patch', '--seeds', '2', '--set', 'train.epochs=30', '--dry-run', '--out', out]),
-    lrlab(['images', ...TINY, '--dry-run', '--out', out]),
+    lrlab(['images', ...TINY, '--data', relData, '--dry-run', '--out', out]),
+    lrlab(['sweep', '--preset', 'patch', '--over', 'train.epochs=1,2', '--dry-run', '--out', out]),
   ]);
   assert.equal(paper.code, 0, paper.stderr);
-  const cfg = JSON.parse(paper.stdout.slice(0, paper.stdout.indexOf('\n}\n') + 2)) as { preset: string; seeds: number; train: { epochs: number } };
+  const cfg = JSON.parse(paper.stdout) as { preset: string; seeds: number; train: { epochs: number } };
   assert.deepEqual([cfg.preset, cfg.seeds, cfg.train.epochs], ['patch', 2, 30]);
-  assert.match(paper.stdout, /would run large-lr, small-lr, small-lr\+noise on 2 seed\(s\) from seed 0: 6 part\(s\) of 30 epochs on cpu/);
-  assert.match(paper.stdout, /cannot run here:\n {2}- preset 'patch' uses CIFAR-10/);
+  assert.match(paper.stderr, /would run large-lr, small-lr, small-lr\+noise on 2 seed\(s\) from seed 0: 6 part\(s\) of 30 epochs on cpu/);
+  assert.match(paper.stderr, /cannot run here:\n {2}- preset 'patch' uses CIFAR-10/);
+  assert.equal(sweep.code, 0, sweep.stderr);
+  assert.match(sweep.stderr, /2 grid point\(s\) x 1 seed\(s\)[^]*cannot run here:\n {2}- preset 'patch' uses CIFAR-10/);
   assert.equal(tiny.code, 0, tiny.stderr);
-  assert.match(tiny.stdout, /data and device: found/);
+  assert.match(tiny.stderr, /data and device: found/);
+  const tinyCfg = JSON.parse(tiny.stdout) as { dataset: { dir: string } };
+  assert.equal(tinyCfg.dataset.dir, data, 'a relative --data is stored absolute');
+  // the printed config, passed back with --config (from another folder), is the same run
+  const saved = join(root, 'dry.json');
+  writeFileSync(saved, tiny.stdout);
+  const again = await lrlab(['images', '--config', saved, '--dry-run', '--out', out]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, tiny.stdout);
   assert.equal(existsSync(out), false);
 });

@@ -3,8 +3,8 @@
 import { alignedTable } from './textTable.js';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Command, RUN_OPTIONS, UsageError, dryRunText, parseSets } from './command.js';
+import { join, resolve } from 'node:path';
+import { type Command, REUSE_CONFIG, RUN_OPTIONS, UsageError, parseSets, printDryRun } from './command.js';
 import { runWithProgress } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { IMAGE_PRESETS, imagePreset } from '../experiments/imagePresets.js';
@@ -14,7 +14,7 @@ import { checkImageData, runImages, type ImageProgress, type ImageSummary } from
 import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
 import { fmtMeanStd } from '../report/stats.js';
 
-const USAGE = `usage: lrlab images --preset NAME [--data DIR] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet]
+const USAGE = `usage: lrlab images --preset NAME [--data DIR] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run]
 
 Runs an image experiment of the paper (Section 6, Appendix H): each method (a learning-rate schedule,
 a pre-activation noise schedule and a training subset) on each seed, evaluating every epoch on the
@@ -32,7 +32,7 @@ options:
   --out DIR         run folder (default: runs/images-<preset>-<time>)
   --force           overwrite an existing run folder
   --quiet           no progress bar
-  --dry-run         print the resolved config (JSON) and what would run, then exit
+  --dry-run         print the resolved config (JSON, on stdout) and what would run, then exit
 
 presets:
 ${Object.entries(IMAGE_PRESETS).map(([k, v]) => `  ${k.padEnd(24)} ${v.description}`).join('\n')}
@@ -43,6 +43,12 @@ version) from https://www.cs.toronto.edu/~kriz/cifar.html. The CIFAR-10 presets 
 
 The run folder holds config.json, metrics.jsonl, parts/, summary.json and checkpoints; resume an
 interrupted run with \`lrlab resume DIR\`.`;
+
+/** For --dry-run: whether the config's data and device are there, as lines. */
+export function environmentNotes(cfg: ImageExperimentConfig): string[] {
+  const problems = environmentProblems(cfg);
+  return problems.length ? ['but it cannot run here:', ...problems.map((p) => `  - ${p}`)] : ['data and device: found'];
+}
 
 /** Problems that would stop the config from running here (its data, its device), as messages. */
 function environmentProblems(cfg: ImageExperimentConfig): string[] {
@@ -65,7 +71,7 @@ export function buildImageConfig(o: { preset?: string; config?: string; data?: s
     try { patch = JSON.parse(readFileSync(o.config, 'utf8')); } catch (e) { throw new UsageError(`cannot read --config ${o.config}: ${(e as Error).message}`); }
     cfg = deepMerge(cfg, patch);
   }
-  if (o.data !== undefined) cfg.dataset.dir = o.data;
+  if (o.data !== undefined) cfg.dataset.dir = resolve(o.data); // absolute: the saved config works from any folder
   if (o.seeds !== undefined) {
     const n = Number(o.seeds);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--seeds must be a positive integer, got '${o.seeds}'`);
@@ -128,16 +134,12 @@ export const imagesCommand: Command = {
     });
     const dryRun = values['dry-run'] ?? false;
     const cfg = buildImageConfig(values, !dryRun);
+    const out = values.out ?? defaultRunDir('images', cfg.preset);
     if (dryRun) {
-      const parts = cfg.seeds * cfg.methods.length;
-      const problems = environmentProblems(cfg);
-      console.log(dryRunText(cfg, [
-        `would run ${cfg.methods.map((m) => m.name).join(', ')} on ${cfg.seeds} seed(s) from seed ${cfg.seed}: ${parts} part(s) of ${cfg.train.epochs} epochs on ${cfg.train.device}`,
-        problems.length ? `but it cannot run here:\n${problems.map((p) => `  - ${p}`).join('\n')}` : 'data and device: found',
-      ].join('\n')));
-      return 0;
+      const plan = `would run ${cfg.methods.map((m) => m.name).join(', ')} on ${cfg.seeds} seed(s) from seed ${cfg.seed}: ${cfg.seeds * cfg.methods.length} part(s) of ${cfg.train.epochs} epochs on ${cfg.train.device}`;
+      return printDryRun(cfg, { plan, dir: out, force: values.force ?? false, notes: environmentNotes(cfg), reuse: REUSE_CONFIG });
     }
-    const dir = createRunDir(values.out ?? defaultRunDir('images', cfg.preset), values.force ?? false);
+    const dir = createRunDir(out, values.force ?? false);
     return executeImages(cfg, dir, values.quiet ?? false);
   },
 };

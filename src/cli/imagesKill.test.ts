@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
 import type { ImagePartResult } from '../experiments/runImages.js';
-import { lrlab, lrlabKilledAtRow, randomInt, type Result } from './runCli.testutil.js';
+import { lrlab, lrlabKilledAtRow, randomInt, tornWritesUnder, type Result } from './runCli.testutil.js';
 
 
 /**
@@ -53,16 +53,16 @@ test('images: SIGKILL at a random point, then `lrlab resume`, gives the uninterr
   // kill in the first or the second part (method), anywhere from after the first epoch's checkpoint
   // to 12 epochs before the end: counted in metrics rows (one before training and one per epoch)
   const atRow = randomInt(3, 2 * 31 - 12);
-  const interrupted = async (): Promise<[Result & { reached: boolean }, Result]> => {
-    const k = await lrlabKilledAtRow(args(killed), killed, atRow);
+  const interrupted = async (): Promise<[Awaited<ReturnType<typeof lrlabKilledAtRow>>, Result]> => {
+    const k = await lrlabKilledAtRow(args(killed), killed, atRow, { jitter: true });
     return [k, await lrlab(['resume', killed, '--quiet'])];
   };
   const [full, [k, res]] = await Promise.all([lrlab(args(ref)), interrupted()]);
   assert.equal(full.code, 0, full.stderr);
   assert.ok(k.reached, `the run wrote ${atRow} metrics rows (${k.stderr})`);
-  assert.equal(k.signal, 'SIGKILL', `the run was killed at row ${atRow}, not finished`);
+  assert.equal(k.signal, 'SIGKILL', `the run was killed at row ${atRow} + ${k.delayMs} ms, not finished`);
   assert.equal(res.code, 0, res.stderr);
-  const what = `killed at metrics row ${atRow}`;
+  const what = `killed at metrics row ${atRow} + ${k.delayMs} ms`;
   const rows = rowsNoSeconds(ref);
   assert.equal(rows.length, 2 * 31, 'a row before training and after each epoch, per method');
   assert.deepEqual(rowsNoSeconds(killed), rows, `metrics rows (${what})`);
@@ -77,5 +77,6 @@ test('images: SIGKILL at a random point, then `lrlab resume`, gives the uninterr
   assert.notEqual(hashes(ref)[0], hashes(ref)[1]);
   assert.equal(readFileSync(join(killed, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'), `summary (${what})`);
   assert.deepEqual(readdirSync(join(killed, 'checkpoints')), [], 'finished parts leave no checkpoint');
+  assert.deepEqual(tornWritesUnder(killed), [], 'no temporary file of a killed write is left');
   assert.equal(res.stdout.split('\n').slice(0, 6).join('\n'), full.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');
 });

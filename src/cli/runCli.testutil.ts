@@ -1,6 +1,6 @@
 // Test helper: run the lrlab CLI as a child process (single-threaded engine) and collect its output.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,23 +30,34 @@ function rowsSoFar(path: string): number {
 }
 
 /**
- * `lrlab args`, killed with SIGKILL as soon as its `metrics.jsonl` (in `runDir`) holds `atRow` rows.
- * The kill point is counted in rows, not milliseconds, so that it lands inside the run however fast
- * the machine is; `reached` says whether the run got that far.
+ * `lrlab args`, sent `signal` (default SIGKILL) once its `metrics.jsonl` (in `runDir`) holds `atRow`
+ * rows. The kill point is counted in rows, not milliseconds, so that it lands inside the run however
+ * fast the machine is; with `jitter` it lands a random fraction of the (measured) time between two rows
+ * later, so anywhere within a row's interval (mid-epoch, mid-checkpoint). `reached`: the run got that far.
  */
-export async function lrlabKilledAtRow(args: string[], runDir: string, atRow: number): Promise<Result & { reached: boolean }> {
-  let reached = false;
+export async function lrlabKilledAtRow(args: string[], runDir: string, atRow: number,
+  opts: { signal?: NodeJS.Signals; jitter?: boolean } = {}): Promise<Result & { reached: boolean; delayMs: number }> {
+  let reached = false, delayMs = 0;
+  let first: { rows: number; at: number } | null = null;
   const r = await lrlab(args, (child) => {
     const poll = setInterval(() => {
-      if (rowsSoFar(join(runDir, 'metrics.jsonl')) >= atRow) {
-        clearInterval(poll);
-        reached = true;
-        child.kill('SIGKILL');
-      }
+      const rows = rowsSoFar(join(runDir, 'metrics.jsonl'));
+      if (rows > 0 && first === null) first = { rows, at: Date.now() };
+      if (rows < atRow) return;
+      clearInterval(poll);
+      reached = true;
+      const perRow = first && rows > first.rows ? (Date.now() - first.at) / (rows - first.rows) : 0;
+      delayMs = opts.jitter ? Math.floor(Math.random() * perRow) : 0;
+      setTimeout(() => child.kill(opts.signal ?? 'SIGKILL'), delayMs);
     }, 2);
     child.on('close', () => clearInterval(poll));
   });
-  return { ...r, reached };
+  return { ...r, reached, delayMs };
+}
+
+/** Files under `dir` (recursively) left by an interrupted atomic write (`<name>.tmp-<pid>-<random>`). */
+export function tornWritesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tmp-\d+/.test(f));
 }
 
 /** A random integer in [lo, hi]. */

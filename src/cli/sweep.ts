@@ -6,10 +6,10 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Command, RUN_OPTIONS, UsageError, dryRunText, parseValue } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, parseValue, printDryRun } from './command.js';
 import { Progress } from './progress.js';
 import { buildSyntheticConfig } from './synthetic.js';
-import { buildImageConfig } from './images.js';
+import { buildImageConfig, environmentNotes } from './images.js';
 import { type ImageExperimentConfig, validateImageConfig } from '../experiments/imageConfig.js';
 import type { ImageSummary } from '../experiments/runImages.js';
 import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
@@ -22,7 +22,7 @@ import { type MeanStd, fmtMeanStd, meanStd } from '../report/stats.js';
 
 const USAGE = `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--experiment synthetic|images] [--seeds N]
                    [--preset NAME] [--config FILE] [--data DIR] [--set key=value ...] [--workers K]
-                   [--out DIR] [--force] [--quiet]
+                   [--out DIR] [--force] [--quiet] [--dry-run]
 
 Runs an experiment on every point of a grid (the product of the --over lists) and every seed, in
 parallel worker processes (default: one per core, each single-threaded), and writes one summary
@@ -32,7 +32,7 @@ table: final accuracies per method, mean ± std over seeds, and the gap between 
   --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
   --experiment E     synthetic (default) or images (implied by an image preset name)
   --workers K        worker processes (default: ${availableParallelism()})
-  --dry-run          print the base config (JSON) and the grid points, then exit
+  --dry-run          print the base config (JSON, on stdout) and the grid points, then exit
 Other options as in \`lrlab synthetic\` / \`lrlab images\`.
 Synthetic presets: ${Object.keys(SYNTHETIC_PRESETS).join(', ')}. Image presets: ${Object.keys(IMAGE_PRESETS).join(', ')}.
 An interrupted sweep continues with \`lrlab resume DIR\` (finished runs are not rerun).`;
@@ -194,15 +194,20 @@ export const sweepCommand: Command = {
     const spec: SweepSpec = { base, over: parseOver(values.over), seeds, workers };
     const points = gridPoints(spec.over);
     points.forEach((p) => pointConfig(base, p, base.seed)); // fail fast on bad keys/values
+    const out = values.out ?? defaultRunDir('sweep', base.preset);
     if (dryRun) {
       const runs = points.length * seeds;
-      console.log(dryRunText(base, [
+      const plan = [
         `would run ${points.length} grid point(s) x ${seeds} seed(s) from seed ${base.seed} = ${runs} run(s) on ${Math.min(workers, runs)} worker(s), each over this config with:`,
         ...alignedTable(['point', ...spec.over.map(([k]) => k)], points.map((p) => [p.label, ...spec.over.map(([k]) => JSON.stringify(p.values[k]))])),
-      ].join('\n')));
-      return 0;
+      ].join('\n');
+      const notes = base.kind === 'images' ? environmentNotes(base) : [];
+      return printDryRun(base, {
+        plan, dir: out, force: values.force ?? false, notes,
+        reuse: 'The JSON (stdout) is the base config of every run (seeds: 1); run the same sweep with --config FILE and the same --over, --seeds and --experiment.',
+      });
     }
-    const dir = createRunDir(values.out ?? defaultRunDir('sweep', base.preset), values.force ?? false);
+    const dir = createRunDir(out, values.force ?? false);
     return runSweep(resolve(dir), spec, values.quiet ?? false);
   },
 };

@@ -3,7 +3,7 @@ import { alignedTable } from './textTable.js';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, RUN_OPTIONS, UsageError, dryRunText, parseSets } from './command.js';
+import { type Command, REUSE_CONFIG, RUN_OPTIONS, UsageError, parseSets, printDryRun } from './command.js';
 import { runWithProgress } from './progress.js';
 import { applySets, deepMerge } from '../experiments/configTools.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPresets.js';
@@ -13,7 +13,7 @@ import { LEARNED_ACC } from '../experiments/learned.js';
 import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
 import { type MeanStd, fmtMeanStd } from '../report/stats.js';
 
-const USAGE = `usage: lrlab synthetic [--preset NAME] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet]
+const USAGE = `usage: lrlab synthetic [--preset NAME] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run]
 
 Runs the synthetic experiment of the paper (Sections 2-5): L-S (large lr, annealed), S (small lr) and
 S+noise (small lr with annealed pre-activation noise) on the P/Q distribution, over seeds, and prints
@@ -27,7 +27,7 @@ options:
   --out DIR         run folder (default: runs/synthetic-<preset>-<time>)
   --force           overwrite an existing run folder
   --quiet           no progress bar
-  --dry-run         print the resolved config (JSON) and what would run, then exit
+  --dry-run         print the resolved config (JSON, on stdout) and what would run, then exit
 
 presets:
 ${Object.entries(SYNTHETIC_PRESETS).map(([k, v]) => `  ${k.padEnd(8)} ${v.description}`).join('\n')}
@@ -89,12 +89,12 @@ export const syntheticCommand: Command = {
       options: RUN_OPTIONS,
     });
     const cfg = buildSyntheticConfig(values);
+    const out = values.out ?? defaultRunDir('synthetic', cfg.preset);
     if (values['dry-run']) {
-      const parts = cfg.seeds * cfg.methods.length;
-      console.log(dryRunText(cfg, `would run ${cfg.methods.join(', ')} on ${cfg.seeds} seed(s) from seed ${cfg.seed}: ${parts} part(s) of up to ${cfg.train.maxSteps} steps`));
-      return 0;
+      const plan = `would run ${cfg.methods.join(', ')} on ${cfg.seeds} seed(s) from seed ${cfg.seed}: ${cfg.seeds * cfg.methods.length} part(s) of up to ${cfg.train.maxSteps} steps`;
+      return printDryRun(cfg, { plan, dir: out, force: values.force ?? false, reuse: REUSE_CONFIG });
     }
-    const dir = createRunDir(values.out ?? defaultRunDir('synthetic', cfg.preset), values.force ?? false);
+    const dir = createRunDir(out, values.force ?? false);
     return executeSynthetic(cfg, dir, values.quiet ?? false);
   },
 };

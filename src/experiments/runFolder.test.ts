@@ -20,13 +20,17 @@ test('writeFileAtomic replaces a file whole and leaves no temporary file', (t) =
   assert.deepEqual(readdirSync(d), ['a.json']);
 });
 
-test('removeTornWrites removes the temporary files of killed writes, not real files or our own', (t) => {
+test('removeTornWrites removes the temporary files of killed writes, not real files, ours, or a live process\'s', (t) => {
   const d = tempDir(t);
-  for (const f of ['x.json', 'x.json.tmp-123', 'y.json.tmp-99999', `z.json.tmp-${process.pid}`, 'notes.tmp', 'x.json.tmp-12a']) {
-    writeFileSync(join(d, f), '');
-  }
-  assert.deepEqual(removeTornWrites(d).sort(), ['x.json.tmp-123', 'y.json.tmp-99999']);
-  assert.deepEqual(readdirSync(d).sort(), ['notes.tmp', 'x.json', 'x.json.tmp-12a', `z.json.tmp-${process.pid}`].sort());
+  const dead = 4_000_000; // above Linux's pid_max: no such process
+  const live = process.ppid;
+  writeFileAtomic(join(d, 'x.json'), 'x');
+  const files = ['x.json', `x.json.tmp-${dead}-0123abcd`, `y.json.tmp-${dead}-ffffffff`, `z.json.tmp-${live}-0123abcd`,
+    `w.json.tmp-${process.pid}-0123abcd`, 'notes.tmp', `v.json.tmp-${dead}`, 'notes.tmp-2024'];
+  for (const f of files.slice(1)) writeFileSync(join(d, f), '');
+  // w: our pid but another random part, i.e. an earlier process that had our pid (pid 1 in a container)
+  assert.deepEqual(removeTornWrites(d).sort(), [`w.json.tmp-${process.pid}-0123abcd`, `x.json.tmp-${dead}-0123abcd`, `y.json.tmp-${dead}-ffffffff`]);
+  assert.deepEqual(readdirSync(d).sort(), ['notes.tmp', 'notes.tmp-2024', `v.json.tmp-${dead}`, 'x.json', `z.json.tmp-${live}-0123abcd`].sort());
   assert.deepEqual(removeTornWrites(join(d, 'missing')), []);
 });
 

@@ -2,13 +2,18 @@
 // written atomically (temporary file, fsync, rename); JSONL is appended line by line and a torn last
 // line is detected on read.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+
+/** This process's temporary-file suffix: `.tmp-<pid>-<random>` (the random part tells apart two processes with one pid, e.g. pid 1 in containers). */
+const TMP_SUFFIX = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+const TMP_RE = /\.tmp-(\d+)-[0-9a-f]{8}$/;
 
 /** Write a file atomically: a crash leaves either the old file or the new one, never half of one. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = path + TMP_SUFFIX;
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
@@ -18,13 +23,22 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try { const d = openSync(dirname(path), 'r'); fsyncSync(d); closeSync(d); } catch { /* directory fsync unsupported */ }
 }
 
+/** Whether a process with this pid exists (EPERM: it exists but is not ours). */
+function processAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
 /**
- * Remove the temporary files that writes killed between open and rename left in `dir` (another
- * process's `<name>.tmp-<pid>`; a WRN checkpoint's is ~200 MB). Returns the names removed.
+ * Remove the temporary files that atomic writes killed between open and rename left in `dir` (a WRN
+ * checkpoint's is ~200 MB): those of other processes that no longer run. A file of a live process
+ * (another `lrlab` working on the same folder) is left alone. Returns the names removed.
  */
 export function removeTornWrites(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  const torn = readdirSync(dir).filter((f) => { const m = /\.tmp-(\d+)$/.exec(f); return m !== null && Number(m[1]) !== process.pid; });
+  const torn = readdirSync(dir).filter((f) => {
+    const m = TMP_RE.exec(f);
+    return m !== null && !f.endsWith(TMP_SUFFIX) && (Number(m[1]) === process.pid || !processAlive(Number(m[1])));
+  });
   for (const f of torn) rmSync(join(dir, f), { force: true });
   return torn;
 }
