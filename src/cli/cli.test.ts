@@ -164,3 +164,32 @@ test('--dry-run prints a config (stdout, JSON) that --config reproduces, and the
   assert.match(sweep.stderr, /^p003 +30 +0\.02 *$/m);
   assert.equal(existsSync(out), false);
 });
+
+test('resume refuses a run or sweep folder that a live process is running, and continues one whose process is dead', async (t) => {
+  const dir = tempDir(t);
+  const run = join(dir, 'run'), sweep = join(dir, 'sweep');
+  const cfg = tinyConfig(dir);
+  const [r, s] = await Promise.all([
+    lrlab(['synthetic', '--config', cfg, '--out', run, '--quiet']),
+    lrlab(['sweep', '--config', cfg, '--over', 'train.eta2=0.5', '--out', sweep, '--quiet']),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(JSON.parse(readFileSync(join(sweep, 'status.json'), 'utf8')).state, 'done');
+  const claim = (d: string, pid: number) => writeFileSync(join(d, 'status.json'), JSON.stringify({ state: 'running', pid, updated: 'then' }));
+  // this test process is alive and is not the resuming one
+  claim(run, process.pid);
+  claim(sweep, process.pid);
+  const [busyRun, busySweep] = await Promise.all([lrlab(['resume', run, '--quiet']), lrlab(['resume', sweep, '--quiet'])]);
+  for (const [b, d] of [[busyRun, run], [busySweep, sweep]] as const) {
+    assert.notEqual(b.code, 0, b.stdout);
+    assert.match(b.stderr, new RegExp(`${d} is being run by process ${process.pid} \\(status.json: running, updated then\\); stop it first \\(kill -INT ${process.pid}`));
+  }
+  const dead = 4_000_000; // above Linux's pid_max
+  claim(run, dead);
+  claim(sweep, dead);
+  const [again, againSweep] = await Promise.all([lrlab(['resume', run, '--quiet']), lrlab(['resume', sweep, '--quiet'])]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(againSweep.code, 0, againSweep.stderr);
+  assert.equal(JSON.parse(readFileSync(join(run, 'status.json'), 'utf8')).state, 'done');
+});

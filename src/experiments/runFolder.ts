@@ -43,6 +43,21 @@ export function removeTornWrites(dir: string): string[] {
   return torn;
 }
 
+/**
+ * Refuse a folder that another live process is working on: its status.json says 'running' with the
+ * pid of a process that still exists. (A run killed without a chance to say so leaves 'running' with a
+ * dead pid, which is fine to continue.)
+ */
+export function refuseIfRunningElsewhere(dir: string): void {
+  const p = join(dir, 'status.json');
+  if (!existsSync(p)) return;
+  let st: { state?: unknown; pid?: unknown; updated?: unknown };
+  try { st = JSON.parse(readFileSync(p, 'utf8')) as typeof st; } catch { return; }
+  if (st.state !== 'running' || typeof st.pid !== 'number' || st.pid === process.pid || !processAlive(st.pid)) return;
+  throw new Error(`${dir} is being run by process ${st.pid} (status.json: running, updated ${String(st.updated)}); `
+    + `stop it first (kill -INT ${st.pid} checkpoints it), or if process ${st.pid} is not lrlab, delete ${p}`);
+}
+
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }

@@ -10,7 +10,7 @@ import { checkDevice } from '../engine/index.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_FILES, loadFashionMnist } from '../data/idx.js';
 import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, resolveCifar10Dir } from '../data/cifar10.js';
 import { CIFAR10_STATS, channelStats } from '../data/normalize.js';
-import { JsonlWriter, loadCheckpointFile, readJson, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, refuseIfRunningElsewhere, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { methodFileName, validateImageConfig, type ImageExperimentConfig } from './imageConfig.js';
 import {
   ImageTrainer, disposeSeedSetup, setupImageSeed, type ImageData, type ImageRunStatus, type ImageSeedSetup, type ImageTrainerState,
@@ -129,6 +129,7 @@ export function loadImageData(cfg: ImageExperimentConfig): ImageData {
  */
 export async function runImages(cfg: ImageExperimentConfig, dir: string, hooks: ImageRunHooks = {}): Promise<'done' | 'interrupted'> {
   validateImageConfig(cfg);
+  refuseIfRunningElsewhere(dir);
   const parts = seedList(cfg).flatMap((seed) => cfg.methods.map((method) => ({ seed, method })));
   // refuse another config or a bad checkpoint before touching any file
   const cfgPath = join(dir, 'config.json');

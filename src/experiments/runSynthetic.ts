@@ -6,7 +6,7 @@ import { firstLearnedStep } from './learned.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, refuseIfRunningElsewhere, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
 import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
 import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
@@ -67,6 +67,7 @@ export function seedList(cfg: SyntheticExperimentConfig): number[] {
 /** Run (or continue) the experiment in `dir`. Returns 'done' or 'interrupted'. */
 export async function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}): Promise<'done' | 'interrupted'> {
   validateSyntheticConfig(cfg);
+  refuseIfRunningElsewhere(dir);
   const seeds = seedList(cfg);
   const parts = seeds.flatMap((seed) => cfg.methods.map((method) => ({ seed, method })));
   // refuse to continue a run folder with another config, or from a bad checkpoint, before touching any file
