@@ -37,7 +37,7 @@ const SGD_LEAD: Patch = deepMerge(ORDER, {
  * The largest P-only gap found: the ORDER data with the paper's Assumption 3.1 initialization (U_0 at
  * the stationary noise level of eta1: tau0 = eta1 tauXi / sqrt(eta1 lambda (2 - eta1 lambda)) = 0.67),
  * lambda = 0.003 (~ d^-5/4), 60k steps. S starts from the same large init and learns P slowly; the
- * gap shrinks as S keeps training (docs/RESULTS.md).
+ * gap closes as S keeps training: none left at 250k-400k steps (docs/RESULTS.md).
  */
 const GAP: Patch = deepMerge(ORDER, {
   train: { lambda: 0.003, tau0: null, maxSteps: 60000, annealAtStep: 10000, noiseStd: 3, noiseAnnealAtStep: 10000, evalEvery: 1000 },
@@ -53,7 +53,7 @@ export const SYNTHETIC_PRESETS: Record<string, { description: string; patch: Pat
     patch: ORDER,
   },
   'sgd-lead': { description: "the FACTS lead's minibatch-SGD setting (does not learn Q with lrlab's model; see docs/RESULTS.md)", patch: SGD_LEAD },
-  gap: { description: 'the largest P-only test-accuracy gap of L-S over S found on a CPU: stationary init (Assumption 3.1), 60k steps', patch: GAP },
+  gap: { description: 'the largest P-only test-accuracy gap of L-S over S found on a CPU: stationary init (Assumption 3.1), 60k steps (S catches up by ~250k)', patch: GAP },
   paper: {
     description: "the paper's algorithm and scalings (Assumption 3.3) at d = 100: noisy GD (3.1), loss-based annealing and stopping",
     patch: {},
