@@ -3,10 +3,12 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { RunFolderError } from '../report/runData.js';
+import { RunFolderError, expandRunDirs } from '../report/runData.js';
 import { writeReport } from '../report/report.js';
 
 const USAGE = `usage: lrlab report RUN_DIR... [--out PATH]
+
+RUN_DIR is a run folder, or a folder of runs (a sweep folder, runs/): every run folder in it.
 
 Writes a self-contained report.html (inline SVG charts, no scripts, works offline) and the charts as
 SVG files next to it: for image runs the paper's Figure 3 (clean and patch-only validation accuracy)
@@ -16,7 +18,7 @@ vs step, and the final accuracy per component.
 
 options:
   --out PATH   a .html file (the SVGs go beside it), or a folder to write report.html and the SVGs into
-               (default: RUN_DIR/report.html for one run, ./report.html for several)`;
+               (default: RUN_DIR/report.html for one folder, ./report.html for several)`;
 
 /** The report file for --out: PATH itself if it ends in .html/.htm, else PATH/report.html (a folder). */
 export function reportFile(out: string): string {
@@ -33,9 +35,10 @@ export const reportCommand: Command = {
     try {
       parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' } } });
     } catch (e) { throw new UsageError((e as Error).message); }
-    const dirs = parsed.positionals;
-    if (dirs.length === 0) throw new UsageError('give at least one run folder (lrlab report RUN_DIR... [--out PATH])');
-    const out = parsed.values.out !== undefined ? reportFile(parsed.values.out) : dirs.length === 1 ? join(dirs[0]!, 'report.html') : 'report.html';
+    const given = parsed.positionals;
+    if (given.length === 0) throw new UsageError('give at least one run folder (lrlab report RUN_DIR... [--out PATH])');
+    const dirs = expandRunDirs(given);
+    const out = parsed.values.out !== undefined ? reportFile(parsed.values.out) : given.length === 1 ? join(given[0]!, 'report.html') : 'report.html';
     try {
       const r = await writeReport(dirs, out, (w) => console.error(`lrlab report: warning: ${w}`));
       console.log(`report: ${r.html}`);

@@ -126,3 +126,24 @@ test('paper methods and tables: names matched loosely, presets mapped to Table 1
   assert.deepEqual(paperComparison({ ...base, preset: 'clean-fmnist', dataset: { name: 'fashion-mnist' }, patch: { enabled: false } }), { table: 1, label: 'paper (CIFAR-10, different setting)', comparable: false });
   assert.deepEqual(paperComparison({ ...base, preset: 'patch-references', dataset: { name: 'cifar10' }, patch: { enabled: true } }), { table: 2, label: null, comparable: false });
 });
+
+test('a sweep folder (or any folder of runs) reports every run in it, named sweep/point/seed', async (t) => {
+  const d = tempDir(t);
+  const sweep = join(d, 'my-sweep');
+  for (const p of ['p000', 'p001']) writeSyntheticRun(join(sweep, 'points', p, 'seed0'), { seeds: 1, preset: 'gap' });
+  writeFileSync(join(sweep, 'sweep.json'), '{}');
+  const r = await cli(['report', sweep]);
+  assert.equal(r.code, 0, r.err);
+  assert.ok(r.out.includes(`report: ${join(sweep, 'report.html')}`), r.out);
+  const html = readFileSync(join(sweep, 'report.html'), 'utf8');
+  assert.match(html, /<title>lrlab report: 2 runs</);
+  for (const name of ['my-sweep/p000/seed0', 'my-sweep/p001/seed0']) assert.ok(html.includes(`${name}: synthetic &#39;gap&#39;`), name);
+  // a run folder given directly keeps its folder name; a folder of runs nested deeper is searched too
+  const single = join(d, 'runs', 'synthetic-default-1');
+  writeSyntheticRun(single, { seeds: 1 });
+  const both = await cli(['report', join(d, 'runs'), join(sweep, 'points', 'p001', 'seed0'), '--out', join(d, 'all.html')]);
+  assert.equal(both.code, 0, both.err);
+  const all = readFileSync(join(d, 'all.html'), 'utf8');
+  assert.match(all, /<title>lrlab report: 2 runs</);
+  assert.ok(all.includes('synthetic-default-1: synthetic'), 'the run under runs/');
+});

@@ -2,7 +2,8 @@
 // skipped with a warning naming it), summary.json and status.json. The run folder is the source of
 // truth; nothing here writes to it.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { findRunDirs } from '../server/runScan.js';
 import { readJsonl } from '../experiments/runFolder.js';
 
 export type RunKind = 'synthetic' | 'images';
@@ -67,6 +68,26 @@ export function methodName(m: RunConfig['methods'][number]): string {
   return typeof m === 'string' ? m : m.name;
 }
 
+/**
+ * The run folders that `dirs` name: a run folder as is; a folder without a config.json that holds run
+ * folders (a sweep, or a runs folder) becomes those, in order. Anything else is left for checkRunDir
+ * to refuse.
+ */
+export function expandRunDirs(dirs: string[]): string[] {
+  return dirs.flatMap((d) => {
+    if (!existsSync(d) || !statSync(d).isDirectory() || existsSync(join(d, 'config.json'))) return [d];
+    const found = findRunDirs(d);
+    return found.length ? found.map((rel) => join(d, rel)) : [d];
+  });
+}
+
+/** A run's name in reports: its folder's name, or sweep/point/seed for a sweep's run (points/<p>/seed<i>). */
+export function runName(abs: string): string {
+  const point = dirname(abs), points = dirname(point);
+  return /^seed\d+$/.test(basename(abs)) && basename(points) === 'points'
+    ? `${basename(dirname(points))}/${basename(point)}/${basename(abs)}` : basename(abs);
+}
+
 /** Check that `dir` is an lrlab run folder; returns its absolute path or throws RunFolderError. */
 export function checkRunDir(dir: string): string {
   const abs = resolve(dir);
@@ -123,7 +144,7 @@ export function loadRun(dir: string): RunData {
   const summary = readJsonOrNull<RunSummary>(join(abs, 'summary.json'), warnings, 'summary.json');
   const methods = config.methods.map(methodName);
   return {
-    dir: abs, name: basename(abs), config, kind: config.kind, preset: String(config.preset ?? 'custom'), methods,
+    dir: abs, name: runName(abs), config, kind: config.kind, preset: String(config.preset ?? 'custom'), methods,
     rows, summary: summary && typeof summary.methods === 'object' ? summary : null, status: readRunStatus(abs), warnings,
   };
 }
