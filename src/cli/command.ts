@@ -1,6 +1,6 @@
 // The shape of a CLI command and small argument helpers shared by the commands.
-import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { runDirTaken } from '../experiments/runFolder.js';
 
 export interface Command {
   name: string;
@@ -33,14 +33,13 @@ export const RUN_OPTIONS = {
   out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, 'dry-run': { type: 'boolean' },
 } as const;
 
-
 /**
  * `--dry-run`: the validated config as JSON alone on stdout (so `... --dry-run > cfg.json` saves it),
  * and on stderr what a run would do, the run folder it would use, and `notes` (e.g. what is missing).
  */
 export function printDryRun(cfg: object, o: { plan: string; dir: string; force: boolean; notes?: string[]; reuse: string }): number {
   console.log(JSON.stringify(cfg, null, 2));
-  const exists = existsSync(o.dir) && readdirSync(o.dir).length > 0;
+  const exists = runDirTaken(o.dir);
   const folder = `run folder: ${resolve(o.dir)}${!exists ? '' : o.force ? ' (exists; --force would replace it)' : ' (exists and is not empty: the run would be refused without --force)'}`;
   console.error([o.plan, folder, ...(o.notes ?? []), `--dry-run: nothing was run and no folder was made. ${o.reuse}`].join('\n'));
   return 0;

@@ -16,7 +16,7 @@ import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
 import { setDotted } from '../experiments/configTools.js';
 import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
 import type { SyntheticSummary } from '../experiments/runSynthetic.js';
-import { createRunDir, defaultRunDir, readJson, refuseIfRunningElsewhere, writeJsonAtomic } from '../experiments/runFolder.js';
+import { createRunDir, defaultRunDir, readJson, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../experiments/runFolder.js';
 import { SYNTHETIC_PRESETS } from '../experiments/syntheticPresets.js';
 import { type MeanStd, fmtMeanStd, meanStd } from '../report/stats.js';
 
@@ -85,8 +85,7 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
   const jobs = points.flatMap((p) => seeds.map((seed) => ({ p, seed, cfg: pointConfig(spec.base, p, seed), out: join(dir, 'points', p.label, `seed${seed}`) })));
   try { refuseIfRunningElsewhere(dir); } catch (e) { throw new UsageError((e as Error).message); }
   writeJsonAtomic(join(dir, 'sweep.json'), { kind: 'sweep', spec, points });
-  const status = (state: string) => writeJsonAtomic(join(dir, 'status.json'), { state, pid: process.pid, updated: new Date().toISOString() });
-  status('running');
+  writeRunStatus(dir, 'running');
   const bar = new Progress(jobs.length, 'sweep', process.stderr, quiet);
   let done = 0, failed = 0, next = 0;
   const failures: string[] = [];
@@ -109,7 +108,7 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
   };
   await Promise.all(Array.from({ length: Math.min(spec.workers, jobs.length) }, worker));
   bar.done();
-  status(failures.length ? 'failed' : 'done');
+  writeRunStatus(dir, failures.length ? 'failed' : 'done');
   const summary = summarizeSweep(dir, spec, points);
   writeJsonAtomic(join(dir, 'summary.json'), summary);
   console.log(formatSweepTable(summary));

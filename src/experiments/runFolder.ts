@@ -44,6 +44,22 @@ export function removeTornWrites(dir: string): string[] {
 }
 
 /**
+ * Make a run folder ready to (re)start writing: its parts/ and checkpoints/ subfolders, no temporary
+ * files left by a kill mid-write, and its config.json (written once, on the first start).
+ */
+export function prepareRunFolder(dir: string, cfg: unknown): void {
+  for (const sub of ['parts', 'checkpoints']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const d of [dir, join(dir, 'parts'), join(dir, 'checkpoints')]) removeTornWrites(d);
+  const cfgPath = join(dir, 'config.json');
+  if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
+}
+
+/** Write a run's (or sweep's) status.json: its state, this process's pid, and the time. */
+export function writeRunStatus(dir: string, state: 'running' | 'interrupted' | 'done' | 'failed'): void {
+  writeJsonAtomic(join(dir, 'status.json'), { state, pid: process.pid, updated: new Date().toISOString() });
+}
+
+/**
  * Refuse a folder that another live process is working on: its status.json says 'running' with the
  * pid of a process that still exists. (A run killed without a chance to say so leaves 'running' with a
  * dead pid, which is fine to continue.)
@@ -96,13 +112,18 @@ export function readJsonl<T = Record<string, unknown>>(path: string): JsonlRead<
   return { rows, bad };
 }
 
+/** Whether `dir` exists and is not empty, i.e. createRunDir would need `force` to use it. */
+export function runDirTaken(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).length > 0;
+}
+
 /**
  * Create (or, with force, recreate) a run folder. An existing non-empty folder is never overwritten
  * without force.
  */
 export function createRunDir(dir: string, force = false): string {
   const abs = resolve(dir);
-  if (existsSync(abs) && readdirSync(abs).length > 0) {
+  if (runDirTaken(abs)) {
     if (!force) throw new Error(`run folder ${abs} already exists; pass --force to overwrite it, or --out to choose another`);
     rmSync(abs, { recursive: true, force: true });
   }

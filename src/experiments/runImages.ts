@@ -3,14 +3,14 @@
 //   parts/<method>-seed<i>.json (each finished part), checkpoints/, status.json and summary.json.
 // Finished parts are skipped and interrupted ones continue from their checkpoint on resume, with
 // metrics.jsonl cut back to the checkpoint's byte offset, so that a resumed run writes the same rows.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { checkDevice } from '../engine/index.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_FILES, loadFashionMnist } from '../data/idx.js';
 import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, resolveCifar10Dir } from '../data/cifar10.js';
 import { CIFAR10_STATS, channelStats } from '../data/normalize.js';
-import { JsonlWriter, loadCheckpointFile, readJson, refuseIfRunningElsewhere, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, prepareRunFolder, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus } from './runFolder.js';
 import { methodFileName, validateImageConfig, type ImageExperimentConfig } from './imageConfig.js';
 import {
   ImageTrainer, disposeSeedSetup, setupImageSeed, type ImageData, type ImageRunStatus, type ImageSeedSetup, type ImageTrainerState,
@@ -80,7 +80,6 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 export interface ImageCheckpoint { codeVersion: string; config: ImageExperimentConfig; metricsBytes: number; seconds: number; trainer: ImageTrainerState }
 
-const STATUS = (state: string) => ({ state, pid: process.pid, updated: new Date().toISOString() });
 export const partName = (method: string, seed: number) => `${methodFileName(method)}-seed${seed}`;
 export function seedList(cfg: ImageExperimentConfig): number[] { return Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i); }
 
@@ -146,13 +145,10 @@ export async function runImages(cfg: ImageExperimentConfig, dir: string, hooks: 
     checkDevice(cfg.train.device);
     data = loadImageData(cfg);
   }
-  mkdirSync(join(dir, 'parts'), { recursive: true });
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  for (const d of [dir, join(dir, 'parts'), join(dir, 'checkpoints')]) removeTornWrites(d); // left by a kill mid-write
-  if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
+  prepareRunFolder(dir, cfg);
   // 'running' once a part has started (a checkpoint that does not fit leaves the folder as it was)
   let marked = false;
-  const markRunning = () => { if (!marked) writeJsonAtomic(join(dir, 'status.json'), STATUS('running')); marked = true; };
+  const markRunning = () => { if (!marked) writeRunStatus(dir, 'running'); marked = true; };
 
   let setup: ImageSeedSetup | null = null;
   try {
@@ -166,13 +162,13 @@ export async function runImages(cfg: ImageExperimentConfig, dir: string, hooks: 
         setup = setupImageSeed(cfg, data!, seed);
       }
       if (await runPart(cfg, dir, pi, parts.length, method.name, setup, hooks, markRunning) === 'interrupted') {
-        writeJsonAtomic(join(dir, 'status.json'), STATUS('interrupted'));
+        writeRunStatus(dir, 'interrupted');
         return 'interrupted';
       }
     }
   } finally { if (setup) disposeSeedSetup(setup); }
   writeJsonAtomic(join(dir, 'summary.json'), summarizeImages(dir, cfg));
-  writeJsonAtomic(join(dir, 'status.json'), STATUS('done'));
+  writeRunStatus(dir, 'done');
   return 'done';
 }
 

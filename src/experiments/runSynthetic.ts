@@ -3,10 +3,10 @@
 //   (the final result of each finished part), checkpoints/, status.json and summary.json.
 // Finished parts are skipped and interrupted ones continue from their checkpoint on resume.
 import { firstLearnedStep } from './learned.js';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, refuseIfRunningElsewhere, removeTornWrites, writeFileAtomic, writeJsonAtomic } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, prepareRunFolder, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus } from './runFolder.js';
 import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
 import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
@@ -80,12 +80,9 @@ export async function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, 
     const ck = join(dir, 'checkpoints', `${name}.json`);
     if (!existsSync(join(dir, 'parts', `${name}.json`)) && existsSync(ck)) loadCheckpoint(ck, cfg);
   }
-  mkdirSync(join(dir, 'parts'), { recursive: true });
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  for (const d of [dir, join(dir, 'parts'), join(dir, 'checkpoints')]) removeTornWrites(d); // left by a kill mid-write
-  if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
+  prepareRunFolder(dir, cfg);
   const metricsPath = join(dir, 'metrics.jsonl');
-  writeJsonAtomic(join(dir, 'status.json'), { state: 'running', pid: process.pid, updated: new Date().toISOString() });
+  writeRunStatus(dir, 'running');
 
   for (let pi = 0; pi < parts.length; pi++) {
     const { seed, method } = parts[pi]!;
@@ -154,13 +151,13 @@ export async function runSynthetic(cfg: SyntheticExperimentConfig, dir: string, 
       disposeSetup(setup);
     }
     if (interrupted) {
-      writeJsonAtomic(join(dir, 'status.json'), { state: 'interrupted', updated: new Date().toISOString() });
+      writeRunStatus(dir, 'interrupted');
       return 'interrupted';
     }
   }
   const summary = summarizeSynthetic(dir, cfg);
   writeJsonAtomic(join(dir, 'summary.json'), summary);
-  writeJsonAtomic(join(dir, 'status.json'), { state: 'done', updated: new Date().toISOString() });
+  writeRunStatus(dir, 'done');
   return 'done';
 }
 
