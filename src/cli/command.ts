@@ -1,6 +1,6 @@
 // The shape of a CLI command and small argument helpers shared by the commands.
 import { resolve } from 'node:path';
-import { runDirTaken } from '../experiments/runFolder.js';
+import { runDirTaken } from '../runs/runFolder.js';
 
 export interface Command {
   name: string;

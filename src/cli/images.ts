@@ -11,8 +11,8 @@ import { IMAGE_PRESETS, imagePreset } from '../experiments/imagePresets.js';
 import { type ImageExperimentConfig, validateImageConfig } from '../experiments/imageConfig.js';
 import { checkDevice } from '../engine/index.js';
 import { checkImageData, runImages, type ImageProgress, type ImageSummary } from '../experiments/runImages.js';
-import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
-import { fmtMeanStd } from '../report/stats.js';
+import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
+import { fmtMeanStd } from '../util/stats.js';
 
 const USAGE = `usage: lrlab images --preset NAME [--data DIR] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run]
 

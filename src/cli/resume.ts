@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { readJson } from '../experiments/runFolder.js';
+import { readJson } from '../runs/runFolder.js';
 import { executeSynthetic } from './synthetic.js';
 import { executeImages } from './images.js';
 import { runSweep, type SweepSpec } from './sweep.js';

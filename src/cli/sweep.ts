@@ -16,9 +16,9 @@ import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
 import { setDotted } from '../experiments/configTools.js';
 import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
 import type { SyntheticSummary } from '../experiments/runSynthetic.js';
-import { createRunDir, defaultRunDir, readJson, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../experiments/runFolder.js';
+import { createRunDir, defaultRunDir, readJson, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
 import { SYNTHETIC_PRESETS } from '../experiments/syntheticPresets.js';
-import { type MeanStd, fmtMeanStd, meanStd } from '../report/stats.js';
+import { type MeanStd, fmtMeanStd, meanStd } from '../util/stats.js';
 
 const USAGE = `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--experiment synthetic|images] [--seeds N]
                    [--preset NAME] [--config FILE] [--data DIR] [--set key=value ...] [--workers K]

@@ -10,8 +10,8 @@ import { SYNTHETIC_PRESETS, syntheticPreset } from '../experiments/syntheticPres
 import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
 import { runSynthetic, type SyntheticSummary } from '../experiments/runSynthetic.js';
 import { LEARNED_ACC } from '../experiments/learned.js';
-import { createRunDir, defaultRunDir, readJson } from '../experiments/runFolder.js';
-import { type MeanStd, fmtMeanStd } from '../report/stats.js';
+import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
+import { type MeanStd, fmtMeanStd } from '../util/stats.js';
 
 const USAGE = `usage: lrlab synthetic [--preset NAME] [--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run]
 

@@ -8,7 +8,7 @@ import { deepMerge } from './configTools.js';
 import { validateImageConfig, type ImageExperimentConfig } from './imageConfig.js';
 import { imagePreset } from './imagePresets.js';
 import { checkImageData, runImages, type ImageCheckpoint, type ImagePartResult, type ImageRunHooks, type ImageSummary } from './runImages.js';
-import { readJson, readJsonl } from './runFolder.js';
+import { readJson, readJsonl } from '../runs/runFolder.js';
 import { writeTinyFashionMnist } from './imageTestData.js';
 import { VAL_SETS, type ImageMetricsRow } from '../metrics/imageMetrics.js';
 

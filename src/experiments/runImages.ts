@@ -10,14 +10,14 @@ import { checkDevice } from '../engine/index.js';
 import { FASHION_MNIST_DIR, FASHION_MNIST_FILES, loadFashionMnist } from '../data/idx.js';
 import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, resolveCifar10Dir } from '../data/cifar10.js';
 import { CIFAR10_STATS, channelStats } from '../data/normalize.js';
-import { JsonlWriter, loadCheckpointFile, readJson, prepareRunFolder, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, prepareRunFolder, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
 import { methodFileName, validateImageConfig, type ImageExperimentConfig } from './imageConfig.js';
 import {
   ImageTrainer, disposeSeedSetup, setupImageSeed, type ImageData, type ImageRunStatus, type ImageSeedSetup, type ImageTrainerState,
 } from '../train/imageTrainer.js';
 import { VAL_SETS, firstEpochAbove, lastRowsMean, type ImageMetricsRow, type PerValSet, type ValSet } from '../metrics/imageMetrics.js';
-import { meanStd, type MeanStd } from '../report/stats.js';
-import { CODE_VERSION } from './version.js';
+import { meanStd, type MeanStd } from '../util/stats.js';
+import { CODE_VERSION } from '../util/version.js';
 
 export interface ImagePartResult {
   method: string;

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { deepMerge } from './configTools.js';
 import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from './syntheticConfig.js';
 import { runSynthetic, type RunHooks, type SyntheticPartResult, type SyntheticSummary } from './runSynthetic.js';
-import { readJson, readJsonl } from './runFolder.js';
+import { readJson, readJsonl } from '../runs/runFolder.js';
 import { SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
 
 /** A row of metrics.jsonl. */

@@ -6,12 +6,12 @@ import { firstLearnedStep } from './learned.js';
 import { existsSync, readFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, prepareRunFolder, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus } from './runFolder.js';
+import { JsonlWriter, loadCheckpointFile, readJson, readJsonl, prepareRunFolder, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
 import { type SyntheticExperimentConfig, type SyntheticMethod, validateSyntheticConfig } from './syntheticConfig.js';
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type RunStatus, type SyntheticTrainerState } from '../train/syntheticTrainer.js';
 import { syntheticMetrics, SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
-import { meanStd, type MeanStd } from '../report/stats.js';
-import { CODE_VERSION } from './version.js';
+import { meanStd, type MeanStd } from '../util/stats.js';
+import { CODE_VERSION } from '../util/version.js';
 
 export interface SyntheticPartResult {
   method: SyntheticMethod;

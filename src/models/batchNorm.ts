@@ -6,7 +6,7 @@
 // Training normalizes with the batch statistics and updates the running ones with the context's
 // momentum (running_var from the unbiased batch variance, as PyTorch); eval uses the running ones.
 import { Tensor, batchNorm, noGrad, ones, tidy, zeros, type Device, type DType } from '../engine/index.js';
-import type { Parameters } from '../train/parameters.js';
+import type { Parameters } from '../nn/parameters.js';
 import type { ImageModel } from './imageModel.js';
 import { addPreActivationNoise, type ForwardContext } from './layers.js';
 

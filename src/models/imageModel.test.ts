@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Generator, Tensor, noGrad, randn, setNumThreads, tidy } from '../engine/index.js';
 import { createImageModel, describeImageModel, resolveImageModelConfig, type ImageModel, type ImageModelConfig } from './imageModel.js';
 import { MlpBn } from './mlpBn.js';
-import { PreActResNet } from './wideResNet.js';
+import { PreActResNet } from './preActResNet.js';
 
 setNumThreads(1);
 const arr = (t: Tensor) => Array.from(t.toFloat64Array());

@@ -5,8 +5,8 @@
 // Every model keeps its trainable weights in a Parameters container (add) and its BatchNorm
 // running mean/var as buffers (addBuffer), so a checkpoint of params.stateDict() holds all of it.
 import type { Device, Generator, Tensor } from '../engine/index.js';
-import type { Parameters } from '../train/parameters.js';
-import { PreActResNet, validateWideResNetConfig, wideResNetWidths } from './wideResNet.js';
+import type { Parameters } from '../nn/parameters.js';
+import { PreActResNet, validateWideResNetConfig, wideResNetWidths } from './preActResNet.js';
 import { smallResNetWidths, validateSmallResNetConfig } from './smallResNet.js';
 import { MlpBn, validateMlpBnConfig } from './mlpBn.js';
 

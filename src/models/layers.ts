@@ -4,7 +4,7 @@
 import {
   Generator, Tensor, conv2d, linear, noGrad, randn, rand, zeros, type Device, type DType,
 } from '../engine/index.js';
-import type { Parameters } from '../train/parameters.js';
+import type { Parameters } from '../nn/parameters.js';
 import type { ImageForwardOptions } from './imageModel.js';
 
 /** Everything one forward pass needs besides the input. */

@@ -4,7 +4,7 @@
 // vector [1, F] per batch, shared across the batch, fresh at every layer and call.
 // Names: fc1, bn1, fc2, bn2, ..., fc{L+1} (the classifier).
 import { Generator, Tensor, tidy } from '../engine/index.js';
-import { Parameters } from '../train/parameters.js';
+import { Parameters } from '../nn/parameters.js';
 import type { ImageForwardOptions, ImageModel, ResolvedImageModelConfig } from './imageModel.js';
 import { addBatchNorm, bnNoiseRelu } from './batchNorm.js';
 import { addLinear, fc, forwardContext } from './layers.js';

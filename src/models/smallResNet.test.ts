@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Generator, crossEntropy, noGrad, randint, randn, setNumThreads, tidy } from '../engine/index.js';
 import { createImageModel } from './imageModel.js';
 import { smallResNetWidths, validateSmallResNetConfig } from './smallResNet.js';
-import { PreActResNet, preActResNetParameterCount, wideResNetWidths } from './wideResNet.js';
+import { PreActResNet, preActResNetParameterCount, wideResNetWidths } from './preActResNet.js';
 
 setNumThreads(1);
 

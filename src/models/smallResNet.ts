@@ -5,7 +5,7 @@
 // (77,562 parameters on 1 channel and 10 classes). Measured forward + backward at batch 128 on
 // 28x28: about 115 ms per batch on 2 idle CPU cores (~9 s per 10k-image epoch), 0.5-1.8 s when
 // the cores are shared with other jobs; baseWidth 8 has about a quarter of the compute.
-import type { PreActWidths } from './wideResNet.js';
+import type { PreActWidths } from './preActResNet.js';
 
 export interface SmallResNetConfig { depth: number; baseWidth: number }
 

@@ -14,7 +14,7 @@
 // u_i in R^channels, has entries iid uniform in {-1/sqrt(M), +1/sqrt(M)}, M = channels * (k+1)
 // ("the absolute value of each entry of u_i is m^{-1/2}", proof of Lemma F.4). u is fixed.
 import { Generator, Tensor, cat, conv2d, noGrad, randn, tidy, zeros } from '../engine/index.js';
-import { Parameters } from '../train/parameters.js';
+import { Parameters } from '../nn/parameters.js';
 import {
   addPreActivationNoise, checkInput, noiseStd, qContrastOf, randomSigns,
   type ForwardOptions, type SyntheticModel,

@@ -19,7 +19,7 @@
 import {
   Generator, Tensor, bernoulli, cat, linear, noGrad, randn, tidy, zeros, type DType,
 } from '../engine/index.js';
-import { Parameters } from '../train/parameters.js';
+import { Parameters } from '../nn/parameters.js';
 
 /** Options of one forward pass. */
 export interface ForwardOptions {

@@ -2,7 +2,7 @@
 // (the `at` epochs of a step schedule, the milestones of a multistep one); the synthetic runs record
 // it in the metrics rows (`annealed: true` from the L-S anneal on).
 import type { RunConfig, MetricsRow } from './runData.js';
-import { meanStd } from './stats.js';
+import { meanStd } from '../util/stats.js';
 
 /** A shaded annealing period on an epoch axis: from `epoch` to `end`, labeled with the methods it applies to. */
 export interface AnnealMark { epoch: number; at: number[]; end: number; label: string; series: string[] }

@@ -1,6 +1,6 @@
 // A run's final numbers per method (mean ± std over seeds): from summary.json when the run finished,
 // else from the latest metrics rows of each seed (a running or interrupted run).
-import { meanStd, type MeanStd } from './stats.js';
+import { meanStd, type MeanStd } from '../util/stats.js';
 import type { MetricsRow, RunKind, RunSummary } from './runData.js';
 import { firstLearnedStep } from '../experiments/learned.js';
 

@@ -3,7 +3,7 @@
 import { firstLearnedStep } from '../experiments/learned.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { meanStd } from './stats.js';
+import { meanStd } from '../util/stats.js';
 
 export const IMAGE_METHODS = [
   { name: 'large LR + anneal', lr: { kind: 'step', lr: 0.1, factor: 0.04, at: [6], unit: 'epoch' }, noise: { kind: 'off' }, subset: 'patch' },

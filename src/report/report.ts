@@ -10,7 +10,7 @@ import { imageCharts, syntheticCharts } from './specs.js';
 import { renderSvg } from './render.js';
 import { imageDetailTable, imageMainTable, syntheticTable, type Table } from './tables.js';
 import { reportHtml, type Figure, type Section } from './html.js';
-import { CODE_VERSION } from '../experiments/version.js';
+import { CODE_VERSION } from '../util/version.js';
 
 export interface ReportResult { html: string; svgs: string[]; warnings: string[] }
 

@@ -3,8 +3,8 @@
 // truth; nothing here writes to it.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { findRunDirs } from '../server/runScan.js';
-import { readJsonl } from '../experiments/runFolder.js';
+import { findRunDirs } from '../runs/runScan.js';
+import { readJsonl } from '../runs/runFolder.js';
 
 export type RunKind = 'synthetic' | 'images';
 export type RunState = 'running' | 'done' | 'interrupted' | 'unknown';

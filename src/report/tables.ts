@@ -1,7 +1,7 @@
 // The report's tables as plain data (header + rows of strings): the paper's Table 1 / Table 2 layout
 // for image runs, with the paper's numbers beside ours where the preset corresponds to one of the
 // paper's, and the final test accuracy per component for synthetic runs.
-import { fmtMeanStd, type MeanStd } from './stats.js';
+import { fmtMeanStd, type MeanStd } from '../util/stats.js';
 import type { FinalStats } from './finals.js';
 import { PAPER_ORDER, PAPER_TABLE1, PAPER_TABLE2, paperComparison, paperMethod } from './paper.js';
 import type { RunConfig } from './runData.js';

@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INDEX_FILE, RunsIndex } from './runsIndex.js';
-import { findRunDirs } from './runScan.js';
+import { findRunDirs } from '../runs/runScan.js';
 import { imageRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.js';
 import { main } from '../cli/main.js';
 

@@ -6,11 +6,11 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { findRunDirs, runSignature } from './runScan.js';
+import { findRunDirs, runSignature } from '../runs/runScan.js';
 import { readAppended } from './jsonlTail.js';
 import { isMetricsRow, methodName, readRunConfig, readRunStatus, type RunKind, type RunSummary } from '../report/runData.js';
 import { HEADLINE, finalsFromSummary, pick, clock, type FinalStats } from '../report/finals.js';
-import { meanStd, type MeanStd } from '../report/stats.js';
+import { meanStd, type MeanStd } from '../util/stats.js';
 
 export const INDEX_FILE = '.lrlab-index.sqlite';
 const SCHEMA_VERSION = '1';

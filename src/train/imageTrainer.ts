@@ -11,7 +11,7 @@ import { PatchState, mixedValidationSet, patchOnlyValidationSet } from '../data/
 import { createImageModel, recalibrateBatchNorm, type ImageModel } from '../models/imageModel.js';
 import { SGD, type SGDState } from './sgd.js';
 import { lrAt, noiseAt, type SchedulePosition } from './schedules.js';
-import type { StateDict } from './parameters.js';
+import type { StateDict } from '../nn/parameters.js';
 import { imageModelConfig, imagePatchConfig, type ImageExperimentConfig, type ImageMethodConfig } from '../experiments/imageConfig.js';
 import {
   KindAccumulator, perExample, validationMetrics, type EvalSet, type ImageMetricsRow, type PerValSet, type ValSet,

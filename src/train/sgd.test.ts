@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Generator, Tensor, randn, tensor, tidy } from '../engine/index.js';
-import { Parameters, deserializeTensor } from './parameters.js';
+import { Parameters, deserializeTensor } from '../nn/parameters.js';
 import { SGD, type SGDOptions } from './sgd.js';
 import { torchPython } from '../util/torchPython.js';
 

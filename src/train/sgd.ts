@@ -1,7 +1,7 @@
 // Stochastic gradient descent with momentum, Nesterov momentum and weight decay, with exactly
 // the semantics of torch.optim.SGD, and a state dict so that a resumed run continues bit-identically.
 import { Tensor, keep, noGrad, tidy } from '../engine/index.js';
-import { Parameters, deserializeTensor, serializeTensor, type SerializedTensor } from './parameters.js';
+import { Parameters, deserializeTensor, serializeTensor, type SerializedTensor } from '../nn/parameters.js';
 
 export interface SGDOptions {
   /** Learning rate eta (>= 0). */

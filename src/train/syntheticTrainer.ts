@@ -10,7 +10,7 @@ import { makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
 import { TwoLayerRelu, stationaryInitStd, type SyntheticModel } from '../models/twoLayerRelu.js';
 import { TwoLayerConv } from '../models/twoLayerConv.js';
 import { SGD, type SGDState } from './sgd.js';
-import type { StateDict } from './parameters.js';
+import type { StateDict } from '../nn/parameters.js';
 import type { SyntheticExperimentConfig, SyntheticMethod } from '../experiments/syntheticConfig.js';
 
 export type RunStatus = 'running' | 'converged' | 'step-cap' | 'diverged';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Generator, Tensor, noGrad, randn, setNumThreads, tensor, tidy } from '../engine/index.js';
 import { gradCheck } from '../engine/gradcheck.js';
 import { createImageModel, type ImageModel } from './imageModel.js';
-import { preActResNetParameterCount, wideResNetWidths } from './wideResNet.js';
+import { preActResNetParameterCount, wideResNetWidths } from './preActResNet.js';
 
 // Tiny tensors: one thread avoids OpenMP wake-up costs that dominate on a busy 2-core machine.
 setNumThreads(1);

@@ -14,7 +14,7 @@
 // is added after each BatchNorm, before its ReLU: 2 sites per block and the final bn1.
 // Tensor names follow the authors' state_dict (e.g. 'block2.layer_nn.0.convShortcut.weight').
 import { Generator, Tensor, tidy } from '../engine/index.js';
-import { Parameters } from '../train/parameters.js';
+import { Parameters } from '../nn/parameters.js';
 import type { ImageForwardOptions, ImageModel, ResolvedImageModelConfig } from './imageModel.js';
 import { addBatchNorm, bnNoiseRelu } from './batchNorm.js';
 import { addConv, addLinear, checkImages, conv, fc, forwardContext, type ForwardContext } from './layers.js';
