@@ -7,8 +7,8 @@ export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
   native.setNumThreads(n);
 }
-export function getNumThreads(): number { return native.getNumThreads() as number; }
-export function cudaAvailable(): boolean { return native.cudaAvailable() as boolean; }
+export function getNumThreads(): number { return native.getNumThreads(); }
+export function cudaAvailable(): boolean { return native.cudaAvailable(); }
 /** Check that a device can be used, with a clear message if not. */
 export function checkDevice(d: string): Device {
   if (d === 'cpu') return 'cpu';
@@ -22,5 +22,5 @@ export function checkDevice(d: string): Device {
   throw new Error(`unknown device '${d}' (expected 'cpu', 'cuda' or 'cuda:N')`);
 }
 /** libtorch's build configuration (BLAS, OpenMP, CUDA). */
-export function buildConfig(): string { return native.config() as string; }
-export function parallelInfo(): string { return native.parallelInfo() as string; }
+export function buildConfig(): string { return native.config(); }
+export function parallelInfo(): string { return native.parallelInfo(); }

@@ -37,11 +37,11 @@ export class Tensor {
   private shapeCache: number[] | undefined;
   private dtypeCache: DType | undefined;
   /** The sizes of the dimensions (a fresh array; a tensor's shape never changes). */
-  get shape(): number[] { return (this.shapeCache ??= native.shape(this.handle) as number[]).slice(); }
+  get shape(): number[] { return (this.shapeCache ??= native.shape(this.handle)).slice(); }
   get dtype(): DType { return (this.dtypeCache ??= dtypeFromCode(native.dtype(this.handle))); }
-  get device(): Device { return native.device(this.handle) as Device; }
+  get device(): Device { return native.device(this.handle); }
   get numel(): number { return native.numel(this.handle); }
-  get ndim(): number { return (this.shapeCache ??= native.shape(this.handle) as number[]).length; }
+  get ndim(): number { return (this.shapeCache ??= native.shape(this.handle)).length; }
   size(dim: number): number { const s = this.shape; return s[dim < 0 ? s.length + dim : dim]!; }
   toString(): string { return this.isDisposed ? 'Tensor(disposed)' : `Tensor(shape=[${this.shape.join(',')}], dtype=${this.dtype}, device=${this.device})`; }
 
