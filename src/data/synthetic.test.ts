@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, dispose } from '../engine/index.js';
+import { ConfigError } from '../util/schema.js';
 import {
   COMPONENT, defaultSyntheticDataConfig, makeSplits, makeSyntheticProblem, validateSyntheticDataConfig,
   type SyntheticDataConfig,
@@ -177,23 +178,29 @@ test('makeSplits: sizes, forced components, dtype float32', () => {
 });
 
 test('validation: one-line errors naming the key', () => {
-  const bad: [Partial<SyntheticDataConfig>, RegExp][] = [
-    [{ p0: 0.7, q0: 0.5 }, /synthetic config: p0 \+ q0 must be <= 1/],
-    [{ r: -0.1 }, /synthetic config: r must be/],
-    [{ n: 10.5 }, /synthetic config: n must be a positive integer, got 10.5/],
-    [{ d: 1 }, /synthetic config: d must be an integer >= 2/],
-    [{ p0: -0.1 }, /synthetic config: p0 must be a probability/],
-    [{ aMin: 1.5 }, /synthetic config: aMin must be in \[0, 1\]/],
-    [{ qScale: 0 }, /synthetic config: qScale must be/],
-    [{ qSupport: 17 }, /synthetic config: qSupport must be an integer in \[2, d=16\]/],
-    [{ gamma: Number.NaN }, /synthetic config: gamma must be/],
-    [{ testSizes: { pOnly: 1, qOnly: -1, both: 1 } }, /synthetic config: testSizes.qOnly must be a non-negative integer/],
-    [{ dtype: 'int64' as 'float32' }, /synthetic config: dtype must be/],
+  const bad: [Partial<SyntheticDataConfig>, string][] = [
+    [{ p0: 0.7, q0: 0.5 }, "config key 'data.q0' must satisfy p0 + q0 <= 1 (p0 is 0.7), got 0.5"],
+    [{ r: -0.1 }, "config key 'data.r' must be a finite number >= 0, got -0.1"],
+    [{ n: 10.5 }, "config key 'data.n' must be a positive integer, got 10.5"],
+    [{ d: 1 }, "config key 'data.d' must be an integer >= 2, got 1"],
+    [{ p0: -0.1 }, "config key 'data.p0' must be a probability in [0, 1], got -0.1"],
+    [{ aMin: 1.5 }, "config key 'data.aMin' must be in [0, 1], got 1.5"],
+    [{ qScale: 0 }, "config key 'data.qScale' must be a finite number > 0, got 0"],
+    [{ qSupport: 17 }, "config key 'data.qSupport' must be an integer in [2, d=16], got 17"],
+    [{ qSupport: 1 }, "config key 'data.qSupport' must be an integer in [2, d], got 1"],
+    [{ gamma: Number.NaN }, "config key 'data.gamma' must be a finite number >= 0, got null"],
+    [{ testSizes: { pOnly: 1, qOnly: -1, both: 1 } }, "config key 'data.testSizes.qOnly' must be an integer >= 0, got -1"],
+    [{ dtype: 'int64' as 'float32' }, `config key 'data.dtype' must be one of "float32", "float64", got "int64"`],
+    [{ balancedLabels: 1 as unknown as boolean }, "config key 'data.balancedLabels' must be a boolean, got 1"],
+    [{ extra: 1 } as Partial<SyntheticDataConfig>, "unknown config key 'data.extra' (known keys of 'data': d, n, p0, q0, r, gamma, aMin, qScale, qSupport, balancedLabels, testSizes, dtype)"],
   ];
-  for (const [over, re] of bad) {
-    assert.throws(() => validateSyntheticDataConfig(cfgOf(over)), (e: Error) => re.test(e.message) && !e.message.includes('\n'), JSON.stringify(over));
-    assert.throws(() => makeSyntheticProblem(cfgOf(over), new Generator(0)), re);
+  // p0 + q0 = 1 (no example has both parts) is allowed
+  assert.doesNotThrow(() => validateSyntheticDataConfig(cfgOf({ p0: 0.3, q0: 0.7 })));
+  for (const [over, message] of bad) {
+    assert.throws(() => validateSyntheticDataConfig(cfgOf(over)), (e: Error) => e instanceof ConfigError && e.message === message, JSON.stringify(over));
+    assert.throws(() => makeSyntheticProblem(cfgOf(over), new Generator(0)), { message });
   }
+  assert.throws(() => validateSyntheticDataConfig(cfgOf({ n: 0 }), 'base.data'), { message: "config key 'base.data.n' must be a positive integer, got 0" });
   const p = makeSyntheticProblem(cfgOf(), new Generator(0));
   assert.throws(() => p.sample(3.5, new Generator(0)), /sample: n must be a non-negative integer/);
   assert.throws(() => p.sample(3, new Generator(0), { component: 'neither' as 'pOnly' }), /sample: component must be one of pOnly, qOnly, both/);

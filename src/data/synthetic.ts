@@ -5,42 +5,52 @@
 import {
   Generator, Tensor, bernoulli, cat, full, keep, noGrad, outer, rand, randn, randperm, stack, tidy, where, zeros,
 } from '../engine/index.js';
+import { fail, int, nonNegative, nonNegativeInt, num, object, parseConfig, positive, positiveInt, z } from '../util/schema.js';
 
 /** Component tags of an example: P-only (eq. 2.2), Q-only (eq. 2.3), both (eq. 2.4). */
 export const COMPONENT = { pOnly: 0, qOnly: 1, both: 2 } as const;
 export type ComponentName = keyof typeof COMPONENT;
 
-export interface SyntheticTestSizes { pOnly: number; qOnly: number; both: number }
+const probability = () => num('must be a probability in [0, 1]').min(0, { error: 'must be a probability in [0, 1]' }).max(1, { error: 'must be a probability in [0, 1]' });
 
-export interface SyntheticDataConfig {
+export const syntheticTestSizesSchema = object({ pOnly: nonNegativeInt(), qOnly: nonNegativeInt(), both: nonNegativeInt() });
+export type SyntheticTestSizes = z.infer<typeof syntheticTestSizesSchema>;
+
+/** The data section of a synthetic experiment's config: the distribution (2.1-2.5) and the split sizes. */
+export const syntheticDataSchema = object({
   /** Dimension of each of x1 and x2. */
-  d: number;
+  d: int('must be an integer >= 2').min(2, { error: 'must be an integer >= 2' }),
   /** Training set size N. */
-  n: number;
+  n: positiveInt(),
   /** Probability of a P-only example (x2 = 0). */
-  p0: number;
+  p0: probability(),
   /** Probability of a Q-only example (x1 = 0). */
-  q0: number;
+  q0: probability(),
   /** ||zeta||: the (small) offset that separates the -1 directions zv +- zeta from zv. */
-  r: number;
+  r: nonNegative(),
   /** Margin of P along w* (the paper: gamma = 1/sqrt(d)). */
-  gamma: number;
+  gamma: nonNegative(),
   /** The scale a of a Q example is uniform on [aMin, 1] (the paper: aMin = 0). */
-  aMin: number;
+  aMin: num('must be in [0, 1]').min(0, { error: 'must be in [0, 1]' }).max(1, { error: 'must be in [0, 1]' }),
   /** Multiplies every Q input x2 (the paper: 1; the FACTS lead uses 60). */
-  qScale: number;
+  qScale: positive(),
   /**
    * zv and zeta live in the last `qSupport` coordinates of x2 (default d: anywhere). Appendix F.2
    * assumes they are supported on the last d/k coordinates for the convolutional net.
    */
-  qSupport: number;
+  qSupport: int('must be an integer in [2, d]').min(2, { error: 'must be an integer in [2, d]' }),
   /** true: exactly floor(n/2) or ceil(n/2) labels +1 per draw; false (default): y iid uniform, as the paper. */
-  balancedLabels: boolean;
+  balancedLabels: z.boolean(),
   /** Sizes of the per-component test sets made by makeSplits. */
-  testSizes: SyntheticTestSizes;
+  testSizes: syntheticTestSizesSchema,
   /** Element type of the drawn x1, x2 and y (the hidden directions are always float64). */
-  dtype: 'float32' | 'float64';
-}
+  dtype: z.enum(['float32', 'float64']),
+}).superRefine((c, ctx) => {
+  // p0, q0 and 1 - p0 - q0 are the three components' probabilities (with slack for decimal rounding)
+  if (c.p0 + c.q0 > 1 + 1e-12) fail(ctx, ['q0'], `must satisfy p0 + q0 <= 1 (p0 is ${c.p0})`, c.q0);
+  if (c.qSupport > c.d) fail(ctx, ['qSupport'], `must be an integer in [2, d=${c.d}]`, c.qSupport);
+});
+export type SyntheticDataConfig = z.infer<typeof syntheticDataSchema>;
 
 /**
  * The paper's scalings (Assumption 3.3) for dimension d: gamma = 1/sqrt(d), r = d^(-3/4),
@@ -57,30 +67,9 @@ export function defaultSyntheticDataConfig(d: number, kappa = 0.5): SyntheticDat
   };
 }
 
-/** Throw a one-line error naming the first invalid key of a config. */
-export function validateSyntheticDataConfig(cfg: SyntheticDataConfig): void {
-  const fail = (key: string, msg: string, v: unknown): never => {
-    throw new Error(`synthetic config: ${key} ${msg}, got ${JSON.stringify(v)}`);
-  };
-  const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
-  const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  if (!isInt(cfg.d) || cfg.d < 2) fail('d', 'must be an integer >= 2', cfg.d);
-  if (!isInt(cfg.n) || cfg.n < 1) fail('n', 'must be a positive integer', cfg.n);
-  if (!isNum(cfg.p0) || cfg.p0 < 0 || cfg.p0 > 1) fail('p0', 'must be a probability in [0, 1]', cfg.p0);
-  if (!isNum(cfg.q0) || cfg.q0 < 0 || cfg.q0 > 1) fail('q0', 'must be a probability in [0, 1]', cfg.q0);
-  if (cfg.p0 + cfg.q0 > 1 + 1e-12) fail('p0 + q0', 'must be <= 1', cfg.p0 + cfg.q0);
-  if (!isNum(cfg.r) || cfg.r < 0) fail('r', 'must be a finite number >= 0', cfg.r);
-  if (!isNum(cfg.gamma) || cfg.gamma < 0) fail('gamma', 'must be a finite number >= 0', cfg.gamma);
-  if (!isNum(cfg.aMin) || cfg.aMin < 0 || cfg.aMin > 1) fail('aMin', 'must be in [0, 1]', cfg.aMin);
-  if (!isNum(cfg.qScale) || cfg.qScale <= 0) fail('qScale', 'must be a finite number > 0', cfg.qScale);
-  if (!isInt(cfg.qSupport) || cfg.qSupport < 2 || cfg.qSupport > cfg.d) fail('qSupport', `must be an integer in [2, d=${cfg.d}]`, cfg.qSupport);
-  if (typeof cfg.balancedLabels !== 'boolean') fail('balancedLabels', 'must be a boolean', cfg.balancedLabels);
-  if (typeof cfg.testSizes !== 'object' || cfg.testSizes === null) fail('testSizes', 'must be {pOnly, qOnly, both}', cfg.testSizes);
-  for (const k of ['pOnly', 'qOnly', 'both'] as const) {
-    const v = cfg.testSizes[k];
-    if (!isInt(v) || v < 0) fail(`testSizes.${k}`, 'must be a non-negative integer', v);
-  }
-  if (cfg.dtype !== 'float32' && cfg.dtype !== 'float64') fail('dtype', "must be 'float32' or 'float64'", cfg.dtype);
+/** Check a data config; returns it parsed or throws a one-line ConfigError naming the dotted key under `prefix`. */
+export function validateSyntheticDataConfig(cfg: SyntheticDataConfig, prefix = 'data'): SyntheticDataConfig {
+  return parseConfig(syntheticDataSchema, cfg, prefix);
 }
 
 /** A drawn dataset: rows are examples. */

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
-  AnnealAtLoss, lrAt, noiseAt, validateLrSchedule, validateNoiseSchedule, type LrSchedule, type NoiseSchedule,
+  lrAt, lrScheduleSchema, noiseAt, validateLrSchedule, validateNoiseSchedule, type LrSchedule, type NoiseSchedule,
 } from './schedules.js';
+import { ConfigError, toJsonSchema } from '../util/schema.js';
+import { torchPython } from '../util/torchPython.js';
 
 const at = (epoch: number, step = 0) => ({ epoch, step });
 const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-15 * Math.abs(b), `${what}: ${a} vs ${b}`);
@@ -48,19 +51,93 @@ test('cosine: exact endpoints, midpoint, held at minLr after total', () => {
   near(lrAt(perStep, at(99, 5)), 0.5, 'per-step midpoint');
 });
 
-test('linear warmup ramps from startFactor to 1 and multiplies the main schedule', () => {
-  const w: LrSchedule = { kind: 'constant', lr: 0.2, warmup: { steps: 4, startFactor: 0.25 } };
-  const ramp = [0, 1, 2, 3, 4, 5].map((s) => lrAt(w, at(0, s)));
-  assert.deepEqual(ramp.slice(4), [0.2, 0.2]);
+test('linear is LinearLR: lr * (startFactor + (endFactor - startFactor) * min(t, total) / total)', () => {
+  const warm: LrSchedule = { kind: 'linear', lr: 0.2, startFactor: 0.25, total: 4, unit: 'step' };
+  const ramp = [0, 1, 2, 3, 4, 5, 100].map((s) => lrAt(warm, at(0, s)));
+  assert.deepEqual(ramp.slice(4), [0.2, 0.2, 0.2]);
   [0.05, 0.0875, 0.125, 0.1625].forEach((v, i) => near(ramp[i]!, v, `warmup step ${i}`));
-  // Epoch warmup: per epoch without stepsPerEpoch, per iteration with it.
-  const we: LrSchedule = { kind: 'step', lr: 1, factor: 0.1, at: [1], unit: 'epoch', warmup: { epochs: 2, startFactor: 0 } };
-  assert.equal(lrAt(we, at(0, 0)), 0);
-  near(lrAt(we, at(1, 10)), 0.1 * 0.5, 'epoch 1 (decayed and half warm)');
-  assert.equal(lrAt(we, at(2, 20)), 0.1);
-  near(lrAt(we, { epoch: 0, step: 5, stepsPerEpoch: 10 }), 0.25, 'per-iteration ramp');
-  near(lrAt(we, { epoch: 1, step: 15, stepsPerEpoch: 10 }), 0.1 * 0.75, 'per-iteration ramp, decayed');
-  assert.equal(lrAt(we, { epoch: 2, step: 20, stepsPerEpoch: 10 }), 0.1);
+  // endFactor < startFactor decays; an epoch clock ignores the step counter
+  const decay: LrSchedule = { kind: 'linear', lr: 1, startFactor: 1, endFactor: 0.2, total: 4, unit: 'epoch' };
+  assert.deepEqual([0, 1, 2, 4, 9].map((e) => lrAt(decay, at(e, 12345))), [1, 0.8, 0.6, 0.2, 0.2]);
+});
+
+test('sequence is SequentialLR: child i from milestone i on, its clock restarted there', () => {
+  // a 4-step linear warmup, then a step decay whose "at 3" is 3 steps after its milestone (step 7), not step 3
+  const seq: LrSchedule = {
+    kind: 'sequence', unit: 'step', milestones: [4],
+    schedules: [{ kind: 'linear', lr: 0.2, startFactor: 0.25, total: 4, unit: 'step' }, { kind: 'step', lr: 0.2, factor: 0.5, at: [3], unit: 'step' }],
+  };
+  const got = Array.from({ length: 10 }, (_, s) => lrAt(seq, at(0, s)));
+  [0.05, 0.0875, 0.125, 0.1625, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1].forEach((v, s) => near(got[s]!, v, `step ${s}`));
+  // three children and a nested sequence: each level restarts the clock of the one below
+  const nested: LrSchedule = {
+    kind: 'sequence', unit: 'epoch', milestones: [2, 5],
+    schedules: [
+      { kind: 'constant', lr: 1 },
+      { kind: 'multistep', lr: 0.5, milestones: [1], gamma: 0.1 },
+      { kind: 'sequence', unit: 'epoch', milestones: [2], schedules: [{ kind: 'constant', lr: 0.3 }, { kind: 'step', lr: 0.2, factor: 0.5, at: [0, 1], unit: 'epoch' }] },
+    ],
+  };
+  const byEpoch = Array.from({ length: 10 }, (_, e) => lrAt(nested, at(e, 0)));
+  // epochs 0-1: 1; 2: 0.5 (multistep at its epoch 0); 3-4: 0.05; 5-6: 0.3; 7 (the inner step schedule's epoch 0): 0.1; 8+: 0.05
+  [1, 1, 0.5, 0.05, 0.05, 0.3, 0.3, 0.1, 0.05, 0.05].forEach((v, e) => near(byEpoch[e]!, v, `epoch ${e}`));
+});
+
+test('a step-counting child of an epoch sequence counts the steps since its milestone began (stepsPerEpoch)', () => {
+  const noise: NoiseSchedule = {
+    kind: 'sequence', unit: 'epoch', milestones: [30],
+    schedules: [{ kind: 'constant', std: 0.4 }, { kind: 'exponential', std: 0.2, rate: 0.995, every: 'step' }],
+  };
+  const spe = 100;
+  const pos = (step: number) => ({ epoch: Math.floor(step / spe), step, stepsPerEpoch: spe });
+  assert.equal(noiseAt(noise, pos(2999)), 0.4);
+  assert.equal(noiseAt(noise, pos(3000)), 0.2);
+  near(noiseAt(noise, pos(3017)), 0.2 * 0.995 ** 17, 'step 17 of the second child');
+  assert.equal(noiseAt(noise, { epoch: 5, step: 500 }), 0.4, 'before the milestone the position needs no stepsPerEpoch');
+  assert.throws(() => noiseAt(noise, { epoch: 31, step: 3100 }), /^Error: noiseAt: a schedule counted in steps inside a sequence counted in epochs needs position.stepsPerEpoch$/);
+});
+
+const torchPy = torchPython();
+
+/** Each case's lr over n scheduler steps under torch's SequentialLR of LinearLR / CosineAnnealingLR / MultiStepLR. */
+const SEQUENTIAL_LR = `
+import json, sys, warnings
+warnings.filterwarnings('ignore')
+import torch
+from torch.optim.lr_scheduler import SequentialLR, LinearLR, CosineAnnealingLR, MultiStepLR
+def run(case):
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))], lr=case['lr'])
+    def make(c):
+        if c['kind'] == 'linear': return LinearLR(opt, start_factor=c['startFactor'], end_factor=c.get('endFactor', 1.0), total_iters=c['total'])
+        if c['kind'] == 'cosine': return CosineAnnealingLR(opt, T_max=c['total'], eta_min=c.get('minLr', 0.0))
+        return MultiStepLR(opt, milestones=c['milestones'], gamma=c['gamma'])
+    seq = SequentialLR(opt, [make(c) for c in case['schedules']], milestones=case['milestones'])
+    out = []
+    for _ in range(case['n']):
+        out.append(opt.param_groups[0]['lr'])
+        opt.step(); seq.step()
+    return out
+print(json.dumps([run(c) for c in json.load(sys.stdin)]))
+`;
+
+test('sequence agrees with torch.optim.lr_scheduler.SequentialLR (LinearLR, CosineAnnealingLR, MultiStepLR children)', { skip: torchPy ? false : 'no python3 with torch on this machine' }, () => {
+  // torch's children share the optimizer's lr; here each child names it. Cosine is compared up to its
+  // total only (torch's CosineAnnealingLR is periodic after T_max, lrlab's holds minLr).
+  const cases: { spec: LrSchedule & { kind: 'sequence' }; n: number }[] = [
+    { spec: { kind: 'sequence', unit: 'step', milestones: [5], schedules: [
+      { kind: 'linear', lr: 0.1, startFactor: 0.1, total: 5, unit: 'step' }, { kind: 'cosine', lr: 0.1, total: 20, minLr: 0.001, unit: 'step' }] }, n: 26 },
+    { spec: { kind: 'sequence', unit: 'epoch', milestones: [3, 9], schedules: [
+      { kind: 'linear', lr: 0.5, startFactor: 0.25, total: 3, unit: 'epoch' }, { kind: 'multistep', lr: 0.5, milestones: [2, 4, 4], gamma: 0.1 },
+      { kind: 'linear', lr: 0.5, startFactor: 1, endFactor: 0.2, total: 4, unit: 'epoch' }] }, n: 18 },
+  ];
+  const input = cases.map(({ spec, n }) => ({ lr: (spec.schedules[0] as { lr: number }).lr, schedules: spec.schedules, milestones: spec.milestones, n }));
+  const out = spawnSync(torchPy!, ['-c', SEQUENTIAL_LR], { input: JSON.stringify(input), encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const torchLrs = JSON.parse(out.stdout) as number[][];
+  cases.forEach(({ spec }, c) => torchLrs[c]!.forEach((want, t) => {
+    const got = lrAt(spec, spec.unit === 'step' ? at(0, t) : at(t, 0));
+    assert.ok(Math.abs(got - want) <= 1e-12 * Math.abs(want), `case ${c}, t = ${t}: ${got} vs torch ${want}`);
+  }));
 });
 
 test('noise schedules: FACTS Table 1 (0.2 x 0.995 per iteration), patch noise 0.4 x1e-5 at epoch 30, off', () => {
@@ -78,16 +155,20 @@ test('noise schedules: FACTS Table 1 (0.2 x 0.995 per iteration), patch noise 0.
 
 test('schedules survive a JSON round trip with identical values', () => {
   const lrs: LrSchedule[] = [
-    { kind: 'step', lr: 0.1, factor: 0.2, at: [60, 120, 150], unit: 'epoch', warmup: { epochs: 5, startFactor: 0.1 } },
+    { kind: 'step', lr: 0.1, factor: 0.2, at: [60, 120, 150], unit: 'epoch' },
     { kind: 'multistep', lr: 0.1, milestones: [3, 7], gamma: 0.3, unit: 'step' },
-    { kind: 'cosine', lr: 0.05, total: 37, minLr: 1e-4, unit: 'step', warmup: { steps: 9, startFactor: 0.3 } },
-    { kind: 'annealAtLoss', lr1: 0.0125, lr2: 0.004, threshold: 0.3 },
+    {
+      kind: 'sequence', unit: 'epoch', milestones: [5],
+      schedules: [{ kind: 'linear', lr: 0.05, startFactor: 0.3, total: 15, unit: 'step' }, { kind: 'cosine', lr: 0.05, total: 37, minLr: 1e-4 }],
+    },
+    { kind: 'annealAtLoss', lr1: 0.0125, lr2: 0.004, threshold: 0.3, atStep: 500 },
   ];
   const noises: NoiseSchedule[] = [
     { kind: 'exponential', std: 0.2, rate: 0.995, every: 'step' }, { kind: 'step', std: 0.4, factor: 1e-5, at: [30], unit: 'epoch' }, { kind: 'off' },
+    { kind: 'sequence', unit: 'epoch', milestones: [30], schedules: [{ kind: 'constant', std: 0.4 }, { kind: 'exponential', std: 0.2, rate: 0.9, every: 'epoch' }] },
   ];
   for (const s of lrs) {
-    const back = JSON.parse(JSON.stringify(s)) as LrSchedule;
+    const back = validateLrSchedule(JSON.parse(JSON.stringify(s)));
     assert.deepEqual(back, s);
     for (let e = 0; e < 200; e += 7) {
       const pos = { epoch: e, step: e * 3 + 1, stepsPerEpoch: 3, annealedAtStep: 40 };
@@ -97,67 +178,79 @@ test('schedules survive a JSON round trip with identical values', () => {
   for (const s of noises) {
     const back = validateNoiseSchedule(JSON.parse(JSON.stringify(s)));
     assert.deepEqual(back, s);
-    for (let e = 0; e < 60; e += 3) assert.equal(noiseAt(back, at(e, e * 11)), noiseAt(s, at(e, e * 11)));
+    for (let e = 0; e < 60; e += 3) assert.equal(noiseAt(back, { ...at(e, e * 11), stepsPerEpoch: 11 }), noiseAt(s, { ...at(e, e * 11), stepsPerEpoch: 11 }));
   }
 });
 
-test('AnnealAtLoss fires at the first step whose loss is below the threshold and never un-fires', () => {
-  const spec = { kind: 'annealAtLoss' as const, lr1: 0.0125, lr2: 0.004, threshold: 0.5 };
-  const a = new AnnealAtLoss(spec);
-  const losses = [0.9, 0.7, 0.5, 0.51, 0.49, 0.6, 0.8, 0.2];
-  const lrs = losses.map((l, s) => a.observe(l, s));
-  // 0.5 is not below 0.5; 0.49 at step 4 is the first; later losses above the threshold do not revert.
-  assert.deepEqual(lrs, [0.0125, 0.0125, 0.0125, 0.0125, 0.004, 0.004, 0.004, 0.004]);
-  assert.equal(a.annealedAtStep, 4);
-  assert.equal(a.annealed, true);
-  // lrAt with the recorded step gives the same lr at every step.
-  losses.forEach((_, s) => assert.equal(lrAt(spec, { epoch: 0, step: s, ...a.state() }), lrs[s]));
-  assert.equal(lrAt(spec, { epoch: 0, step: 100, annealedAtStep: null }), 0.0125);
-  // state() / restore(): a resumed run stays annealed at the same step.
-  const saved = JSON.parse(JSON.stringify(a.state()));
-  const b = new AnnealAtLoss(spec, saved);
-  assert.equal(b.observe(10, 8), 0.004);
-  assert.equal(b.annealedAtStep, 4);
-  const fresh = new AnnealAtLoss(spec);
-  assert.equal(fresh.observe(10, 8), 0.0125);
-  assert.equal(fresh.annealed, false);
-  assert.throws(() => fresh.restore({ annealedAtStep: -1 }), /AnnealAtLoss.restore: annealedAtStep must be a non-negative integer or null, got -1/);
-  assert.throws(() => fresh.observe(0.1, 1.5), /AnnealAtLoss.observe: step must be a non-negative integer/);
-  assert.throws(() => lrAt(spec, at(3)), /lrAt: an 'annealAtLoss' schedule needs position.annealedAtStep/);
-  assert.throws(() => new AnnealAtLoss({ kind: 'constant', lr: 1 } as never), /AnnealAtLoss: spec.kind must be 'annealAtLoss', got 'constant'/);
-});
+test('validation rejects bad schedules with one-line ConfigErrors naming the dotted key', () => {
+  const badLr = (s: unknown, message: string) => assert.throws(() => validateLrSchedule(s), (e: Error) => e instanceof ConfigError && e.message === message);
+  badLr({ kind: 'linear2', lr: 0.1 }, `config key 'lr.kind' must be one of "constant", "step", "multistep", "cosine", "linear", "annealAtLoss", "sequence", got "linear2"`);
+  badLr(null, "config key 'lr' must be an object, got null");
+  badLr({ kind: 'constant', lr: -0.1 }, "config key 'lr.lr' must be a finite number >= 0, got -0.1");
+  badLr({ kind: 'step', lr: 0.1, factor: 0, at: [60], unit: 'epoch' }, "config key 'lr.factor' must be a finite number > 0, got 0");
+  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [120, 60], unit: 'epoch' }, "config key 'lr.at' must be sorted strictly increasing, got [120,60]");
+  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [60, 60], unit: 'epoch' }, "config key 'lr.at' must be sorted strictly increasing, got [60,60]");
+  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [1.5], unit: 'epoch' }, "config key 'lr.at.0' must be an integer >= 0, got 1.5");
+  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [60], unit: 'iteration' }, `config key 'lr.unit' must be one of "epoch", "step", got "iteration"`);
+  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [60] }, "config key 'lr.unit' is missing");
+  badLr({ kind: 'multistep', lr: 0.1, milestones: [5, 3], gamma: 0.1 }, "config key 'lr.milestones' must be sorted non-decreasing, got [5,3]");
+  badLr({ kind: 'multistep', lr: 0.1, milestones: [5], milestone: [5], gamma: 0.1 }, "unknown config key 'lr.milestone' (known keys of 'lr': kind, lr, milestones, gamma, unit)");
+  badLr({ kind: 'multistep', lr: 0.1, milestones: [5], gamma: -1 }, "config key 'lr.gamma' must be a finite number > 0, got -1");
+  badLr({ kind: 'cosine', lr: 0.1, total: 0 }, "config key 'lr.total' must be a positive integer, got 0");
+  badLr({ kind: 'cosine', lr: 0.1, total: 10, minLr: 0.2 }, "config key 'lr.minLr' must be <= lr (0.1), got 0.2");
+  badLr({ kind: 'linear', lr: 0.1, startFactor: 1.5, total: 5, unit: 'step' }, "config key 'lr.startFactor' must be a number in [0, 1], got 1.5");
+  // the warmup field is gone: a warmup is a linear schedule inside a sequence
+  badLr({ kind: 'constant', lr: 0.1, warmup: { steps: 5, startFactor: 0.1 } }, "unknown config key 'lr.warmup' (known keys of 'lr': kind, lr)");
+  badLr({ kind: 'annealAtLoss', lr1: 0.1, lr2: -0.01, threshold: 0.3 }, "config key 'lr.lr2' must be a finite number >= 0, got -0.01");
+  badLr({ kind: 'annealAtLoss', lr1: 0.1, lr2: 0.01 }, "config key 'lr.threshold' is missing");
+  badLr({ kind: 'annealAtLoss', lr1: 0.1, lr2: 0.01, threshold: 0.3, atStep: -2 }, "config key 'lr.atStep' must be an integer >= 0, got -2");
+  assert.throws(() => validateLrSchedule({ kind: 'annealAtLoss', lr1: 0.1, lr2: 0.01, threshold: NaN }), (e: Error) => e instanceof ConfigError && /^config key 'lr.threshold' must be a finite number/.test(e.message));
+  // sequences: one milestone per later child, increasing, >= 1; step sequences of step-counting children; no events inside
+  const c1 = { kind: 'constant', lr: 1 };
+  const seq = (schedules: unknown[], milestones: number[], unit = 'step') => ({ kind: 'sequence', schedules, milestones, unit });
+  badLr(seq([c1, c1], [3, 5]), "config key 'lr.milestones' must list 1 milestone(s), one per schedule after the first, got [3,5]");
+  badLr(seq([], []), "config key 'lr.schedules' must be an array of at least 1 item(s), got []");
+  badLr(seq([c1, c1, c1], [5, 3]), "config key 'lr.milestones' must be sorted strictly increasing, got [5,3]");
+  badLr(seq([c1, c1], [0]), "config key 'lr.milestones.0' must be a positive integer, got 0");
+  badLr(seq([c1, { kind: 'cosine', lr: 1, total: 5 }], [3]),
+    "config key 'lr.schedules.1.unit' must be 'step' inside a sequence counted in steps (an epoch clock cannot restart mid-epoch), got \"epoch\"");
+  badLr(seq([c1, { kind: 'annealAtLoss', lr1: 1, lr2: 0.1, threshold: 0.1 }], [3], 'epoch'),
+    "config key 'lr.schedules.1.kind' cannot be an event-triggered kind inside a sequence, got \"annealAtLoss\"");
+  badLr(seq([c1, seq([{ kind: 'constant', lr: -1 }], [])], [3], 'epoch'), "config key 'lr.schedules.1.schedules.0.lr' must be a finite number >= 0, got -1");
+  badLr(seq([c1, { ...c1, x: 1 }], [3]), "unknown config key 'lr.schedules.1.x' (known keys of 'lr.schedules.1': kind, lr)");
+  badLr({ ...seq([c1], []), extra: 1 }, "unknown config key 'lr.extra' (known keys of 'lr': kind, schedules, milestones, unit)");
+  assert.throws(() => validateLrSchedule({ kind: 'constant', lr: -1 }, 'methods.2.lr'), { message: "config key 'methods.2.lr.lr' must be a finite number >= 0, got -1" });
 
-test('validation rejects bad schedules with one-line errors naming the key', () => {
-  const badLr = (s: unknown, re: RegExp) => assert.throws(() => validateLrSchedule(s), re);
-  badLr({ kind: 'linear', lr: 0.1 }, /^Error: lr schedule: unknown kind 'linear' \(expected constant, step, multistep, cosine or annealAtLoss\)$/);
-  badLr(null, /lr schedule: expected an object/);
-  badLr({ kind: 'constant', lr: -0.1 }, /^Error: lr schedule \('constant'\): lr must be a finite number >= 0, got -0.1$/);
-  badLr({ kind: 'step', lr: 0.1, factor: 0, at: [60], unit: 'epoch' }, /lr schedule \('step'\): factor must be a finite number > 0, got 0/);
-  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [120, 60], unit: 'epoch' }, /lr schedule \('step'\): at must be sorted strictly increasing, got \[120, 60\]/);
-  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [60, 60], unit: 'epoch' }, /at must be sorted strictly increasing/);
-  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [1.5], unit: 'epoch' }, /at must be an array of non-negative integers/);
-  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [60], unit: 'iteration' }, /unit must be 'epoch' or 'step', got 'iteration'/);
-  badLr({ kind: 'step', lr: 0.1, factor: 0.2, at: [60] }, /unit must be 'epoch' or 'step', got undefined/);
-  badLr({ kind: 'multistep', lr: 0.1, milestones: [5, 3], gamma: 0.1 }, /milestones must be sorted non-decreasing/);
-  badLr({ kind: 'multistep', lr: 0.1, milestone: [5], gamma: 0.1 }, /lr schedule \('multistep'\): unknown key 'milestone'/);
-  badLr({ kind: 'multistep', lr: 0.1, milestones: [5], gamma: -1 }, /gamma must be a finite number > 0/);
-  badLr({ kind: 'cosine', lr: 0.1, total: 0 }, /total must be a positive integer, got 0/);
-  badLr({ kind: 'cosine', lr: 0.1, total: 10, minLr: 0.2 }, /minLr must be <= lr/);
-  badLr({ kind: 'constant', lr: 0.1, warmup: { steps: 5, epochs: 1, startFactor: 0.1 } }, /lr schedule: warmup: give exactly one of steps or epochs/);
-  badLr({ kind: 'constant', lr: 0.1, warmup: { steps: 5, startFactor: 1.5 } }, /warmup: startFactor must be in \[0, 1\], got 1.5/);
-  badLr({ kind: 'constant', lr: 0.1, warmup: { steps: 0, startFactor: 0.5 } }, /warmup: steps must be a positive integer/);
-  badLr({ kind: 'annealAtLoss', lr1: 0.1, lr2: -0.01, threshold: 0.3 }, /lr2 must be a finite number >= 0/);
-  badLr({ kind: 'annealAtLoss', lr1: 0.1, lr2: 0.01, threshold: NaN }, /threshold must be a finite number, got NaN/);
-  const badNoise = (s: unknown, re: RegExp) => assert.throws(() => validateNoiseSchedule(s), re);
-  badNoise({ kind: 'gaussian', std: 1 }, /^Error: noise schedule: unknown kind 'gaussian'/);
-  badNoise({ kind: 'constant', std: -1 }, /noise schedule \('constant'\): std must be a finite number >= 0, got -1/);
-  badNoise({ kind: 'step', std: 0.4, factor: 0, at: [30], unit: 'epoch' }, /factor must be a finite number > 0/);
-  badNoise({ kind: 'step', std: 0.4, factor: 1e-5, at: [30, 10], unit: 'epoch' }, /at must be sorted strictly increasing/);
-  badNoise({ kind: 'exponential', std: 0.2, rate: 0.995, every: 'iteration' }, /every must be 'epoch' or 'step'/);
-  badNoise({ kind: 'off', std: 0 }, /noise schedule \('off'\): unknown key 'std'/);
-  // lrAt / noiseAt validate both the spec and the position.
-  assert.throws(() => lrAt({ kind: 'constant', lr: -1 }, at(0)), /lr must be a finite number >= 0/);
+  const badNoise = (s: unknown, message: string) => assert.throws(() => validateNoiseSchedule(s), (e: Error) => e instanceof ConfigError && e.message === message);
+  badNoise({ kind: 'gaussian', std: 1 }, `config key 'noise.kind' must be one of "off", "constant", "step", "exponential", "annealAtLoss", "sequence", got "gaussian"`);
+  badNoise({ kind: 'constant', std: -1 }, "config key 'noise.std' must be a finite number >= 0, got -1");
+  badNoise({ kind: 'step', std: 0.4, factor: 0, at: [30], unit: 'epoch' }, "config key 'noise.factor' must be a finite number > 0, got 0");
+  badNoise({ kind: 'step', std: 0.4, factor: 1e-5, at: [30, 10], unit: 'epoch' }, "config key 'noise.at' must be sorted strictly increasing, got [30,10]");
+  badNoise({ kind: 'exponential', std: 0.2, rate: 0.995, every: 'iteration' }, `config key 'noise.every' must be one of "epoch", "step", got "iteration"`);
+  badNoise({ kind: 'off', std: 0 }, "unknown config key 'noise.std' (known keys of 'noise': kind)");
+  badNoise({ kind: 'annealAtLoss', std: 0.3, atStep: 1.5 }, "config key 'noise.atStep' must be an integer >= 0, got 1.5");
+  badNoise(seq([{ kind: 'off' }, { kind: 'exponential', std: 1, rate: 0.9, every: 'epoch' }], [3]),
+    "config key 'noise.schedules.1.every' must be 'step' inside a sequence counted in steps (an epoch clock cannot restart mid-epoch), got \"epoch\"");
+
+  // lrAt / noiseAt validate both the spec and the position
+  assert.throws(() => lrAt({ kind: 'constant', lr: -1 }, at(0)), /lr.lr' must be a finite number >= 0/);
   assert.throws(() => lrAt({ kind: 'constant', lr: 1 }, { epoch: -1, step: 0 }), /^Error: lrAt: position.epoch must be a non-negative integer, got -1$/);
   assert.throws(() => noiseAt({ kind: 'off' }, { epoch: 0, step: 0.5 }), /noiseAt: position.step must be a non-negative integer/);
   assert.throws(() => lrAt({ kind: 'constant', lr: 1 }, { epoch: 0, step: 0, stepsPerEpoch: 0 }), /position.stepsPerEpoch must be a positive integer/);
+  assert.throws(() => lrAt({ kind: 'annealAtLoss', lr1: 1, lr2: 0.1, threshold: 0.2 }, at(3)), /^Error: lrAt: an 'annealAtLoss' schedule needs position.annealedAtStep/);
+  assert.throws(() => noiseAt({ kind: 'annealAtLoss', std: 1 }, { epoch: 0, step: 0, annealedAtStep: -1 }), /noiseAt: position.annealedAtStep must be a non-negative integer or null, got -1/);
+});
+
+test('the event-triggered kinds, given the step their event fired, switch from that step on', () => {
+  const lr: LrSchedule = { kind: 'annealAtLoss', lr1: 0.0125, lr2: 0.004, threshold: 0.5, atStep: 100 };
+  assert.deepEqual([0, 3, 4, 9].map((s) => lrAt(lr, { epoch: 0, step: s, annealedAtStep: 4 })), [0.0125, 0.0125, 0.004, 0.004]);
+  assert.equal(lrAt(lr, { epoch: 0, step: 1000, annealedAtStep: null }), 0.0125, 'not fired: lr1 (firing is the scheduler\'s job, see schedulers.ts)');
+  const noise: NoiseSchedule = { kind: 'annealAtLoss', std: 0.3, atStep: 25 };
+  assert.deepEqual([0, 24, 25, 26].map((s) => noiseAt(noise, { epoch: 0, step: s, annealedAtStep: 25 })), [0.3, 0.3, 0, 0]);
+});
+
+test('the schedule schemas give a JSON Schema, recursive through sequence', () => {
+  const j = JSON.stringify(toJsonSchema(lrScheduleSchema));
+  for (const k of ['"constant"', '"linear"', '"sequence"', '"annealAtLoss"', '"milestones"', '"startFactor"']) assert.ok(j.includes(k), `${k} in the JSON Schema`);
+  assert.match(j, /"\$ref"/, 'the sequence children refer back to the schedule schema');
 });

@@ -1,4 +1,5 @@
-// Learning-rate and noise-level schedules as plain JSON config objects plus pure functions that
+// Learning-rate and noise-level schedules as plain JSON config objects (zod schemas, so that they
+// type, validate and document themselves like every config section) plus pure functions that
 // evaluate them at a point of training, so that a resumed run gets exactly the same values.
 //
 // Clock conventions: `epoch` is the 0-based index of the current epoch and `step` the 0-based index
@@ -6,43 +7,108 @@
 // An epoch-based change "at epoch 60" takes effect at the START of epoch 60: epochs 0..59 use the old
 // value, epoch 60 onwards the new one (the paper's "x0.2 at epochs 60/120/150"). Likewise a
 // step-based change "at step s" first applies to iteration s.
+//
+// A 'sequence' (torch.optim.lr_scheduler.SequentialLR) runs schedules one after the other: child i
+// applies from milestone i on (child 0 from 0) and its clock restarts there, so a child sees t - m_i
+// where the sequence sees t. In a sequence counted in epochs a child that counts steps sees the steps
+// since its milestone began, step - m_i * stepsPerEpoch (the position must give stepsPerEpoch); in a
+// sequence counted in steps every child must count steps (an epoch clock cannot restart mid-epoch).
+// The event-triggered kinds ('annealAtLoss') depend on the training loss, not on a clock: they are
+// evaluated with the step at which their event fired (see schedulers.ts) and cannot be in a sequence.
+import { fail, nonNegative, nonNegativeInt, num, object, parseConfig, positive, positiveInt, z } from '../util/schema.js';
 
-export type ScheduleUnit = 'epoch' | 'step';
+export const scheduleUnitSchema = z.enum(['epoch', 'step']);
+export type ScheduleUnit = z.infer<typeof scheduleUnitSchema>;
+
+/** Epochs/steps at which a value changes: integers >= `min`, increasing (strictly unless `repeats`). */
+function points(repeats: boolean, min = 0) {
+  const item = min === 0 ? nonNegativeInt() : positiveInt();
+  return z.array(item).superRefine((v, ctx) => {
+    for (let i = 1; i < v.length; i++) {
+      if (repeats ? v[i]! < v[i - 1]! : v[i]! <= v[i - 1]!) {
+        fail(ctx, [], `must be sorted ${repeats ? 'non-decreasing' : 'strictly increasing'}`, v);
+        return;
+      }
+    }
+  });
+}
+const factor01 = () => num('must be a number in [0, 1]').min(0, { error: 'must be a number in [0, 1]' }).max(1, { error: 'must be a number in [0, 1]' });
 
 /**
- * Linear warmup, multiplied onto any learning-rate schedule (the main schedule's clock is not
- * shifted): factor = startFactor + (1 - startFactor) * min(t, n) / n, i.e. startFactor at t = 0 and 1
- * from t = n on. With `steps: n`, t is the step. With `epochs: n`, t is the step and the length is
- * n * stepsPerEpoch when the position gives stepsPerEpoch (a per-iteration ramp), else t is the epoch.
+ * The one-shot event of the 'annealAtLoss' kinds (Algorithm 1's anneal): it fires at the first
+ * observed training loss strictly below `threshold`, or at step `atStep` if that comes first.
  */
-export type Warmup = { steps: number; epochs?: never; startFactor: number } | { epochs: number; steps?: never; startFactor: number };
+const lossThreshold = () => num('must be a finite number');
+const eventStep = () => nonNegativeInt();
 
-/** Learning-rate schedules (a discriminated union on `kind`); each may add a linear `warmup`. */
-export type LrSchedule = (
-  /** eta constant. */
-  | { kind: 'constant'; lr: number }
-  /** eta multiplied by `factor` at each epoch/step listed in `at` (strictly increasing). */
-  | { kind: 'step'; lr: number; factor: number; at: number[]; unit: ScheduleUnit }
-  /** torch.optim.lr_scheduler.MultiStepLR: lr * gamma^(number of milestones <= t); repeats count twice. */
-  | { kind: 'multistep'; lr: number; milestones: number[]; gamma: number; unit?: ScheduleUnit }
-  /** Cosine annealing from lr (t = 0) to minLr (t >= total, held there); t in `unit`s (default epoch). */
-  | { kind: 'cosine'; lr: number; total: number; minLr?: number; unit?: ScheduleUnit }
-  /** Algorithm 1 (L-S): eta1 until the training loss first falls below `threshold`, then eta2 (see AnnealAtLoss). */
-  | AnnealAtLossSpec
-) & { warmup?: Warmup };
+/**
+ * The cross-field rules of a sequence: one milestone per child after the first; in a sequence
+ * counted in steps every child counts steps; no event-triggered child (its event is not restarted).
+ */
+function checkSequence(s: { schedules: { kind: string }[]; milestones: number[]; unit: ScheduleUnit }, ctx: z.core.$RefinementCtx): void {
+  if (s.milestones.length !== s.schedules.length - 1) {
+    fail(ctx, ['milestones'], `must list ${s.schedules.length - 1} milestone(s), one per schedule after the first`, s.milestones);
+    return;
+  }
+  s.schedules.forEach((c, i) => {
+    if (c.kind === 'annealAtLoss') fail(ctx, ['schedules', i, 'kind'], 'cannot be an event-triggered kind inside a sequence', c.kind);
+    const child = c as LrSchedule | NoiseSchedule;
+    if (s.unit === 'step' && countsIn(child) === 'epoch') {
+      fail(ctx, ['schedules', i, child.kind === 'exponential' ? 'every' : 'unit'], "must be 'step' inside a sequence counted in steps (an epoch clock cannot restart mid-epoch)", 'epoch');
+    }
+  });
+}
 
-/** The event-triggered anneal of Algorithm 1: lr1 = eta1, lr2 = eta2, threshold = eps1 + q log 2. */
-export interface AnnealAtLossSpec { kind: 'annealAtLoss'; lr1: number; lr2: number; threshold: number }
+const constantLr = object({ kind: z.literal('constant'), lr: nonNegative() });
+/** lr multiplied by `factor` at each epoch/step listed in `at` (strictly increasing). */
+const stepLr = object({ kind: z.literal('step'), lr: nonNegative(), factor: positive(), at: points(false), unit: scheduleUnitSchema });
+/** torch.optim.lr_scheduler.MultiStepLR: lr * gamma^(number of milestones <= t); repeats count twice. */
+const multistepLr = object({ kind: z.literal('multistep'), lr: nonNegative(), milestones: points(true), gamma: positive(), unit: scheduleUnitSchema.optional() });
+/** Cosine annealing from lr (t = 0) to minLr (t >= total, held there); t in `unit`s (default epoch). */
+const cosineLr = object({ kind: z.literal('cosine'), lr: nonNegative(), total: positiveInt(), minLr: nonNegative().optional(), unit: scheduleUnitSchema.optional() })
+  .superRefine((s, ctx) => { if ((s.minLr ?? 0) > s.lr) fail(ctx, ['minLr'], `must be <= lr (${s.lr})`, s.minLr); });
+/**
+ * torch.optim.lr_scheduler.LinearLR: lr * (startFactor + (endFactor - startFactor) * min(t, total) / total),
+ * endFactor default 1: a linear warmup from lr * startFactor to lr over `total` units, then lr.
+ */
+const linearLr = object({ kind: z.literal('linear'), lr: nonNegative(), startFactor: factor01(), endFactor: factor01().optional(), total: positiveInt(), unit: scheduleUnitSchema });
+/** Algorithm 1 (L-S): lr1 (eta1) until the event (loss < eps1 + q log 2, or annealAtStep), then lr2 (eta2). */
+const annealAtLossLr = object({ kind: z.literal('annealAtLoss'), lr1: nonNegative(), lr2: nonNegative(), threshold: lossThreshold(), atStep: eventStep().optional() });
+/**
+ * torch.optim.lr_scheduler.SequentialLR (see the header). `schedules` is recursive: its real schema is
+ * a getter added by extend (zod's way to type a recursive schema); util/schema's object() cannot take
+ * the getter itself (its shape constraint would need the getter's type while inferring it), so the
+ * base shape holds a stand-in for it that extend replaces, keeping object()'s known-keys message.
+ */
+const sequenceLr = object({ kind: z.literal('sequence'), schedules: z.array(z.unknown()), milestones: points(false, 1), unit: scheduleUnitSchema }).extend({
+  get schedules(): z.ZodArray<typeof lrScheduleSchema> { return z.array(lrScheduleSchema).min(1); },
+});
+
+/** Learning-rate schedules, a discriminated union on `kind`. */
+export const lrScheduleSchema = z.discriminatedUnion('kind', [constantLr, stepLr, multistepLr, cosineLr, linearLr, annealAtLossLr, sequenceLr])
+  .superRefine((s, ctx) => { if (s.kind === 'sequence') checkSequence(s, ctx); });
+export type LrSchedule = z.infer<typeof lrScheduleSchema>;
+export type AnnealAtLossSpec = z.infer<typeof annealAtLossLr>;
+
+/** No noise (std 0). */
+const offNoise = object({ kind: z.literal('off') });
+const constantNoise = object({ kind: z.literal('constant'), std: nonNegative() });
+/** std multiplied by `factor` at each epoch/step in `at` (e.g. 0.4 x 1e-5 at epoch 30). */
+const stepNoise = object({ kind: z.literal('step'), std: nonNegative(), factor: positive(), at: points(false), unit: scheduleUnitSchema });
+/** std * rate^t, t the step (or epoch): e.g. 0.2 x 0.995 per iteration (Table 1). */
+const exponentialNoise = object({ kind: z.literal('exponential'), std: nonNegative(), rate: positive(), every: scheduleUnitSchema });
+/** Appendix F.1 (S+noise): std until the event (loss < threshold, or atStep; neither: never), then 0. */
+const annealAtLossNoise = object({ kind: z.literal('annealAtLoss'), std: nonNegative(), threshold: lossThreshold().optional(), atStep: eventStep().optional() });
+/** SequentialLR for noise levels (see sequenceLr). */
+const sequenceNoise = object({ kind: z.literal('sequence'), schedules: z.array(z.unknown()), milestones: points(false, 1), unit: scheduleUnitSchema }).extend({
+  get schedules(): z.ZodArray<typeof noiseScheduleSchema> { return z.array(noiseScheduleSchema).min(1); },
+});
 
 /** Noise-level (standard deviation) schedules for the noise-mitigation runs. */
-export type NoiseSchedule =
-  /** No noise (std 0). */
-  | { kind: 'off' }
-  | { kind: 'constant'; std: number }
-  /** std multiplied by `factor` at each epoch/step in `at` (e.g. 0.4 x 1e-5 at epoch 30). */
-  | { kind: 'step'; std: number; factor: number; at: number[]; unit: ScheduleUnit }
-  /** std * rate^t, t the step (or epoch): e.g. 0.2 x 0.995 per iteration (Table 1). */
-  | { kind: 'exponential'; std: number; rate: number; every: ScheduleUnit };
+export const noiseScheduleSchema = z.discriminatedUnion('kind', [offNoise, constantNoise, stepNoise, exponentialNoise, annealAtLossNoise, sequenceNoise])
+  .superRefine((s, ctx) => { if (s.kind === 'sequence') checkSequence(s, ctx); });
+export type NoiseSchedule = z.infer<typeof noiseScheduleSchema>;
+export type NoiseAnnealAtLossSpec = z.infer<typeof annealAtLossNoise>;
 
 /** Where in training a schedule is evaluated. */
 export interface SchedulePosition {
@@ -50,125 +116,67 @@ export interface SchedulePosition {
   epoch: number;
   /** 0-based global iteration index. */
   step: number;
-  /** Iterations per epoch; only used by an epoch-long warmup (to ramp per iteration). */
+  /** Iterations per epoch: a step-counting child of an epoch sequence restarts at milestone * stepsPerEpoch. */
   stepsPerEpoch?: number;
-  /** For 'annealAtLoss': the step at which the anneal fired (AnnealAtLoss.state()), or null if not yet. */
+  /** For an 'annealAtLoss' schedule: the step at which its event fired (its scheduler's state()), or null if not yet. */
   annealedAtStep?: number | null;
 }
 
 // ------------------------------------------------------------------ validation
 
-type Obj = Record<string, unknown>;
-
-function fail(what: string, msg: string): never { throw new Error(`${what}: ${msg}`); }
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
-
-function keysOnly(what: string, o: Obj, allowed: string[]): void {
-  for (const k of Object.keys(o)) if (!allowed.includes(k)) fail(what, `unknown key '${k}' (allowed: ${allowed.join(', ')})`);
-}
-function nonNeg(what: string, o: Obj, key: string, optional = false): void {
-  const v = o[key];
-  if (optional && v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(what, `${key} must be a finite number >= 0, got ${show(v)}`);
-}
-function positive(what: string, o: Obj, key: string): void {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(what, `${key} must be a finite number > 0, got ${show(v)}`);
-}
-function positiveInt(what: string, o: Obj, key: string): void {
-  const v = o[key];
-  if (!Number.isSafeInteger(v) || (v as number) <= 0) fail(what, `${key} must be a positive integer, got ${show(v)}`);
-}
-function unit(what: string, o: Obj, key: string, optional = false): void {
-  const v = o[key];
-  if (optional && v === undefined) return;
-  if (v !== 'epoch' && v !== 'step') fail(what, `${key} must be 'epoch' or 'step', got ${show(v)}`);
-}
-/** A list of non-negative integer epochs/steps, increasing (strictly unless `repeats`). */
-function points(what: string, o: Obj, key: string, repeats: boolean): void {
-  const v = o[key];
-  if (!Array.isArray(v) || v.some((x) => !Number.isSafeInteger(x) || x < 0)) {
-    fail(what, `${key} must be an array of non-negative integers, got ${show(v)}`);
-  }
-  for (let i = 1; i < v.length; i++) {
-    if (repeats ? v[i] < v[i - 1] : v[i] <= v[i - 1]) fail(what, `${key} must be sorted ${repeats ? 'non-decreasing' : 'strictly increasing'}, got ${show(v)}`);
-  }
-}
-function object(what: string, spec: unknown): Obj {
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) fail(what, `expected an object with a 'kind', got ${show(spec)}`);
-  return spec as Obj;
+/** Check a learning-rate schedule (e.g. parsed from JSON); returns it parsed or throws a one-line ConfigError naming the dotted key under `prefix`. */
+export function validateLrSchedule(spec: unknown, prefix = 'lr'): LrSchedule {
+  return parseConfig(lrScheduleSchema, spec, prefix);
 }
 
-function validateWarmup(w: unknown): void {
-  const what = 'lr schedule: warmup';
-  const o = object(what, w);
-  keysOnly(what, o, ['steps', 'epochs', 'startFactor']);
-  if ((o.steps === undefined) === (o.epochs === undefined)) fail(what, 'give exactly one of steps or epochs');
-  positiveInt(what, o, o.steps !== undefined ? 'steps' : 'epochs');
-  const f = o.startFactor;
-  if (typeof f !== 'number' || !(f >= 0 && f <= 1)) fail(what, `startFactor must be in [0, 1], got ${show(f)}`);
+/** Check a noise schedule (e.g. parsed from JSON); returns it parsed or throws a one-line ConfigError naming the dotted key under `prefix`. */
+export function validateNoiseSchedule(spec: unknown, prefix = 'noise'): NoiseSchedule {
+  return parseConfig(noiseScheduleSchema, spec, prefix);
 }
 
-/** Check a learning-rate schedule (e.g. parsed from JSON); throws a one-line error naming the bad key. */
-export function validateLrSchedule(spec: unknown): LrSchedule {
-  const o = object('lr schedule', spec);
-  const what = `lr schedule (${show(o.kind)})`;
-  const common = ['kind', 'warmup'];
-  switch (o.kind) {
-    case 'constant':
-      keysOnly(what, o, [...common, 'lr']); nonNeg(what, o, 'lr'); break;
-    case 'step':
-      keysOnly(what, o, [...common, 'lr', 'factor', 'at', 'unit']);
-      nonNeg(what, o, 'lr'); positive(what, o, 'factor'); points(what, o, 'at', false); unit(what, o, 'unit'); break;
-    case 'multistep':
-      keysOnly(what, o, [...common, 'lr', 'milestones', 'gamma', 'unit']);
-      nonNeg(what, o, 'lr'); positive(what, o, 'gamma'); points(what, o, 'milestones', true); unit(what, o, 'unit', true); break;
-    case 'cosine':
-      keysOnly(what, o, [...common, 'lr', 'total', 'minLr', 'unit']);
-      nonNeg(what, o, 'lr'); positiveInt(what, o, 'total'); nonNeg(what, o, 'minLr', true); unit(what, o, 'unit', true);
-      if ((o.minLr as number | undefined ?? 0) > (o.lr as number)) fail(what, `minLr must be <= lr, got ${show(o.minLr)} > ${show(o.lr)}`);
-      break;
-    case 'annealAtLoss':
-      keysOnly(what, o, [...common, 'lr1', 'lr2', 'threshold']);
-      nonNeg(what, o, 'lr1'); nonNeg(what, o, 'lr2');
-      if (typeof o.threshold !== 'number' || !Number.isFinite(o.threshold)) fail(what, `threshold must be a finite number, got ${show(o.threshold)}`);
-      break;
-    default:
-      fail('lr schedule', `unknown kind ${show(o.kind)} (expected constant, step, multistep, cosine or annealAtLoss)`);
-  }
-  if (o.warmup !== undefined) validateWarmup(o.warmup);
-  return spec as LrSchedule;
-}
+function positionError(where: string, msg: string): never { throw new Error(`${where}: ${msg}`); }
+const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
 
-/** Check a noise schedule (e.g. parsed from JSON); throws a one-line error naming the bad key. */
-export function validateNoiseSchedule(spec: unknown): NoiseSchedule {
-  const o = object('noise schedule', spec);
-  const what = `noise schedule (${show(o.kind)})`;
-  switch (o.kind) {
-    case 'off': keysOnly(what, o, ['kind']); break;
-    case 'constant': keysOnly(what, o, ['kind', 'std']); nonNeg(what, o, 'std'); break;
-    case 'step':
-      keysOnly(what, o, ['kind', 'std', 'factor', 'at', 'unit']);
-      nonNeg(what, o, 'std'); positive(what, o, 'factor'); points(what, o, 'at', false); unit(what, o, 'unit'); break;
-    case 'exponential':
-      keysOnly(what, o, ['kind', 'std', 'rate', 'every']);
-      nonNeg(what, o, 'std'); positive(what, o, 'rate'); unit(what, o, 'every'); break;
-    default:
-      fail('noise schedule', `unknown kind ${show(o.kind)} (expected off, constant, step or exponential)`);
-  }
-  return spec as NoiseSchedule;
-}
-
+/** Throw unless pos is { epoch, step } of non-negative integers (and stepsPerEpoch, annealedAtStep well-formed). */
 function checkPosition(where: string, pos: SchedulePosition): void {
-  if (pos === null || typeof pos !== 'object') fail(where, 'position must be an object { epoch, step }');
+  if (pos === null || typeof pos !== 'object') positionError(where, 'position must be an object { epoch, step }');
   for (const k of ['epoch', 'step'] as const) {
-    if (!Number.isSafeInteger(pos[k]) || pos[k] < 0) fail(where, `position.${k} must be a non-negative integer, got ${show(pos[k])}`);
+    if (!Number.isSafeInteger(pos[k]) || pos[k] < 0) positionError(where, `position.${k} must be a non-negative integer, got ${show(pos[k])}`);
   }
   const spe = pos.stepsPerEpoch;
-  if (spe !== undefined && (!Number.isSafeInteger(spe) || spe <= 0)) fail(where, `position.stepsPerEpoch must be a positive integer, got ${show(spe)}`);
+  if (spe !== undefined && (!Number.isSafeInteger(spe) || spe <= 0)) positionError(where, `position.stepsPerEpoch must be a positive integer, got ${show(spe)}`);
+  const at = pos.annealedAtStep;
+  if (at !== undefined && at !== null && (!Number.isSafeInteger(at) || at < 0)) {
+    positionError(where, `position.annealedAtStep must be a non-negative integer or null, got ${show(at)}`);
+  }
 }
 
 // ------------------------------------------------------------------ evaluation
+
+/** The unit whose clock a schedule reads (null: none, a constant or event-triggered value). */
+function countsIn(spec: LrSchedule | NoiseSchedule): ScheduleUnit | null {
+  switch (spec.kind) {
+    case 'step': case 'linear': case 'sequence': return spec.unit;
+    case 'multistep': case 'cosine': return spec.unit ?? 'epoch';
+    case 'exponential': return spec.every;
+    default: return null;
+  }
+}
+
+/**
+ * The clocks a schedule reads: inside a sequence they are restarted at the child's milestone; null
+ * where a clock cannot be restarted (see the header).
+ */
+interface Clock { epoch: number | null; step: number | null; stepsPerEpoch: number | undefined; annealedAtStep: number | null | undefined; where: string }
+
+function read(c: Clock, u: ScheduleUnit): number {
+  const t = c[u];
+  if (t === null) {
+    positionError(c.where, u === 'step' ? 'a schedule counted in steps inside a sequence counted in epochs needs position.stepsPerEpoch'
+      : 'a schedule counted in epochs cannot be inside a sequence counted in steps');
+  }
+  return t;
+}
 
 /** Number of entries of a sorted list that are <= t (bisect_right). */
 function passed(list: number[], t: number): number {
@@ -176,96 +184,82 @@ function passed(list: number[], t: number): number {
   for (const x of list) if (x <= t) n++;
   return n;
 }
-const clock = (u: ScheduleUnit, pos: SchedulePosition) => (u === 'epoch' ? pos.epoch : pos.step);
 
-function warmupFactor(w: Warmup, pos: SchedulePosition): number {
-  let t: number;
-  let n: number;
-  if (w.steps !== undefined) { t = pos.step; n = w.steps; }
-  else if (pos.stepsPerEpoch !== undefined) { t = pos.step; n = w.epochs * pos.stepsPerEpoch; }
-  else { t = pos.epoch; n = w.epochs; }
-  return t >= n ? 1 : w.startFactor + (1 - w.startFactor) * (t / n);
+/** Which child of a sequence applies at clock c, and that child's restarted clock. */
+function sequenceChild(s: { milestones: number[]; unit: ScheduleUnit }, c: Clock): { index: number; clock: Clock } {
+  const index = passed(s.milestones, read(c, s.unit));
+  const m = index === 0 ? 0 : s.milestones[index - 1]!;
+  if (s.unit === 'step') return { index, clock: { ...c, epoch: null, step: c.step! - m } };
+  const step = c.step === null || c.stepsPerEpoch === undefined ? null : c.step - m * c.stepsPerEpoch;
+  return { index, clock: { ...c, epoch: c.epoch! - m, step } };
 }
+
+/** The step from which an event-triggered schedule's second value applies (null: its event has not fired). */
+function firedAt(c: Clock): number | null {
+  if (c.annealedAtStep === undefined) positionError(c.where, "an 'annealAtLoss' schedule needs position.annealedAtStep (number or null; see schedulers.ts)");
+  return c.annealedAtStep;
+}
+
+function lrOn(spec: LrSchedule, c: Clock): number {
+  switch (spec.kind) {
+    case 'constant': return spec.lr;
+    case 'step': return spec.lr * spec.factor ** passed(spec.at, read(c, spec.unit));
+    case 'multistep': return spec.lr * spec.gamma ** passed(spec.milestones, read(c, spec.unit ?? 'epoch'));
+    case 'cosine': {
+      const t = Math.min(read(c, spec.unit ?? 'epoch'), spec.total);
+      const w = t === spec.total ? 0 : (1 + Math.cos((Math.PI * t) / spec.total)) / 2;
+      return spec.lr * w + (spec.minLr ?? 0) * (1 - w); // exact lr at t = 0 and exact minLr at t = total
+    }
+    case 'linear': {
+      const t = read(c, spec.unit);
+      const end = spec.endFactor ?? 1;
+      // exactly lr * endFactor from t = total on (torch's closed form rounds there, e.g. 1 + (0.2 - 1) = 0.19999999999999996)
+      return t >= spec.total ? spec.lr * end : spec.lr * (spec.startFactor + ((end - spec.startFactor) * t) / spec.total);
+    }
+    case 'annealAtLoss': {
+      const at = firedAt(c);
+      return at !== null && c.step! >= at ? spec.lr2 : spec.lr1;
+    }
+    case 'sequence': {
+      const { index, clock } = sequenceChild(spec, c);
+      return lrOn(spec.schedules[index]!, clock);
+    }
+  }
+}
+
+function noiseOn(spec: NoiseSchedule, c: Clock): number {
+  switch (spec.kind) {
+    case 'off': return 0;
+    case 'constant': return spec.std;
+    case 'step': return spec.std * spec.factor ** passed(spec.at, read(c, spec.unit));
+    case 'exponential': return spec.std * spec.rate ** read(c, spec.every);
+    case 'annealAtLoss': {
+      const at = firedAt(c);
+      return at !== null && c.step! >= at ? 0 : spec.std;
+    }
+    case 'sequence': {
+      const { index, clock } = sequenceChild(spec, c);
+      return noiseOn(spec.schedules[index]!, clock);
+    }
+  }
+}
+
+const clockAt = (where: string, pos: SchedulePosition): Clock => {
+  checkPosition(where, pos);
+  return { epoch: pos.epoch, step: pos.step, stepsPerEpoch: pos.stepsPerEpoch, annealedAtStep: pos.annealedAtStep, where };
+};
+
+/** The learning rate of a schedule already validated (no re-validation: for per-step use by schedulers). */
+export function lrOfValid(spec: LrSchedule, pos: SchedulePosition): number { return lrOn(spec, clockAt('lrAt', pos)); }
+/** The noise std of a schedule already validated. */
+export function noiseOfValid(spec: NoiseSchedule, pos: SchedulePosition): number { return noiseOn(spec, clockAt('noiseAt', pos)); }
 
 /** The learning rate in force at a position (see the clock conventions at the top of this file). */
 export function lrAt(spec: LrSchedule, pos: SchedulePosition): number {
-  validateLrSchedule(spec);
-  checkPosition('lrAt', pos);
-  let lr: number;
-  switch (spec.kind) {
-    case 'constant': lr = spec.lr; break;
-    case 'step': lr = spec.lr * spec.factor ** passed(spec.at, clock(spec.unit, pos)); break;
-    case 'multistep': lr = spec.lr * spec.gamma ** passed(spec.milestones, clock(spec.unit ?? 'epoch', pos)); break;
-    case 'cosine': {
-      const t = Math.min(clock(spec.unit ?? 'epoch', pos), spec.total);
-      const w = t === spec.total ? 0 : (1 + Math.cos((Math.PI * t) / spec.total)) / 2;
-      lr = spec.lr * w + (spec.minLr ?? 0) * (1 - w); // exact lr at t = 0 and exact minLr at t = total
-      break;
-    }
-    case 'annealAtLoss': {
-      const at = pos.annealedAtStep;
-      if (at === undefined) fail('lrAt', "an 'annealAtLoss' schedule needs position.annealedAtStep (number or null; see AnnealAtLoss)");
-      if (at !== null && (!Number.isSafeInteger(at) || at < 0)) fail('lrAt', `position.annealedAtStep must be a non-negative integer or null, got ${show(at)}`);
-      lr = at !== null && pos.step >= at ? spec.lr2 : spec.lr1;
-      break;
-    }
-  }
-  return spec.warmup ? lr * warmupFactor(spec.warmup, pos) : lr;
+  return lrOfValid(validateLrSchedule(spec), pos);
 }
 
 /** The noise standard deviation in force at a position. */
 export function noiseAt(spec: NoiseSchedule, pos: SchedulePosition): number {
-  validateNoiseSchedule(spec);
-  checkPosition('noiseAt', pos);
-  switch (spec.kind) {
-    case 'off': return 0;
-    case 'constant': return spec.std;
-    case 'step': return spec.std * spec.factor ** passed(spec.at, clock(spec.unit, pos));
-    case 'exponential': return spec.std * spec.rate ** clock(spec.every, pos);
-  }
-}
-
-// ------------------------------------------------------------------ Algorithm 1's anneal
-
-/** The serializable state of an AnnealAtLoss: the step at which it switched to lr2, or null. */
-export interface AnnealAtLossState { annealedAtStep: number | null }
-
-/**
- * Algorithm 1 (L-S): train with lr1 (eta1) until the training loss first falls strictly below
- * `threshold` (eps1 + q log 2), then with lr2 (eta2) for good. Call observe(loss, step) with the loss
- * at the current iterate before the update of iteration `step`; it returns the lr for that update,
- * so the first step whose loss is below the threshold already uses lr2. The switch never reverts.
- */
-export class AnnealAtLoss {
-  readonly spec: AnnealAtLossSpec;
-  private annealedAt: number | null = null;
-
-  constructor(spec: AnnealAtLossSpec, state?: AnnealAtLossState) {
-    if (validateLrSchedule(spec).kind !== 'annealAtLoss') fail('AnnealAtLoss', `spec.kind must be 'annealAtLoss', got ${show(spec.kind)}`);
-    if ((spec as LrSchedule).warmup !== undefined) fail('AnnealAtLoss', 'warmup is not supported for annealAtLoss');
-    this.spec = { ...spec };
-    if (state) this.restore(state);
-  }
-
-  /** Record the loss at `step` and return the lr for that step's update. */
-  observe(loss: number, step: number): number {
-    if (typeof loss !== 'number') fail('AnnealAtLoss.observe', `loss must be a number, got ${show(loss)}`);
-    if (!Number.isSafeInteger(step) || step < 0) fail('AnnealAtLoss.observe', `step must be a non-negative integer, got ${show(step)}`);
-    if (this.annealedAt === null && loss < this.spec.threshold) this.annealedAt = step;
-    return this.lr;
-  }
-  /** The lr currently in force. */
-  get lr(): number { return this.annealedAt === null ? this.spec.lr1 : this.spec.lr2; }
-  get annealed(): boolean { return this.annealedAt !== null; }
-  /** The step at which the anneal fired, or null. */
-  get annealedAtStep(): number | null { return this.annealedAt; }
-
-  state(): AnnealAtLossState { return { annealedAtStep: this.annealedAt }; }
-  restore(s: AnnealAtLossState): void {
-    const at = s?.annealedAtStep;
-    if (at !== null && (!Number.isSafeInteger(at) || (at as number) < 0)) {
-      fail('AnnealAtLoss.restore', `annealedAtStep must be a non-negative integer or null, got ${show(at)}`);
-    }
-    this.annealedAt = at;
-  }
+  return noiseOfValid(validateNoiseSchedule(spec), pos);
 }

@@ -1,28 +1,39 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor, logisticLoss, tidy } from '../engine/index.js';
-import { deepMerge } from '../experiments/configTools.js';
-import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig, type SyntheticMethod } from '../experiments/syntheticConfig.js';
-import { SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup } from './syntheticTrainer.js';
+import { defaultSyntheticDataConfig, syntheticDataSchema } from '../data/synthetic.js';
+import { syntheticModelSchema } from '../models/syntheticModel.js';
+import { parseConfig } from '../util/schema.js';
+import { SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerConfig } from './syntheticTrainer.js';
+import type { SyntheticMethod } from './syntheticAlgorithms.js';
+import { syntheticTrainSchema, type SyntheticTrainConfig } from './syntheticTrainConfig.js';
+
+type Patch = { data?: Partial<SyntheticTrainerConfig['data']>; train?: Partial<SyntheticTrainConfig> };
 
 /**
  * A tiny problem (d = 12, N = 50, m = 12) that trains in a few ms per step: a wide P margin and
- * scaled Q inputs, so the loss falls below the thresholds used here within tens of steps.
+ * scaled Q inputs, so the loss falls below the thresholds used here within tens of steps. Built from
+ * the sections' own schemas (the trainer needs no experiment config).
  */
-function tiny(patch: unknown = {}): SyntheticExperimentConfig {
-  const base = deepMerge(baseSyntheticConfig(), {
-    data: { d: 12, n: 50, qSupport: 12, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 20, qOnly: 20, both: 20 } },
-    model: { m: 12 },
+function tiny(patch: Patch = {}, base: SyntheticTrainerConfig | null = null): SyntheticTrainerConfig {
+  const b = base ?? {
+    // the d = 100 defaults (p0, q0, r) with d = 12
+    data: { ...defaultSyntheticDataConfig(100), d: 12, n: 50, qSupport: 12, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 20, qOnly: 20, both: 20 } },
+    model: { arch: 'block', m: 12 },
     train: {
-      update: 'noisy-gd', lambda: 1e-3, tauXi: 0, tau0: 0.5, eta1: 4, eta2: 1, eps1: 0.1, eps2: 0.01, eps2S: 0.01,
-      stopAtLoss: false, maxSteps: 200, noiseStd: 0.3, noiseAnnealAtStep: null, noiseAnnealAtLoss: null, lossCheckEvery: 1,
+      update: 'noisy-gd', batchSize: 10, lambda: 1e-3, tauXi: 0, tau0: 0.5, eta1: 4, eta2: 1, eps1: 0.1, eps2: 0.01, eps2S: 0.01,
+      stopAtLoss: false, maxSteps: 200, annealAtStep: null, noiseStd: 0.3, noiseAnnealAtStep: null, noiseAnnealAtLoss: null, lossCheckEvery: 1,
     },
-  });
-  return validateSyntheticConfig(deepMerge(base, patch));
+  };
+  return {
+    data: parseConfig(syntheticDataSchema, { ...b.data, ...patch.data }, 'data'),
+    model: parseConfig(syntheticModelSchema, b.model, 'model'),
+    train: parseConfig(syntheticTrainSchema, { evalEvery: 100, checkpointEvery: 0, ...b.train, ...patch.train }, 'train'),
+  };
 }
 
 /** Run fn with a fresh setup and trainer for (cfg, method, seed), then free them. */
-function withTrainer<R>(cfg: SyntheticExperimentConfig, method: SyntheticMethod, seed: number, fn: (tr: SyntheticTrainer, s: SyntheticSetup) => R): R {
+function withTrainer<R>(cfg: SyntheticTrainerConfig, method: SyntheticMethod, seed: number, fn: (tr: SyntheticTrainer, s: SyntheticSetup) => R): R {
   const s = setupSynthetic(cfg, seed);
   const tr = new SyntheticTrainer(cfg, method, seed, s);
   try { return fn(tr, s); } finally { tr.dispose(); disposeSetup(s); }
@@ -103,6 +114,53 @@ test('annealAtStep forces annealing at that step; with a loss threshold never re
   });
 });
 
+test('annealAtStep fires before the loss threshold when it comes first: eta2 from that step on', () => {
+  const natural = withTrainer(tiny(), 'L-S', 3, (tr) => { run(tr, 60); return tr.annealedAtStep!; });
+  assert.ok(natural > 6, `the loss threshold is reached at step ${natural}`);
+  const early = natural - 4;
+  withTrainer(tiny({ train: { annealAtStep: early } }), 'L-S', 3, (tr) => {
+    const recs = run(tr, 60);
+    assert.ok(recs.slice(0, early).every((r) => r.loss >= tr.annealThreshold), 'threshold not reached by the step');
+    assert.equal(tr.annealedAtStep, early);
+    assert.deepEqual(recs.map((r) => r.lr), recs.map((r) => (r.step <= early ? 4 : 1)));
+  });
+  // an annealAtStep after the threshold changes nothing
+  withTrainer(tiny({ train: { annealAtStep: natural + 5 } }), 'L-S', 3, (tr) => { run(tr, 60); assert.equal(tr.annealedAtStep, natural); });
+});
+
+test('an L-S trainer restored from state() before its anneal gives the same learning rates and the same anneal step', () => {
+  const cfg = tiny();
+  const { saved, lrs, annealedAt, w } = withTrainer(cfg, 'L-S', 3, (tr) => {
+    run(tr, 5);
+    assert.equal(tr.annealedAtStep, null, 'saved before the anneal');
+    const saved = JSON.stringify(tr.state());
+    const recs = run(tr, 40);
+    return { saved, lrs: recs.map((r) => r.lr), annealedAt: tr.annealedAtStep, w: weights(tr) };
+  });
+  assert.ok(annealedAt !== null && annealedAt > 5, `annealed at ${annealedAt}, after the checkpoint`);
+  assert.ok(lrs.includes(4) && lrs.includes(1), 'both learning rates occur after the checkpoint');
+  withTrainer(cfg, 'L-S', 3, (tr) => {
+    tr.restore(JSON.parse(saved));
+    assert.equal(tr.lr, 4);
+    assert.deepEqual(run(tr, 40).map((r) => r.lr), lrs);
+    assert.equal(tr.annealedAtStep, annealedAt);
+    assert.equal(weights(tr), w);
+    // restored after the anneal, the next update uses eta2 at once, and the anneal step is kept
+    const after = JSON.parse(JSON.stringify(tr.state()));
+    withTrainer(cfg, 'L-S', 3, (t2) => {
+      assert.equal(t2.lr, 4);
+      t2.restore(after);
+      assert.equal(t2.lr, 1);
+      assert.equal(t2.annealedAtStep, annealedAt);
+    });
+  });
+  // a state whose method has no anneal cannot claim one
+  withTrainer(cfg, 'S', 3, (tr) => {
+    const st = { ...tr.state(), annealedAtStep: 3 };
+    assert.throws(() => tr.restore(st), /lrScheduler.restore: this schedule has no event/);
+  });
+});
+
 test('S never anneals and uses eta2 throughout, even when L-S would anneal at once', () => {
   const cfg = tiny({ train: { eps1: 10 } });
   withTrainer(cfg, 'L-S', 1, (tr) => { run(tr, 3); assert.equal(tr.annealedAtStep, 1); });
@@ -161,7 +219,7 @@ test('stopAtLoss: L-S stops at eps2 after annealing, S at eps2S, S+noise only wi
     assert.equal(tr.step, stop.step, 'a stopped trainer does not step');
   });
   // L-S does not stop before annealing, even below eps2 (here eps2 > the annealing threshold)
-  withTrainer(deepMerge(cfg, { train: { eps1: 0, eps2: 0.3, annealAtStep: 50 } }), 'L-S', 3, (tr) => {
+  withTrainer(tiny({ train: { eps1: 0, eps2: 0.3, annealAtStep: 50 } }, cfg), 'L-S', 3, (tr) => {
     const recs = run(tr, 400);
     assert.ok(recs.some((r) => r.step < 50 && r.loss < 0.3 && r.loss >= tr.annealThreshold), 'below eps2 before annealing');
     assert.equal(tr.annealedAtStep, 50);
@@ -175,7 +233,7 @@ test('stopAtLoss: L-S stops at eps2 after annealing, S at eps2S, S+noise only wi
     assert.equal(tr.status, 'converged');
     assert.equal(tr.step, first + 1);
   });
-  withTrainer(deepMerge(cfg, { train: { noiseAnnealAtStep: 120 } }), 'S+noise', 3, (tr) => {
+  withTrainer(tiny({ train: { noiseAnnealAtStep: 120 } }, cfg), 'S+noise', 3, (tr) => {
     const recs = run(tr, 400);
     assert.ok(recs.some((r) => r.step < 120 && r.loss < 0.3), 'the loss is below eps2S while the noise is on');
     assert.equal(tr.status, 'converged');
@@ -194,7 +252,7 @@ test('the step cap is respected', () => {
   });
 });
 
-const VARIANTS: [string, unknown, SyntheticMethod][] = [
+const VARIANTS: [string, Patch, SyntheticMethod][] = [
   ['noisy-gd L-S', { train: { tauXi: 0.05 } }, 'L-S'],
   ['sgd L-S', { train: { update: 'sgd', batchSize: 7, eta1: 1, eta2: 0.3, lossCheckEvery: 7 } }, 'L-S'],
   ['noisy-gd S+noise', { train: { tauXi: 0.05, noiseAnnealAtStep: 45, lossCheckEvery: 4 } }, 'S+noise'],
@@ -239,7 +297,7 @@ test('state()/restore() through JSON continues a run bit-identically', () => {
 
 test('a huge learning rate stops with status diverged and a message naming the lr', () => {
   for (const update of ['noisy-gd', 'sgd']) {
-    const cfg = tiny({ train: { update, batchSize: 10, eta1: 1e6, tau0: 0.1, maxSteps: 500, lossCheckEvery: 3 } });
+    const cfg = tiny({ train: { update: update as 'sgd', batchSize: 10, eta1: 1e6, tau0: 0.1, maxSteps: 500, lossCheckEvery: 3 } });
     withTrainer(cfg, 'L-S', 0, (tr) => {
       run(tr, 500);
       assert.equal(tr.status, 'diverged', update);

@@ -1,17 +1,31 @@
 // Training on the synthetic P/Q problem: the paper's update (3.1) (full-batch gradient plus Gaussian
-// gradient noise, weight decay) or minibatch SGD, driven by one of the three algorithms:
-//   L-S (Algorithm 1): eta1 until the training loss is below eps1 + q log 2, then eta2 until eps2;
-//   S   (Algorithm 2): eta2 until eps2';
-//   S+noise (Appendix F.1): eta2 with pre-activation noise tau, annealed to 0 at a loss or a step.
+// gradient noise, weight decay) or minibatch SGD, with the learning rate and the pre-activation
+// noise of each update taken from the method's schedules (syntheticAlgorithms.ts: L-S, S, S+noise).
+// After every update the trainer tells the schedules the clean training loss, which is what fires
+// L-S's anneal and S+noise's noise switch-off (schedulers.ts), and decides when to stop.
 // The trainer is a state machine whose whole state can be saved and restored (exact resume).
 import { Generator, Tensor, deriveSeed, keep, logisticLoss, noGrad, randn, randperm, tensor, tidy } from '../engine/index.js';
-import type { SyntheticDataset, SyntheticProblem, SyntheticSplits } from '../data/synthetic.js';
+import type { SyntheticDataConfig, SyntheticDataset, SyntheticProblem, SyntheticSplits } from '../data/synthetic.js';
 import { makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
-import { TwoLayerRelu, stationaryInitStd, type SyntheticModel } from '../models/twoLayerRelu.js';
-import { TwoLayerConv } from '../models/twoLayerConv.js';
+import { stationaryInitStd, type SyntheticModel } from '../models/twoLayerRelu.js';
+import { createSyntheticModel, type SyntheticModelConfig } from '../models/syntheticModel.js';
 import { SGD, type SGDState } from './sgd.js';
 import type { StateDict } from '../nn/parameters.js';
-import type { SyntheticExperimentConfig, SyntheticMethod } from '../experiments/syntheticConfig.js';
+import { lrScheduler, noiseScheduler, type Scheduler } from './schedulers.js';
+import type { SchedulePosition } from './schedules.js';
+import { methodSchedules, stopLoss, type SyntheticMethod } from './syntheticAlgorithms.js';
+import type { SyntheticTrainConfig } from './syntheticTrainConfig.js';
+
+/**
+ * The part of a synthetic experiment's config the trainer reads: the data and model sections, and
+ * the train section without the cadences of evaluation and checkpoints (the runner's business). A
+ * whole SyntheticExperimentConfig fits it.
+ */
+export interface SyntheticTrainerConfig {
+  data: SyntheticDataConfig;
+  model: SyntheticModelConfig;
+  train: Omit<SyntheticTrainConfig, 'evalEvery' | 'checkpointEvery'>;
+}
 
 export type RunStatus = 'running' | 'converged' | 'step-cap' | 'diverged';
 
@@ -49,7 +63,7 @@ export interface SyntheticSetup {
  * Draw the problem, the splits and the initial model from a seed. The same seed gives the same data
  * and the same initialization to every method, so methods are compared on equal terms.
  */
-export function setupSynthetic(cfg: SyntheticExperimentConfig, seed: number): SyntheticSetup {
+export function setupSynthetic(cfg: SyntheticTrainerConfig, seed: number): SyntheticSetup {
   const dataGen = new Generator(deriveSeed(seed, 'data'));
   const problem = makeSyntheticProblem(cfg.data, dataGen);
   const splits = makeSplits(problem, dataGen);
@@ -57,10 +71,7 @@ export function setupSynthetic(cfg: SyntheticExperimentConfig, seed: number): Sy
   const t = cfg.train;
   const tau0 = t.tau0 ?? (t.tauXi > 0 && t.lambda > 0 ? stationaryInitStd(t.eta1, t.lambda, t.tauXi) : 0.01);
   const initGen = new Generator(deriveSeed(seed, 'init'));
-  const dtype = cfg.data.dtype;
-  const model: SyntheticModel = cfg.model.arch === 'conv'
-    ? new TwoLayerConv({ d: cfg.data.d, k: cfg.model.convK, channels: cfg.model.m, tau0, dtype }, initGen)
-    : new TwoLayerRelu({ d: cfg.data.d, m: cfg.model.m, form: cfg.model.arch, tau0, dtype }, initGen);
+  const model = createSyntheticModel(cfg.model, { d: cfg.data.d, tau0, dtype: cfg.data.dtype }, initGen);
   const comp = splits.train.component.toInt32Array();
   const qFraction = comp.filter((c) => c === 1).length / Math.max(1, comp.length);
   return { problem, splits, model, qFraction, tau0 };
@@ -77,15 +88,24 @@ export function datasetLoss(model: SyntheticModel, ds: SyntheticDataset): number
   return noGrad(() => tidy(() => logisticLoss(model.forward(ds.x1, ds.x2), ds.y).item()));
 }
 
+/** The trainer's own state besides the weights, the optimizer and the generators (the schedules' events live in their schedulers). */
+type TrainerFields = Omit<SyntheticTrainerState, 'model' | 'sgd' | 'gens' | 'annealedAtStep' | 'noiseOffAtStep'>;
+
 export class SyntheticTrainer {
   readonly method: SyntheticMethod;
-  private readonly cfg: SyntheticExperimentConfig;
+  private readonly cfg: SyntheticTrainerConfig;
   private readonly setup: SyntheticSetup;
   private readonly gens: Record<'gradNoise' | 'batches' | 'preact', Generator>;
   private readonly sgd: SGD | null;
-  private st: Omit<SyntheticTrainerState, 'model' | 'sgd' | 'gens'>;
+  /** The learning rate of each update (L-S: Algorithm 1's anneal, an event of the training loss). */
+  private readonly lrSchedule: Scheduler;
+  /** The pre-activation noise std of each update (S+noise: switched off at a loss or a step). */
+  private readonly noiseSchedule: Scheduler;
+  /** Updates per epoch: one pass over the minibatch order (update 'sgd'), or 1 (full batch). */
+  private readonly stepsPerEpoch: number;
+  private st: TrainerFields;
 
-  constructor(cfg: SyntheticExperimentConfig, method: SyntheticMethod, seed: number, setup: SyntheticSetup) {
+  constructor(cfg: SyntheticTrainerConfig, method: SyntheticMethod, seed: number, setup: SyntheticSetup) {
     this.cfg = cfg;
     this.method = method;
     this.setup = setup;
@@ -94,22 +114,27 @@ export class SyntheticTrainer {
       batches: new Generator(deriveSeed(seed, 'batches')),
       preact: new Generator(deriveSeed(seed, 'preact-noise')),
     };
-    this.sgd = cfg.train.update === 'sgd'
-      ? new SGD(setup.model.params, { lr: this.lr0(), weightDecay: cfg.train.lambda })
-      : null;
+    const schedules = methodSchedules(method, cfg.train, this.annealThreshold);
+    this.lrSchedule = lrScheduler(schedules.lr);
+    this.noiseSchedule = noiseScheduler(schedules.noise);
+    const n = setup.splits.train.y.shape[0]!;
+    this.stepsPerEpoch = this.minibatches() ? Math.floor(n / cfg.train.batchSize) : 1;
     this.st = {
-      method, seed, step: 0, annealedAtStep: null, noiseOffAtStep: null, status: 'running', message: null,
+      method, seed, step: 0, status: 'running', message: null,
       trainLoss: datasetLoss(setup.model, setup.splits.train), batchCursor: 0, batchOrder: [],
     };
+    this.sgd = cfg.train.update === 'sgd'
+      ? new SGD(setup.model.params, { lr: this.lr, weightDecay: cfg.train.lambda })
+      : null;
   }
-
-  private lr0(): number { return this.method === 'L-S' ? this.cfg.train.eta1 : this.cfg.train.eta2; }
 
   get step(): number { return this.st.step; }
   get status(): RunStatus { return this.st.status; }
   get message(): string | null { return this.st.message; }
-  get annealedAtStep(): number | null { return this.st.annealedAtStep; }
-  get noiseOffAtStep(): number | null { return this.st.noiseOffAtStep; }
+  /** The step from which L-S uses eta2 (null: not annealed, or not L-S). */
+  get annealedAtStep(): number | null { return this.lrSchedule.annealedAtStep; }
+  /** The step from which S+noise has no noise (null: still on, or not S+noise). */
+  get noiseOffAtStep(): number | null { return this.noiseSchedule.annealedAtStep; }
   get trainLoss(): number { return this.st.trainLoss; }
   get model(): SyntheticModel { return this.setup.model; }
   get done(): boolean { return this.st.status !== 'running'; }
@@ -117,24 +142,30 @@ export class SyntheticTrainer {
   /** The L-S annealing threshold eps1 + q log 2. */
   get annealThreshold(): number { return this.cfg.train.eps1 + this.setup.qFraction * Math.log(2); }
 
-  /** The learning rate of the next update. */
-  get lr(): number {
-    if (this.method === 'L-S' && this.st.annealedAtStep === null) return this.cfg.train.eta1;
-    return this.cfg.train.eta2;
-  }
-  /** The pre-activation noise std of the next update (S+noise only). */
-  get noise(): number {
-    return this.method === 'S+noise' && this.st.noiseOffAtStep === null ? this.cfg.train.noiseStd : 0;
+  /**
+   * The position of the next update: its step, and its epoch counted in passes over the training
+   * set (each pass of update 'sgd' draws a new order of floor(n / batchSize) minibatches).
+   */
+  private position(): SchedulePosition {
+    return { epoch: Math.floor(this.st.step / this.stepsPerEpoch), step: this.st.step, stepsPerEpoch: this.stepsPerEpoch };
   }
 
-  /** The training loss at which this method stops. */
-  private get stopLoss(): number { return this.method === 'L-S' ? this.cfg.train.eps2 : this.cfg.train.eps2S; }
+  /** The learning rate of the next update. */
+  get lr(): number { return this.lrSchedule.at(this.position()); }
+  /** The pre-activation noise std of the next update. */
+  get noise(): number { return this.noiseSchedule.at(this.position()); }
+
+  /** Whether updates use minibatches (update 'sgd' with a batch smaller than the training set). */
+  private minibatches(): boolean {
+    const t = this.cfg.train;
+    return t.update === 'sgd' && t.batchSize < this.setup.splits.train.y.shape[0]!;
+  }
 
   private nextBatch(): SyntheticDataset | null {
     const t = this.cfg.train;
     const train = this.setup.splits.train;
     const n = train.y.shape[0]!;
-    if (t.update === 'noisy-gd' || t.batchSize >= n) return null;
+    if (!this.minibatches()) return null;
     if (this.st.batchCursor + t.batchSize > this.st.batchOrder.length) {
       this.st.batchOrder = Array.from(tidy(() => randperm(n, this.gens.batches).toInt32Array()));
       this.st.batchCursor = 0;
@@ -193,22 +224,21 @@ export class SyntheticTrainer {
     return !this.done;
   }
 
+  /**
+   * Tell the schedules the training loss (the last one measured: between loss checks it is the
+   * previous one, which was already above every threshold), so an event fires at this step and the
+   * next update uses the new value; then stop once every event has fired and the loss is below the
+   * method's stopping loss, or at the step cap.
+   */
   private afterStep(): void {
     const t = this.cfg.train;
     const loss = this.st.trainLoss;
-    if (this.method === 'L-S' && this.st.annealedAtStep === null &&
-      (loss < this.annealThreshold || (t.annealAtStep !== null && this.st.step >= t.annealAtStep))) {
-      this.st.annealedAtStep = this.st.step;
-    }
-    if (this.method === 'S+noise' && this.st.noiseOffAtStep === null &&
-      ((t.noiseAnnealAtLoss !== null && loss < t.noiseAnnealAtLoss) || (t.noiseAnnealAtStep !== null && this.st.step >= t.noiseAnnealAtStep))) {
-      this.st.noiseOffAtStep = this.st.step;
-    }
-    const annealed = this.method !== 'L-S' || this.st.annealedAtStep !== null;
-    const noiseOff = this.method !== 'S+noise' || this.st.noiseOffAtStep !== null;
-    if (t.stopAtLoss && annealed && noiseOff && loss < this.stopLoss) {
+    this.lrSchedule.observe(loss, this.st.step);
+    this.noiseSchedule.observe(loss, this.st.step);
+    const stop = stopLoss(this.method, t);
+    if (t.stopAtLoss && !this.lrSchedule.waiting && !this.noiseSchedule.waiting && loss < stop) {
       this.st.status = 'converged';
-      this.st.message = `training loss ${loss.toPrecision(3)} < ${this.stopLoss} at step ${this.st.step}`;
+      this.st.message = `training loss ${loss.toPrecision(3)} < ${stop} at step ${this.st.step}`;
     } else if (this.st.step >= t.maxSteps) {
       this.st.status = 'step-cap';
       this.st.message = `reached the step cap (${t.maxSteps}) at training loss ${loss.toPrecision(3)}`;
@@ -216,8 +246,12 @@ export class SyntheticTrainer {
   }
 
   state(): SyntheticTrainerState {
+    const { method, seed, step, ...rest } = structuredClone(this.st);
     return {
-      ...structuredClone(this.st),
+      method, seed, step,
+      annealedAtStep: this.lrSchedule.state().annealedAtStep,
+      noiseOffAtStep: this.noiseSchedule.state().annealedAtStep,
+      ...rest,
       model: this.setup.model.params.stateDict(),
       sgd: this.sgd ? this.sgd.stateDict() : null,
       gens: Object.fromEntries(Object.entries(this.gens).map(([k, g]) => [k, g.serialize()])),
@@ -226,7 +260,9 @@ export class SyntheticTrainer {
 
   restore(s: SyntheticTrainerState): void {
     if (s.method !== this.method) throw new Error(`checkpoint is for method ${s.method}, not ${this.method}`);
-    const { model, sgd, gens, ...rest } = s;
+    const { model, sgd, gens, annealedAtStep, noiseOffAtStep, ...rest } = s;
+    this.lrSchedule.restore({ annealedAtStep });
+    this.noiseSchedule.restore({ annealedAtStep: noiseOffAtStep });
     this.setup.model.params.loadStateDict(model);
     if (this.sgd && sgd) this.sgd.loadStateDict(sgd);
     for (const [k, g] of Object.entries(this.gens)) {
