@@ -4,11 +4,12 @@ import {
   randint, randn, tidy, zeros,
 } from '../src/engine/index.js';
 import { SGD } from '../src/train/sgd.js';
-import { syntheticPreset } from '../src/experiments/syntheticPresets.js';
+import { syntheticPreset } from '../src/experiments/synthetic/presets.js';
 import { SyntheticTrainer, setupSynthetic } from '../src/train/syntheticTrainer.js';
-import { createImageModel } from '../src/models/imageModel.js';
-import { imagePreset } from '../src/experiments/imagePresets.js';
-import { loadImageData } from '../src/experiments/runImages.js';
+import { createImageModel } from '../src/models/index.js';
+import { imagePreset } from '../src/experiments/images/presets.js';
+import { imageTrainerConfig } from '../src/experiments/images/config.js';
+import { loadImageData } from '../src/experiments/images/data.js';
 import { ImageTrainer, setupImageSeed, type ImageData } from '../src/train/imageTrainer.js';
 import { channelStats, type RawImages } from '../src/data/normalize.js';
 
@@ -107,7 +108,7 @@ export const IMG: Workload = {
     const g = new Generator(0);
     const xs = Array.from({ length: 10 }, () => keep(randn([128, 1, 28, 28], g)));
     const ys = Array.from({ length: 10 }, () => keep(randint(0, 10, [128], g)));
-    const model = createImageModel({ arch: 'mlp', hidden: [512, 512], inChannels: 1, height: 28, width: 28, classes: 10 }, g);
+    const model = createImageModel({ arch: 'mlp', hidden: [512, 512] }, { inChannels: 1, height: 28, width: 28, classes: 10 }, {}, g);
     const opt = new SGD(model.params, { lr: 0.004, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
     let i = 0;
     return () => {
@@ -153,8 +154,8 @@ export const IMG_EPOCH: Workload = {
   setup() {
     const cfg = imagePreset('patch-fmnist');
     const data = fashionMnistOrRandom();
-    const setup = setupImageSeed(cfg, data, 0);
-    const trainer = new ImageTrainer(cfg, cfg.methods.find((m) => m.name === 'small-lr+noise')!, setup);
+    const setup = setupImageSeed(imageTrainerConfig(cfg), data, 0);
+    const trainer = new ImageTrainer(imageTrainerConfig(cfg), cfg.methods.find((m) => m.name === 'small-lr+noise')!, setup);
     return () => {
       trainer.trainEpoch();
       trainer.evaluate(0);

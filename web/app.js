@@ -38,12 +38,12 @@ const enc = (id) => encodeURIComponent(id);
 const pct = (v) => (v && v.mean !== null && v.mean !== undefined ? (Math.abs(v.mean) <= 1.5 ? v.mean * 100 : v.mean).toFixed(1) : '–');
 const frac = (v) => (v && v.mean !== null && v.mean !== undefined ? v.mean.toFixed(3) : '–');
 
-/** A run's headline numbers, one short line per method. */
+/** A run's headline numbers, one short line per method (which number: the kind's list column, from the server). */
 function finalCell(run) {
-  const key = run.kind === 'images' ? 'val_acc.clean' : 'test_acc.p_only';
-  const fmt = run.kind === 'images' ? pct : frac;
-  const lines = Object.entries(run.final.methods).map(([m, s]) => el('div', {}, el('span', { class: 'm' }, m), ' ', fmt(s[key])));
-  const what = run.kind === 'images' ? 'clean val %' : 'P-only test acc';
+  const col = run.column ?? { key: '', label: '', format: 'frac' };
+  const fmt = col.format === 'pct' ? pct : frac;
+  const lines = Object.entries(run.final.methods).map(([m, s]) => el('div', {}, el('span', { class: 'm' }, m), ' ', fmt(s[col.key])));
+  const what = col.label;
   return el('td', { class: 'final', title: `${what} (${run.final.source === 'summary' ? 'final' : 'latest'})` }, lines.length ? lines : el('span', { class: 'muted' }, 'no rows yet'));
 }
 
@@ -79,13 +79,18 @@ async function refreshList() {
 }
 
 function fillPresets(facets) {
-  const sel = $('#f-preset');
+  fillSelect($('#f-kind'), facets.map((f) => f.kind));
+  fillSelect($('#f-preset'), facets.map((f) => f.preset));
+}
+
+/** The options of a filter: 'all' and the distinct values seen in the index (kept when unchanged). */
+function fillSelect(sel, values) {
   const cur = sel.value;
-  const presets = [...new Set(facets.map((f) => f.preset))].sort();
+  const opts = [...new Set(values)].sort();
   const have = [...sel.options].map((o) => o.value).slice(1);
-  if (presets.join('\n') === have.join('\n')) return;
-  sel.replaceChildren(el('option', { value: '' }, 'all'), ...presets.map((p) => el('option', { value: p }, p)));
-  sel.value = presets.includes(cur) ? cur : '';
+  if (opts.join('\n') === have.join('\n')) return;
+  sel.replaceChildren(el('option', { value: '' }, 'all'), ...opts.map((p) => el('option', { value: p }, p)));
+  sel.value = opts.includes(cur) ? cur : '';
 }
 
 function toggleTick(id, on) {
@@ -160,7 +165,7 @@ async function showDetails(ids, gen) {
   const add = (k, v) => facts.append(el('dt', {}, k), el('dd', {}, v));
   add('kind', d.kind); add('preset', d.preset); add('status', d.status.state); add('methods', d.methods.join(', '));
   add('seeds', String(d.summary?.seeds?.join(', ') ?? d.config.seeds));
-  if (d.kind === 'images') add('data set / model', `${d.config.dataset?.name ?? '?'} / ${d.config.model?.arch ?? '?'}`);
+  for (const [k, v] of d.facts ?? []) add(k, v);
   if (d.report) facts.append(el('dt', {}, 'report'), el('dd', {}, el('a', { href: d.report, target: '_blank' }, 'report.html')));
   setLive(d.status.state === 'running');
   $('#view-warnings').replaceChildren(...d.warnings.map((w) => el('p', { class: 'warn' }, w)));

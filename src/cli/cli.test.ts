@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SyntheticPartResult } from '../experiments/runSynthetic.js';
+import type { SyntheticPartResult } from '../experiments/synthetic/summary.js';
 import type { SweepSummary } from './sweep.js';
 import { lrlab, lrlabKilledAtRow, randomInt, tornWritesUnder } from './runCli.testutil.js';
 
@@ -67,7 +67,7 @@ test('synthetic: a tiny run prints the table; the same --out again needs --force
     assert.equal(existsSync(join(dir, 'never')), false, 'nothing is written for a bad config');
   }
   assert.match(badKey.stderr, /unknown config key 'train\.etaa'/);
-  assert.match(badType.stderr, /'data\.n' must be a number, got "abc"/);
+  assert.match(badType.stderr, /'data\.n' must be a positive integer, got "abc"/);
 
   const before = readFileSync(join(out, 'metrics.jsonl'));
   const again = await lrlab(args);

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
-import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
+import { writeTinyFashionMnist } from '../experiments/images/testData.testutil.js';
+import { IMAGE_PRESETS } from '../experiments/images/presets.js';
 import { ROOT, lrlab, lrlabKilledAtRow, tornWritesUnder } from './runCli.testutil.js';
 import { cudaAvailable } from '../engine/index.js';
 

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
-import type { ImagePartResult } from '../experiments/runImages.js';
+import { writeTinyFashionMnist } from '../experiments/images/testData.testutil.js';
+import type { ImagePartResult } from '../experiments/images/summary.js';
 import { lrlab, lrlabKilledAtRow, randomInt, tornWritesUnder, type Result } from './runCli.testutil.js';
 
 

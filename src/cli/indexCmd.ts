@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { RunsIndex, type IndexedRun } from '../server/runsIndex.js';
-import { HEADLINE } from '../report/finals.js';
+import { experimentKinds, findExperiment } from '../experiments/registry.js';
 
 const USAGE = `usage: lrlab index [--rebuild] [--runs DIR] [--kind K] [--preset P] [--status S] [--json]
 
@@ -15,17 +15,19 @@ source of truth; the index only makes listing and filtering fast.
 options:
   --rebuild   empty the index and read every run folder again
   --runs DIR  the runs folder (default ./runs)
-  --kind K    only runs of kind K (synthetic or images)
+  --kind K    only runs of kind K (an experiment kind: synthetic, images, ...)
   --preset P  only runs of preset P
   --status S  only runs in state S (running, done, interrupted)
   --json      one JSON object per run instead of a table`;
 
 /** One line per run: id, kind, preset, status, seeds and the first method's headline numbers. */
 export function formatRunLine(r: IndexedRun): string {
-  const { group, keys } = HEADLINE[r.kind];
+  const view = findExperiment(r.kind)?.view;
+  const { group, keys } = view?.headline ?? { group: '', keys: [] };
+  const asPct = view?.listColumn.format === 'pct';
   const nums = Object.entries(r.final.methods).map(([m, s]) => `${m}: ${keys.map((k) => {
     const v = s[`${group}.${k}`];
-    return v && v.mean !== null ? `${k} ${(v.mean * (r.kind === 'images' ? 100 : 1)).toFixed(r.kind === 'images' ? 1 : 3)}` : null;
+    return v && v.mean !== null ? `${k} ${(v.mean * (asPct ? 100 : 1)).toFixed(asPct ? 1 : 3)}` : null;
   }).filter(Boolean).join(' ')}`).join('; ');
   return `${r.id}  ${r.kind}  ${r.preset}  ${r.status}  seeds ${r.seeds.length}  ${r.progress.clock} ${r.progress.last}  ${nums}`;
 }
@@ -44,7 +46,7 @@ export const indexCommand: Command = {
     } catch (e) { throw new UsageError((e as Error).message); }
     const runs = v.runs ?? 'runs';
     if (!existsSync(runs)) throw new UsageError(`runs folder ${runs} does not exist (give it with --runs DIR)`);
-    if (v.kind && v.kind !== 'synthetic' && v.kind !== 'images') throw new UsageError(`--kind must be 'synthetic' or 'images', got '${v.kind}'`);
+    if (v.kind && !findExperiment(v.kind)) throw new UsageError(`--kind must be one of ${experimentKinds().join(', ')}, got '${v.kind}'`);
     const index = new RunsIndex(runs);
     try {
       const r = v.rebuild ? index.rebuild() : index.sync();

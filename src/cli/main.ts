@@ -1,32 +1,37 @@
 // lrlab's command-line interface: dispatches to one command per paper experiment or tool.
 import { type Command, UsageError } from './command.js';
 import { infoCommand } from './info.js';
-import { syntheticCommand } from './synthetic.js';
-import { imagesCommand } from './images.js';
+import { schemaCommand } from './schema.js';
+import { runCommand } from './run.js';
+import { experiments } from '../experiments/registry.js';
 import { sweepCommand } from './sweep.js';
 import { resumeCommand } from './resume.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { indexCommand } from './indexCmd.js';
 
-export const COMMANDS: Command[] = [syntheticCommand, imagesCommand, sweepCommand, resumeCommand, reportCommand, serveCommand, indexCommand, infoCommand];
+/** One run command per registered experiment kind (at the time of the call), then the tools. */
+export function commands(): Command[] {
+  return [...experiments().map(runCommand), sweepCommand, resumeCommand, reportCommand, serveCommand, indexCommand, schemaCommand, infoCommand];
+}
 
 function help(): string {
-  const w = Math.max(...COMMANDS.map((c) => c.name.length));
+  const all = commands();
+  const w = Math.max(...all.map((c) => c.name.length));
   return [
     'lrlab — reproduce Li, Wei & Ma (NeurIPS 2019): the regularization effect of an initial large learning rate',
     '',
     'usage: lrlab <command> [options]     (lrlab <command> --help for a command\'s options)',
     '',
     'commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') { console.log(help()); return 0; }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const cmd = commands().find((c) => c.name === name); // (a name, never a prototype key: find compares strings)
   if (!cmd) { console.error(`lrlab: unknown command '${name}'\n\n${help()}`); return 2; }
   if (rest.includes('--help') || rest.includes('-h')) { console.log(cmd.usage); return 0; }
   try {

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT } from './runCli.testutil.js';
-import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
+import { writeTinyFashionMnist } from '../experiments/images/testData.testutil.js';
 
 const FIXTURE = join(ROOT, 'src', 'cli', 'golden', 'presets.json');
 /** The kernels the fixture was recorded with (see the header). */

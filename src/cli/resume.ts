@@ -4,11 +4,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { readJson } from '../runs/runFolder.js';
-import { executeSynthetic } from './synthetic.js';
-import { executeImages } from './images.js';
+import { executeRun } from './run.js';
 import { runSweep, type SweepSpec } from './sweep.js';
-import { validateSyntheticConfig, type SyntheticExperimentConfig } from '../experiments/syntheticConfig.js';
-import { validateImageConfig, type ImageExperimentConfig } from '../experiments/imageConfig.js';
+import { findExperiment, experimentKinds } from '../experiments/registry.js';
+import type { BaseConfig } from '../experiments/experiment.js';
 
 export const resumeCommand: Command = {
   name: 'resume',
@@ -25,9 +24,11 @@ export const resumeCommand: Command = {
       return runSweep(dir, spec, quiet);
     }
     if (!existsSync(join(dir, 'config.json'))) throw new UsageError(`${dir} is not an lrlab run folder (no config.json)`);
-    const cfg = readJson<{ kind?: string }>(join(dir, 'config.json'));
-    if (cfg.kind === 'synthetic') return executeSynthetic(validateSyntheticConfig(cfg as SyntheticExperimentConfig), dir, quiet);
-    if (cfg.kind === 'images') return executeImages(validateImageConfig(cfg as ImageExperimentConfig), dir, quiet);
-    throw new UsageError(`${dir}: cannot resume a run of kind '${cfg.kind}'`);
+    const cfg = readJson<{ kind?: unknown }>(join(dir, 'config.json'));
+    const exp = findExperiment(cfg.kind);
+    if (!exp) throw new UsageError(`${dir}: cannot resume a run of kind ${JSON.stringify(cfg.kind)} (known kinds: ${experimentKinds().join(', ')})`);
+    let valid: BaseConfig;
+    try { valid = exp.validate(cfg) as BaseConfig; } catch (e) { throw new UsageError(`${join(dir, 'config.json')}: ${(e as Error).message}`); }
+    return executeRun(exp, valid, dir, quiet);
   },
 };

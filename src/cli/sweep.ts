@@ -1,5 +1,5 @@
 // `lrlab sweep`: a grid over config keys times seeds, run in parallel worker processes.
-import { alignedTable } from './textTable.js';
+import { alignedTable } from '../util/textTable.js';
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -8,19 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Command, RUN_OPTIONS, UsageError, parseValue, printDryRun } from './command.js';
 import { Progress } from './progress.js';
-import { buildSyntheticConfig } from './synthetic.js';
-import { buildImageConfig, environmentNotes } from './images.js';
-import { type ImageExperimentConfig, validateImageConfig } from '../experiments/imageConfig.js';
-import type { ImageSummary } from '../experiments/runImages.js';
-import { IMAGE_PRESETS } from '../experiments/imagePresets.js';
+import { buildConfig, environmentNotes, type RunValues } from './run.js';
 import { setDotted } from '../experiments/configTools.js';
-import { type SyntheticExperimentConfig, validateSyntheticConfig } from '../experiments/syntheticConfig.js';
-import type { SyntheticSummary } from '../experiments/runSynthetic.js';
+import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
+import { experimentKinds, experimentOf, experimentWithPreset, experiments, findExperiment } from '../experiments/registry.js';
 import { createRunDir, defaultRunDir, readJson, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
-import { SYNTHETIC_PRESETS } from '../experiments/syntheticPresets.js';
+import type { SummaryEnvelope } from '../runs/format.js';
 import { type MeanStd, fmtMeanStd, meanStd } from '../util/stats.js';
 
-const USAGE = `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--experiment synthetic|images] [--seeds N]
+const USAGE = () => `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--experiment ${experimentKinds().join('|')}] [--seeds N]
                    [--preset NAME] [--config FILE] [--data DIR] [--set key=value ...] [--workers K]
                    [--out DIR] [--force] [--quiet] [--dry-run]
 
@@ -30,15 +26,13 @@ table: final accuracies per method, mean ± std over seeds, and the gap between 
 (synthetic: P-only test accuracy of L-S minus S; images: clean validation accuracy, large minus small LR).
 
   --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
-  --experiment E     synthetic (default) or images (implied by an image preset name)
+  --experiment E     ${experimentKinds().join(' or ')} (default: the kind whose preset --preset names, else ${experimentKinds()[0]})
   --workers K        worker processes (default: ${availableParallelism()})
   --dry-run          print the base config (JSON, on stdout) and the grid points, then exit
-Other options as in \`lrlab synthetic\` / \`lrlab images\`.
-Synthetic presets: ${Object.keys(SYNTHETIC_PRESETS).join(', ')}. Image presets: ${Object.keys(IMAGE_PRESETS).join(', ')}.
+Other options as in \`lrlab <experiment>\`. Presets: ${experiments().map((e) => `${e.kind}: ${Object.keys(e.presets).join(', ')}`).join('; ')}.
 An interrupted sweep continues with \`lrlab resume DIR\` (finished runs are not rerun).`;
 
-type AnyConfig = SyntheticExperimentConfig | ImageExperimentConfig;
-export interface SweepSpec { base: AnyConfig; over: [string, unknown[]][]; seeds: number; workers: number }
+export interface SweepSpec { base: BaseConfig; over: [string, unknown[]][]; seeds: number; workers: number }
 export interface SweepPoint { label: string; values: Record<string, unknown> }
 
 export function parseOver(over: string[]): [string, unknown[]][] {
@@ -58,13 +52,13 @@ export function gridPoints(over: [string, unknown[]][]): SweepPoint[] {
 }
 
 /** The config of one grid point and seed (validated: a bad key or value fails before anything runs). */
-export function pointConfig(base: AnyConfig, p: SweepPoint, seed: number): AnyConfig {
-  let cfg: AnyConfig = { ...base, seeds: 1, seed };
+export function pointConfig(base: BaseConfig, p: SweepPoint, seed: number): BaseConfig {
+  let cfg: BaseConfig = { ...base, seeds: 1, seed };
   for (const [k, v] of Object.entries(p.values)) {
     try { cfg = setDotted(cfg, k, v); } catch (e) { throw new UsageError((e as Error).message); }
   }
   try {
-    return cfg.kind === 'images' ? validateImageConfig(cfg) : validateSyntheticConfig(cfg);
+    return experimentOf(cfg).validate(cfg) as BaseConfig;
   } catch (e) { throw new UsageError(`grid point ${JSON.stringify(p.values)}: ${(e as Error).message}`); }
 }
 
@@ -119,77 +113,85 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
 
 export interface SweepSummary {
   kind: 'sweep';
-  experiment: 'synthetic' | 'images';
+  experiment: string;
   keys: string[];
-  /** The accuracy columns shown per method (synthetic: test_acc subsets; images: val_acc sets). */
+  /** The accuracy columns per method (the kind's sweep view), those shown in the table, and what they measure ('test', 'validation'). */
   columns: string[];
+  shown: string[];
+  what: string;
   rows: { label: string; values: Record<string, unknown>; runs: number; methods: Record<string, Record<string, MeanStd>>; gap: MeanStd }[];
   /** What `gap` measures. */
   gapLabel: string;
 }
 
-/** Per-run final accuracies of each method: {method: {column: value}}. */
-function runFinals(summaryPath: string): Record<string, Record<string, number | null>> {
-  const s = readJson<SyntheticSummary | ImageSummary>(summaryPath);
-  const out: Record<string, Record<string, number | null>> = {};
-  for (const [m, r] of Object.entries(s.methods)) {
-    const acc = 'test_acc' in r ? r.test_acc : { ...r.val_acc, clean_last5: r.val_acc_last5_mean.clean };
-    out[m] = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, (v as MeanStd).mean]));
-  }
-  return out;
-}
-
 export function summarizeSweep(dir: string, spec: SweepSpec, points: SweepPoint[]): SweepSummary {
-  const images = spec.base.kind === 'images';
-  const methods = images ? (spec.base as ImageExperimentConfig).methods.map((m) => m.name) : (spec.base as SyntheticExperimentConfig).methods;
-  const columns = images ? ['clean', 'mixed', 'patch_only', 'clean_last5'] : ['p_only', 'q_only', 'both', 'all'];
-  const gapCol = images ? 'clean_last5' : 'p_only';
-  const [first, second] = images ? [methods[0], methods[1]] : ['L-S', 'S'];
+  const exp = experimentOf(spec.base);
+  const sv = exp.sweep;
+  const methods = exp.methods(spec.base);
+  const first = sv.gap.first ?? methods[0], second = sv.gap.second ?? methods[1];
   const rows = points.map((p) => {
     const pdir = join(dir, 'points', p.label);
     const finals = existsSync(pdir) ? readdirSync(pdir).filter((f) => f.startsWith('seed') && existsSync(join(pdir, f, 'summary.json')))
-      .map((f) => runFinals(join(pdir, f, 'summary.json'))) : [];
+      .map((f) => sv.finals(readJson<SummaryEnvelope>(join(pdir, f, 'summary.json')))) : [];
     const ms: Record<string, Record<string, MeanStd>> = {};
-    for (const m of methods) ms[m] = Object.fromEntries(columns.map((c) => [c, meanStd(finals.map((x) => x[m]?.[c]))]));
+    for (const m of methods) ms[m] = Object.fromEntries(sv.columns.map((c) => [c, meanStd(finals.map((x) => x[m]?.[c]))]));
     const gap = meanStd(finals.map((x) => {
-      const a = first ? x[first]?.[gapCol] : null, b = second ? x[second]?.[gapCol] : null;
+      const a = first ? x[first]?.[sv.gap.column] : null, b = second ? x[second]?.[sv.gap.column] : null;
       return a != null && b != null ? a - b : null;
     }));
     return { label: p.label, values: p.values, runs: finals.length, methods: ms, gap };
   });
-  const gapLabel = `${first ?? '?'} − ${second ?? '?'} ${gapCol}`;
-  return { kind: 'sweep', experiment: images ? 'images' : 'synthetic', keys: spec.over.map(([k]) => k), columns, rows, gapLabel };
+  const gapLabel = `${first ?? '?'} − ${second ?? '?'} ${sv.gap.column}`;
+  return { kind: 'sweep', experiment: exp.kind, keys: spec.over.map(([k]) => k), columns: sv.columns, shown: sv.shown, what: sv.what, rows, gapLabel };
 }
 
 export function formatSweepTable(s: SweepSummary): string {
   const methods = Object.keys(s.rows[0]?.methods ?? {});
-  const shown = s.experiment === 'images' ? ['clean', 'patch_only'] : ['p_only', 'q_only'];
-  const head = [...s.keys, ...shown.flatMap((c) => methods.map((m) => `${m} ${c}`)), `gap ${s.gapLabel}`];
+  const head = [...s.keys, ...s.shown.flatMap((c) => methods.map((m) => `${m} ${c}`)), `gap ${s.gapLabel}`];
   const rows = s.rows.map((r) => [
     ...s.keys.map((k) => JSON.stringify(r.values[k])),
-    ...shown.flatMap((c) => methods.map((m) => fmtMeanStd(r.methods[m]![c]))),
+    ...s.shown.flatMap((c) => methods.map((m) => fmtMeanStd(r.methods[m]![c]))),
     fmtMeanStd(r.gap),
   ]);
-  return [`final ${s.experiment === 'images' ? 'validation' : 'test'} accuracy, mean ± std over seeds`, ...alignedTable(head, rows)].join('\n');
+  return [`final ${s.what} accuracy, mean ± std over seeds`, ...alignedTable(head, rows)].join('\n');
+}
+
+/** The options of every kind's run command (e.g. images' --data), for parseArgs. */
+function kindOptions(): Record<string, { type: 'string' | 'boolean' }> {
+  return Object.fromEntries(experiments().flatMap((e) => Object.entries(e.cli.options).map(([k, o]) => [k, { type: o.type }])));
+}
+
+/** The kind a sweep runs: --experiment, else the kind that has the --preset, else the first registered. */
+function sweepKind(values: { experiment?: string; preset?: string }): AnyExperiment {
+  if (values.experiment !== undefined) {
+    const e = findExperiment(values.experiment);
+    if (!e) throw new UsageError(`--experiment must be one of ${experimentKinds().join(', ')}, got '${values.experiment}'`);
+    return e;
+  }
+  return (values.preset ? experimentWithPreset(values.preset) : undefined) ?? experiments()[0]!;
 }
 
 export const sweepCommand: Command = {
   name: 'sweep',
   summary: 'a grid over config keys x seeds, in parallel worker processes, with one summary table',
-  usage: USAGE,
+  get usage() { return USAGE(); },
   async run(argv) {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
       options: {
-        ...RUN_OPTIONS, over: { type: 'string', multiple: true }, experiment: { type: 'string' }, data: { type: 'string' }, workers: { type: 'string' },
+        ...RUN_OPTIONS, ...kindOptions(), over: { type: 'string', multiple: true }, experiment: { type: 'string' }, workers: { type: 'string' },
       },
     });
     if (!values.over?.length) throw new UsageError('give at least one --over key=v1,v2,...');
-    const experiment = values.experiment ?? (values.preset && values.preset in IMAGE_PRESETS && !(values.preset in SYNTHETIC_PRESETS) ? 'images' : 'synthetic');
-    if (experiment !== 'synthetic' && experiment !== 'images') throw new UsageError(`--experiment must be 'synthetic' or 'images', got '${experiment}'`);
-    if (experiment === 'synthetic' && values.data) throw new UsageError('--data applies to --experiment images only');
+    const exp = sweepKind(values);
+    const given = values as Record<string, unknown>;
+    for (const k of Object.keys(kindOptions())) {
+      if (given[k] !== undefined && !Object.hasOwn(exp.cli.options, k)) {
+        throw new UsageError(`--${k} applies to --experiment ${experiments().filter((e) => Object.hasOwn(e.cli.options, k)).map((e) => e.kind).join(', ')} only`);
+      }
+    }
     const dryRun = values['dry-run'] ?? false;
-    const base: AnyConfig = experiment === 'images' ? buildImageConfig({ ...values, seeds: '1' }, !dryRun) : buildSyntheticConfig({ ...values, seeds: '1' });
+    const base = buildConfig(exp, { ...(values as RunValues), seeds: '1' }, !dryRun);
     const seeds = values.seeds === undefined ? 1 : Number(values.seeds);
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got '${values.seeds}'`);
     const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
@@ -204,7 +206,7 @@ export const sweepCommand: Command = {
         `would run ${points.length} grid point(s) x ${seeds} seed(s) from seed ${base.seed} = ${runs} run(s) on ${Math.min(workers, runs)} worker(s), each over this config with:`,
         ...alignedTable(['point', ...spec.over.map(([k]) => k)], points.map((p) => [p.label, ...spec.over.map(([k]) => JSON.stringify(p.values[k]))])),
       ].join('\n');
-      const notes = base.kind === 'images' ? environmentNotes(base) : [];
+      const notes = environmentNotes(exp, base);
       return printDryRun(base, {
         plan, dir: out, force: values.force ?? false, notes,
         reuse: 'The JSON (stdout) is the base config of every run (seeds: 1); run the same sweep with --config FILE and the same --over, --seeds and --experiment.',

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, parseCifar10Batch } from './cifar10.js';
+import { CIFAR10_HINT, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, cifar10Dataset, loadCifar10, parseCifar10Batch } from './cifar10.js';
+import { CIFAR10_STATS } from './normalize.js';
 
 /** n records of file number f: label (f + i) % 10, pixel j of record i = (31 f + 7 i + j) % 256. */
 function batch(f: number, n: number): Buffer {
@@ -89,4 +90,26 @@ test('parseCifar10Batch parses one buffer', () => {
   assert.equal(r.n, 4);
   assert.deepEqual([...r.labels], [2, 3, 4, 5]);
   assert.equal(r.images[3 * 3072 + 10], (62 + 21 + 10) % 256);
+});
+
+test('the registry entry: no default folder, check without reading (folder or its parent), load with the paper\'s constants', () => {
+  const e = cifar10Dataset;
+  assert.deepEqual([e.name, e.defaultDir, e.shape], ['cifar10', null, { channels: 3, height: 32, width: 32, classes: 10 }]);
+  assert.match(CIFAR10_HINT, /cifar-10-binary\.tar\.gz.*--data DIR/);
+  for (const sub of ['', 'cifar-10-batches-bin']) {
+    withFixture(sub, ({ root }) => {
+      e.check(root);
+      const d = e.load({ dir: root, testSize: 1 });
+      assert.deepEqual([d.train.n, d.test.n], [15, 1]);
+      assert.equal(d.stats, CIFAR10_STATS);
+    });
+  }
+  withFixture('', ({ dir }) => {
+    writeFileSync(join(dir, 'data_batch_1.bin'), Buffer.alloc(5)); // a broken file passes check (load names it)
+    e.check(dir);
+    unlinkSync(join(dir, 'test_batch.bin'));
+    assert.throws(() => e.check(dir), { message: `CIFAR-10: missing file(s) in ${dir}: test_batch.bin (${CIFAR10_HINT})` });
+  });
+  const nowhere = join(tmpdir(), 'lrlab-no-such-cifar-xyz');
+  assert.throws(() => e.check(nowhere), { message: `CIFAR-10 folder not found: ${nowhere} (${CIFAR10_HINT})` });
 });

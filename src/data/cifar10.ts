@@ -1,16 +1,19 @@
 // CIFAR-10, binary version (cifar-10-binary.tar.gz): data_batch_1..5.bin and test_batch.bin,
-// each a sequence of 3073-byte records (1 label byte, then 3072 image bytes in CHW order).
+// each a sequence of 3073-byte records (1 label byte, then 3072 image bytes in CHW order), and its
+// registry entry (normalized with the constants of the authors' code).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RawImageData, RawImages } from './normalize.js';
+import { CIFAR10_STATS, type RawImageData, type RawImages } from './normalize.js';
+import type { ImageDatasetEntry } from './imageDatasetRegistry.js';
 
 export const CIFAR10_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'];
 export const CIFAR10_TEST_FILES = ['test_batch.bin'];
 /** Bytes per record: 1 label + 3 x 32 x 32 pixels. */
 export const CIFAR10_RECORD_BYTES = 3073;
 const IMAGE_BYTES = 3072;
-const HINT = 'download the binary version from https://www.cs.toronto.edu/~kriz/cifar.html and pass the folder ' +
-  'holding data_batch_1.bin ... test_batch.bin, or the folder containing cifar-10-batches-bin';
+/** How to get the files. */
+export const CIFAR10_HINT = 'download the binary version (cifar-10-binary.tar.gz) from https://www.cs.toronto.edu/~kriz/cifar.html, ' +
+  'unpack it and pass --data DIR (the folder holding data_batch_1.bin ... test_batch.bin, or the one containing cifar-10-batches-bin)';
 
 export interface Cifar10Options {
   /** Folder with the .bin files, or the folder containing `cifar-10-batches-bin`. */
@@ -25,9 +28,17 @@ const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
 /** The folder that holds the .bin files: `dir` itself, or `dir/cifar-10-batches-bin`. */
 export function resolveCifar10Dir(dir: string): string {
   if (typeof dir !== 'string' || dir === '') throw new Error(`loadCifar10: dir must be a folder path, got ${JSON.stringify(dir)}`);
-  if (!isDir(dir)) throw new Error(`CIFAR-10 folder not found: ${dir} (${HINT})`);
+  if (!isDir(dir)) throw new Error(`CIFAR-10 folder not found: ${dir} (${CIFAR10_HINT})`);
   const nested = join(dir, 'cifar-10-batches-bin');
   return isDir(nested) ? nested : dir;
+}
+
+/** The folder of the .bin files (see resolveCifar10Dir), after checking that all six are there (without reading them). */
+export function cifar10Files(dir: string): string {
+  const d = resolveCifar10Dir(dir);
+  const missing = [...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].filter((f) => !existsSync(join(d, f)));
+  if (missing.length > 0) throw new Error(`CIFAR-10: missing file(s) in ${d}: ${missing.join(', ')} (${CIFAR10_HINT})`);
+  return d;
 }
 
 /** Parse the records of one .bin file; `limit` stops early. */
@@ -76,11 +87,20 @@ export function loadCifar10(o: Cifar10Options): RawImageData {
     const v = o[key];
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`loadCifar10: ${key} must be a positive integer, got ${v}`);
   }
-  const dir = resolveCifar10Dir(o.dir);
-  const missing = [...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].filter((f) => !existsSync(join(dir, f)));
-  if (missing.length > 0) throw new Error(`CIFAR-10: missing file(s) in ${dir}: ${missing.join(', ')} (${HINT})`);
+  const dir = cifar10Files(o.dir);
   return {
     train: loadFiles(dir, CIFAR10_TRAIN_FILES, o.limitTrain),
     test: loadFiles(dir, CIFAR10_TEST_FILES, o.limitTest),
   };
 }
+
+/** The registry entry of 'cifar10': no default folder (lrlab cannot download it); the paper's constants. */
+export const cifar10Dataset: ImageDatasetEntry = {
+  name: 'cifar10',
+  title: 'CIFAR-10',
+  shape: { channels: 3, height: 32, width: 32, classes: 10 },
+  defaultDir: null,
+  hint: CIFAR10_HINT,
+  check: (dir) => { cifar10Files(dir); },
+  load: ({ dir, testSize }) => ({ ...loadCifar10({ dir, limitTest: testSize ?? undefined }), stats: CIFAR10_STATS }),
+};

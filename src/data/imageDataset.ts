@@ -15,7 +15,8 @@ export const KIND_NAMES = ['clean', 'mixed', 'patchOnly'] as const;
  * 'cleanOnly' (only the images the mask leaves unpatched, no patches: the paper's 10,000-clean-image
  * reference), 'noPatch' (all images, no patches: the full-clean-set reference).
  */
-export type TrainSubset = 'patch' | 'cleanOnly' | 'noPatch';
+export const TRAIN_SUBSETS = ['patch', 'cleanOnly', 'noPatch'] as const;
+export type TrainSubset = (typeof TRAIN_SUBSETS)[number];
 
 export interface ImageBatchIteratorOptions {
   /** Normalized images [n, C, H, W] (float32), as normalizeImages returns. Not owned. */
@@ -71,7 +72,7 @@ export class ImageBatchIterator {
     const n = s[0]!;
     if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new Error(`ImageBatchIterator: batchSize must be a positive integer, got ${o.batchSize}`);
     this.subset = o.subset ?? (o.patch ? 'patch' : 'noPatch');
-    if (!['patch', 'cleanOnly', 'noPatch'].includes(this.subset)) {
+    if (!TRAIN_SUBSETS.includes(this.subset)) {
       throw new Error(`ImageBatchIterator: subset must be 'patch', 'cleanOnly' or 'noPatch', got '${String(this.subset)}'`);
     }
     if (this.subset !== 'noPatch' && !o.patch) throw new Error(`ImageBatchIterator: subset '${this.subset}' needs a patch state (option patch)`);

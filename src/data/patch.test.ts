@@ -1,12 +1,13 @@
-// The patch augmentation: configs, the fixed mask, pattern statistics, the exact pixels written
+// The patch augmentation: configs and the patch section, the fixed mask, pattern statistics, the exact pixels written
 // (replace and add modes), per-load draw rates, and the fixed validation sets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, randint, randn, tensor, type Tensor } from '../engine/index.js';
 import {
   CIFAR10_PATCH_CONFIG, PatchState, checkPatchConfig, defaultPatchConfigFor, drawLoads, fixedMask,
-  mixedValidationSet, patchOnlyValidationSet, type PatchConfig,
+  mixedValidationSet, patchConfigFor, patchOnlyValidationSet, patchPlacementProblem, patchSectionSchema, type PatchConfig, type PatchSection,
 } from './patch.js';
+import { parseConfig } from '../util/schema.js';
 
 const cfg = (o: Partial<PatchConfig> = {}): PatchConfig => ({ ...CIFAR10_PATCH_CONFIG, ...o });
 const inPatch = (c: PatchConfig, h: number, w: number) => h >= c.top && h < c.top + c.patchSize && w >= c.left && w < c.left + c.patchSize;
@@ -34,10 +35,39 @@ test('configs: CIFAR-10 defaults, the 28 x 28 scaling, and errors naming the key
   assert.equal(f.top * 2 + f.patchSize, 28); // exactly central
   assert.deepEqual([f.zStd, f.zetaRange, f.alpha, f.patchedFraction, f.patchOnlyProb, f.mode], [1.25, 0.1, 1.75, 0.8, 0.2, 'replace']);
   assert.equal(defaultPatchConfigFor(28, 28, 1, { zetaRange: 0.5, mode: 'add' }).zetaRange, 0.5);
-  assert.throws(() => checkPatchConfig(cfg({ top: 26 })), { message: 'PatchConfig.top: patch rows [26, 33) exceed height 32' });
-  assert.throws(() => checkPatchConfig(cfg({ patchOnlyProb: 1.2 })), { message: 'PatchConfig.patchOnlyProb must be a number in [0, 1], got 1.2' });
-  assert.throws(() => checkPatchConfig(cfg({ patchSize: 0 })), { message: 'PatchConfig.patchSize must be an integer >= 1, got 0' });
-  assert.throws(() => checkPatchConfig(cfg({ mode: 'blend' as 'add' })), { message: "PatchConfig.mode must be 'replace' or 'add', got blend" });
+  assert.throws(() => checkPatchConfig(cfg({ top: 26 })), { message: "PatchConfig: config key 'top' must be at most 25 (patch rows [26, 33) exceed height 32), got 26" });
+  assert.throws(() => checkPatchConfig(cfg({ left: 30, patchSize: 3 })), { message: "PatchConfig: config key 'left' must be at most 29 (patch columns [30, 33) exceed width 32), got 30" });
+  assert.throws(() => checkPatchConfig(cfg({ patchSize: 33 })), { message: "PatchConfig: config key 'patchSize' must be at most 32 (the image is 32 x 32), got 33" });
+  assert.throws(() => checkPatchConfig(cfg({ patchOnlyProb: 1.2 })), { message: "PatchConfig: config key 'patchOnlyProb' must be a number in [0, 1], got 1.2" });
+  assert.throws(() => checkPatchConfig(cfg({ patchSize: 0 })), { message: "PatchConfig: config key 'patchSize' must be a positive integer, got 0" });
+  assert.throws(() => checkPatchConfig(cfg({ mode: 'blend' as 'add' })), { message: `PatchConfig: config key 'mode' must be one of "replace", "add", got "blend"` });
+  assert.throws(() => new PatchState(cfg({ zStd: -1 }), 4, new Generator(0)), { message: "PatchConfig: config key 'zStd' must be a finite number >= 0, got -1" });
+});
+
+test('the patch section: its own value checks, null geometry resolved to the centred default for the image', () => {
+  const section: PatchSection = {
+    enabled: true, patchSize: null, top: null, left: null, patchedFraction: 0.8, patchOnlyProb: 0.2,
+    zStd: 1.25, zetaRange: 0.1, alpha: 1.75, mode: 'replace', patchOnlyValSize: 1000,
+  };
+  assert.deepEqual(parseConfig(patchSectionSchema, section, 'patch'), section);
+  const bad: [Partial<PatchSection> & Record<string, unknown>, string][] = [
+    [{ top: -1 }, "config key 'patch.top' must be null or an integer >= 0, got -1"],
+    [{ patchSize: 0 }, "config key 'patch.patchSize' must be null or an integer >= 1, got 0"],
+    [{ patchedFraction: 1.5 }, "config key 'patch.patchedFraction' must be a number in [0, 1], got 1.5"],
+    [{ zetaRange: -0.1 }, "config key 'patch.zetaRange' must be a finite number >= 0, got -0.1"],
+    [{ enabled: 'yes' as never }, "config key 'patch.enabled' must be a boolean, got \"yes\""],
+    [{ channels: 3 }, "unknown config key 'patch.channels' (known keys of 'patch': enabled, patchSize, top, left, patchedFraction, patchOnlyProb, zStd, zetaRange, alpha, mode, patchOnlyValSize)"],
+  ];
+  for (const [o, msg] of bad) assert.throws(() => parseConfig(patchSectionSchema, { ...section, ...o }, 'patch'), { message: msg });
+  // The same PatchConfig as the defaults for the image; the data set fixes shape and classes.
+  assert.deepEqual(patchConfigFor(section, { channels: 3, height: 32, width: 32, classes: 10 }), CIFAR10_PATCH_CONFIG);
+  assert.deepEqual(patchConfigFor({ ...section, zetaRange: 0.5 }, { channels: 1, height: 28, width: 28, classes: 10 }), defaultPatchConfigFor(28, 28, 1, { zetaRange: 0.5 }));
+  const placed = patchConfigFor({ ...section, patchSize: 4, top: 0 }, { channels: 1, height: 10, width: 12, classes: 5 });
+  assert.deepEqual([placed.patchSize, placed.top, placed.left, placed.numClasses], [4, 0, 4, 5]);
+  assert.equal(patchPlacementProblem(placed), null);
+  assert.deepEqual(patchPlacementProblem(patchConfigFor({ ...section, patchSize: 11 }, { channels: 1, height: 10, width: 12, classes: 5 })),
+    { key: 'patchSize', message: 'must be at most 10 (the image is 10 x 12)', value: 11 });
+  assert.equal(patchPlacementProblem(patchConfigFor({ ...section, patchSize: 4, top: 7 }, { channels: 1, height: 10, width: 12, classes: 5 }))?.key, 'top');
 });
 
 test('the training mask has exactly round(0.8 n) entries, fixed per seed', () => {

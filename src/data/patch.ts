@@ -7,33 +7,67 @@
 // with a random sign s = +-1. mode 'replace' (the authors' code, Table 2) overwrites the patch
 // pixels; mode 'add' (the paper's text) adds the patch to them (same thing for patch-only images).
 import { Generator, bernoulli, deriveSeed, keep, rand, randint, randn, randperm, tensor, tidy, uniform_, where, zeros, type Device, type Tensor } from '../engine/index.js';
+import { ConfigError, fail, int, issueMessage, nonNegative, nonNegativeInt, num, object, positiveInt, z } from '../util/schema.js';
 
-export type PatchMode = 'replace' | 'add';
+const FRACTION = 'must be a number in [0, 1]';
+const fraction = () => num(FRACTION).min(0, { error: FRACTION }).max(1, { error: FRACTION });
 
-export interface PatchConfig {
-  channels: number;
-  height: number;
-  width: number;
-  /** Side p of the square patch (7 for CIFAR-10). */
-  patchSize: number;
-  /** Top-left pixel of the patch: floor((H - p) / 2) as the authors' int(16 - p/2) (12 for 32 x 32, p = 7). */
-  top: number;
-  left: number;
+/** The patch's own settings (the same in a config's patch section and in a PatchConfig). */
+const settings = {
   /** Fraction of training images that carry a patch (fixed count round(fraction * n), chosen once). */
-  patchedFraction: number;
+  patchedFraction: fraction(),
   /** Probability that a load of a patched image is patch-only. */
-  patchOnlyProb: number;
+  patchOnlyProb: fraction(),
   /** Standard deviation of the shared pattern z (sigma_z). */
-  zStd: number;
+  zStd: nonNegative(),
   /** Half-width of the uniform per-class patterns zeta_i (beta). */
-  zetaRange: number;
+  zetaRange: nonNegative(),
   /** Patch-only images use z + s * alpha * U(0,1) * zeta_i. */
-  alpha: number;
-  mode: PatchMode;
-  numClasses: number;
+  alpha: nonNegative(),
+  /** 'replace' (the authors' code, Table 2) overwrites the patch pixels; 'add' (the paper's text) adds to them. */
+  mode: z.enum(['replace', 'add']),
   /** Size of the patch-only validation set. */
-  patchOnlyValSize: number;
-}
+  patchOnlyValSize: nonNegativeInt(),
+};
+
+/** A patch placed on an image of the given size: its side p and its top-left pixel. */
+export const patchConfigSchema = object({
+  channels: positiveInt(),
+  height: positiveInt(),
+  width: positiveInt(),
+  /** Side p of the square patch (7 for CIFAR-10). */
+  patchSize: positiveInt(),
+  /** Top-left pixel of the patch: floor((H - p) / 2) as the authors' int(16 - p/2) (12 for 32 x 32, p = 7). */
+  top: nonNegativeInt(),
+  left: nonNegativeInt(),
+  ...settings,
+  numClasses: positiveInt(),
+}).superRefine((c, ctx) => {
+  const bad = patchPlacementProblem(c);
+  if (bad) fail(ctx, [bad.key], bad.message, bad.value);
+}, { when: (p) => p.issues.length === 0 });
+
+export type PatchConfig = z.infer<typeof patchConfigSchema>;
+export type PatchMode = PatchConfig['mode'];
+
+const nullOrInt = (min: number) => {
+  const msg = `must be null or an integer >= ${min}`;
+  return int(msg).min(min, { error: msg }).nullable();
+};
+
+/**
+ * The patch section of an experiment config: whether the training images carry a patch, and the
+ * patch without what the data set fixes (image size, classes). A null geometry key means centred,
+ * with the side scaled to the image (patchConfigFor).
+ */
+export const patchSectionSchema = object({
+  enabled: z.boolean(),
+  patchSize: nullOrInt(1),
+  top: nullOrInt(0),
+  left: nullOrInt(0),
+  ...settings,
+});
+export type PatchSection = z.infer<typeof patchSectionSchema>;
 
 /** The paper's CIFAR-10 setting (Appendix H.2). */
 export const CIFAR10_PATCH_CONFIG: Readonly<PatchConfig> = Object.freeze({
@@ -42,38 +76,51 @@ export const CIFAR10_PATCH_CONFIG: Readonly<PatchConfig> = Object.freeze({
   mode: 'replace', numClasses: 10, patchOnlyValSize: 1000,
 });
 
+/** The default side for an image: round(7 * min(H, W) / 32), 7 for 32 x 32 and 6 for 28 x 28 (about 4.7% of the pixels). */
+const defaultPatchSize = (height: number, width: number) => Math.max(1, Math.round((7 * Math.min(height, width)) / 32));
+/** The centred offset floor((size - p) / 2): 12 for CIFAR-10, 11 for Fashion-MNIST (pixels [11:17], exactly central). */
+const centred = (size: number, p: number) => Math.max(0, Math.floor((size - p) / 2));
+
 /**
- * Defaults for an image size: the patch side scales with the image (round(7 * min(H, W) / 32):
- * 7 for 32 x 32, 6 for 28 x 28, so the patch covers about the same 4.7% of the pixels) and sits at
- * floor((H - p) / 2) (12 for CIFAR-10; 11 for Fashion-MNIST: pixels [11:17, 11:17], exactly central).
- * Magnitudes are per pixel in normalized units, so they stay the paper's.
+ * Defaults for an image size: the patch side scales with the image and the patch is centred (see
+ * above). Magnitudes are per pixel in normalized units, so they stay the paper's.
  */
 export function defaultPatchConfigFor(height: number, width: number, channels: number, overrides: Partial<PatchConfig> = {}): PatchConfig {
-  const patchSize = overrides.patchSize ?? Math.max(1, Math.round((7 * Math.min(height, width)) / 32));
+  const patchSize = overrides.patchSize ?? defaultPatchSize(height, width);
   return checkPatchConfig({
     ...CIFAR10_PATCH_CONFIG, channels, height, width, patchSize,
-    top: Math.floor((height - patchSize) / 2), left: Math.floor((width - patchSize) / 2), ...overrides,
+    top: centred(height, patchSize), left: centred(width, patchSize), ...overrides,
   });
 }
 
-/** Validate a config; throws a one-line error naming the offending key. */
+/** The PatchConfig of a patch section on a data set's images (null geometry: the defaults above); not checked. */
+export function patchConfigFor(s: PatchSection, image: { channels: number; height: number; width: number; classes: number }): PatchConfig {
+  const { enabled: _enabled, patchSize, top, left, ...rest } = s;
+  const p = patchSize ?? defaultPatchSize(image.height, image.width);
+  return {
+    channels: image.channels, height: image.height, width: image.width, patchSize: p,
+    top: top ?? centred(image.height, p), left: left ?? centred(image.width, p), ...rest, numClasses: image.classes,
+  };
+}
+
+/** Whether the patch fits in the image: the first key that does not, with what it must be. */
+export function patchPlacementProblem(c: PatchConfig): { key: 'patchSize' | 'top' | 'left'; message: string; value: number } | null {
+  const side = Math.min(c.height, c.width);
+  if (c.patchSize > side) return { key: 'patchSize', message: `must be at most ${side} (the image is ${c.height} x ${c.width})`, value: c.patchSize };
+  if (c.top + c.patchSize > c.height) {
+    return { key: 'top', message: `must be at most ${c.height - c.patchSize} (patch rows [${c.top}, ${c.top + c.patchSize}) exceed height ${c.height})`, value: c.top };
+  }
+  if (c.left + c.patchSize > c.width) {
+    return { key: 'left', message: `must be at most ${c.width - c.patchSize} (patch columns [${c.left}, ${c.left + c.patchSize}) exceed width ${c.width})`, value: c.left };
+  }
+  return null;
+}
+
+/** Validate a PatchConfig (from code; configs are checked by their schema); throws a one-line error naming the key. */
 export function checkPatchConfig(c: PatchConfig): PatchConfig {
-  const int = (k: keyof PatchConfig, min: number) => {
-    const v = c[k] as number;
-    if (!Number.isInteger(v) || v < min) throw new Error(`PatchConfig.${k} must be an integer >= ${min}, got ${String(v)}`);
-  };
-  const num = (k: keyof PatchConfig, lo: number, hi: number) => {
-    const v = c[k] as number;
-    if (typeof v !== 'number' || !(v >= lo && v <= hi)) throw new Error(`PatchConfig.${k} must be a number in [${lo}, ${hi}], got ${String(v)}`);
-  };
-  int('channels', 1); int('height', 1); int('width', 1); int('patchSize', 1); int('top', 0); int('left', 0);
-  int('numClasses', 1); int('patchOnlyValSize', 0);
-  num('patchedFraction', 0, 1); num('patchOnlyProb', 0, 1);
-  num('zStd', 0, Infinity); num('zetaRange', 0, Infinity); num('alpha', 0, Infinity);
-  if (c.mode !== 'replace' && c.mode !== 'add') throw new Error(`PatchConfig.mode must be 'replace' or 'add', got ${String(c.mode)}`);
-  if (c.top + c.patchSize > c.height) throw new Error(`PatchConfig.top: patch rows [${c.top}, ${c.top + c.patchSize}) exceed height ${c.height}`);
-  if (c.left + c.patchSize > c.width) throw new Error(`PatchConfig.left: patch columns [${c.left}, ${c.left + c.patchSize}) exceed width ${c.width}`);
-  return c;
+  const r = patchConfigSchema.safeParse(c, { reportInput: true });
+  if (!r.success) throw new ConfigError(`PatchConfig: ${issueMessage(r.error.issues[0]!)}`);
+  return r.data;
 }
 
 /** Number of patched training images: round(fraction * n). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, randint, randn, setNumThreads, tensor, tidy, type Tensor } from '../engine/index.js';
-import { createImageModel, type ImageForwardOptions } from '../models/imageModel.js';
+import { createImageModel, type ImageForwardOptions } from '../models/index.js';
 import { KindAccumulator, evaluateSet, firstEpochAbove, lastRowsMean, perExample, validationMetrics } from './imageMetrics.js';
 
 setNumThreads(1);
@@ -44,7 +44,7 @@ test('perExample gives cross-entropy and argmax correctness', () => {
 
 test('evaluateSet runs the model in eval mode without noise, in batches, and matches one full pass', () => {
   const g = new Generator(3);
-  const model = createImageModel({ arch: 'mlp', hidden: [8], inChannels: 1, height: 4, width: 4, classes: 3 }, g);
+  const model = createImageModel({ arch: 'mlp', hidden: [8] }, { inChannels: 1, height: 4, width: 4, classes: 3 }, {}, g);
   const x = randn([23, 1, 4, 4], g);
   const y = randint(0, 3, [23], g);
   const calls: ImageForwardOptions[] = [];

@@ -3,7 +3,7 @@
 // model in eval mode (running BatchNorm statistics, no noise) on the three validation sets: clean
 // (the test set), mixed (the test set with the training patch mix) and patch-only.
 import { arange, crossEntropy, noGrad, stack, tidy, type Tensor } from '../engine/index.js';
-import type { ImageModel } from '../models/imageModel.js';
+import type { ImageModel } from '../models/types.js';
 
 /** Training subsets: the example kinds 0, 1, 2 of the batch iterator, and all examples. */
 export const TRAIN_KINDS = ['clean', 'mixed', 'patch_only', 'all'] as const;

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, Tensor, batchNorm, conv2d, linear, noGrad, randn, setNumThreads, tidy } from '../engine/index.js';
-import { createImageModel, recalibrateBatchNorm, type ImageModel } from './imageModel.js';
+import { createImageModel, recalibrateBatchNorm, type ImageModel } from './index.js';
 
 setNumThreads(1);
 const arr = (t: Tensor) => Array.from(t.toFloat64Array());
 const F64 = { dtype: 'float64' } as const;
-const mlp = (seed = 1) => createImageModel({ arch: 'mlp', hidden: [5, 4], inChannels: 1, height: 2, width: 3, classes: 3, dtype: 'float64' }, new Generator(seed));
+const mlp = (seed = 1) => createImageModel({ arch: 'mlp', hidden: [5, 4] }, { inChannels: 1, height: 2, width: 3, classes: 3 }, F64, new Generator(seed));
 const near = (a: number[], b: number[], tol: number, what: string) => {
   assert.equal(a.length, b.length, what);
   const err = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
@@ -83,7 +83,7 @@ test('recalibrateBatchNorm: running statistics become the average of the per-bat
 });
 
 test('recalibrateBatchNorm on a WideResNet: the first BN gets the average channel statistics of conv1(x)', () => {
-  const m = createImageModel({ arch: 'wrn', depth: 10, widen: 1, inChannels: 3, height: 6, width: 6, classes: 4, dtype: 'float64' }, new Generator(20));
+  const m = createImageModel({ arch: 'wrn', depth: 10, widen: 1 }, { inChannels: 3, height: 6, width: 6, classes: 4 }, F64, new Generator(20));
   try {
     const batches = [3, 4].map((n, i) => randn([n, 3, 6, 6], new Generator(21 + i), F64));
     noGrad(() => tidy(() => { for (let i = 0; i < 3; i++) m.forward(batches[0]!, { training: true }); }));

@@ -7,7 +7,7 @@
 // momentum (running_var from the unbiased batch variance, as PyTorch); eval uses the running ones.
 import { Tensor, batchNorm, noGrad, ones, tidy, zeros, type Device, type DType } from '../engine/index.js';
 import type { Parameters } from '../nn/parameters.js';
-import type { ImageModel } from './imageModel.js';
+import type { ImageModel } from './types.js';
 import { addPreActivationNoise, type ForwardContext } from './layers.js';
 
 /** PyTorch's BatchNorm eps. */

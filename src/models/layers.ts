@@ -5,7 +5,7 @@ import {
   Generator, Tensor, conv2d, linear, noGrad, randn, rand, zeros, type Device, type DType,
 } from '../engine/index.js';
 import type { Parameters } from '../nn/parameters.js';
-import type { ImageForwardOptions } from './imageModel.js';
+import type { ImageForwardOptions } from './types.js';
 
 /** Everything one forward pass needs besides the input. */
 export interface ForwardContext {

@@ -6,17 +6,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, Tensor, keep, linear, noGrad, randn, setNumThreads, tidy } from '../engine/index.js';
 import { gradCheck } from '../engine/gradcheck.js';
-import { createImageModel } from './imageModel.js';
+import { createImageModel } from './index.js';
 
 setNumThreads(1);
 const arr = (t: Tensor) => Array.from(t.toFloat64Array());
 const mlp = (hidden: number[], seed = 1, dtype: 'float32' | 'float64' = 'float64', c = 1, h = 2, w = 3, classes = 3) =>
-  createImageModel({ arch: 'mlp', hidden, inChannels: c, height: h, width: w, classes, dtype }, new Generator(seed));
+  createImageModel({ arch: 'mlp', hidden }, { inChannels: c, height: h, width: w, classes }, { dtype }, new Generator(seed));
 
 test('784-512-512-10: 671,754 parameters, names, PyTorch default Linear init, BN 1/0', () => {
-  const m = createImageModel({ arch: 'mlp', inChannels: 1, height: 28, width: 28, classes: 10 }, new Generator(0));
+  const m = createImageModel({ arch: 'mlp', hidden: [512, 512] }, { inChannels: 1, height: 28, width: 28, classes: 10 }, {}, new Generator(0));
   try {
-    assert.deepEqual(m.config.hidden, [512, 512]);
+    assert.equal(m.dtype, 'float32');
     assert.equal(m.params.count(), 784 * 512 + 512 + 2 * 512 + 512 * 512 + 512 + 2 * 512 + 512 * 10 + 10);
     assert.equal(m.params.count(), 671_754);
     assert.deepEqual(m.params.named().map(([n]) => n), ['fc1.weight', 'fc1.bias', 'bn1.weight', 'bn1.bias', 'fc2.weight', 'fc2.bias', 'bn2.weight', 'bn2.bias', 'fc3.weight', 'fc3.bias']);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, Tensor, noGrad, randn, setNumThreads, tensor, tidy } from '../engine/index.js';
 import { gradCheck } from '../engine/gradcheck.js';
-import { createImageModel, type ImageModel } from './imageModel.js';
+import { createImageModel, type ImageModel } from './index.js';
 import { preActResNetParameterCount, wideResNetWidths } from './preActResNet.js';
 
 // Tiny tensors: one thread avoids OpenMP wake-up costs that dominate on a busy 2-core machine.
@@ -18,7 +18,7 @@ setNumThreads(1);
 
 const arr = (t: Tensor) => Array.from(t.toFloat64Array());
 const wrn = (depth: number, widen: number, extra: { inChannels?: number; size?: number; classes?: number; dtype?: 'float32' | 'float64' } = {}, seed = 1) =>
-  createImageModel({ arch: 'wrn', depth, widen, inChannels: extra.inChannels ?? 3, height: extra.size ?? 8, width: extra.size ?? 8, classes: extra.classes ?? 10, dtype: extra.dtype }, new Generator(seed));
+  createImageModel({ arch: 'wrn', depth, widen }, { inChannels: extra.inChannels ?? 3, height: extra.size ?? 8, width: extra.size ?? 8, classes: extra.classes ?? 10 }, { dtype: extra.dtype }, new Generator(seed));
 
 test('WRN-16-10 has 17,116,634 parameters: model, formula and hand count agree', () => {
   // Hand count: stem 3*16*9; per block BN(in) + conv3x3(in,out) + BN(out) + conv3x3(out,out) [+ 1x1 shortcut];
@@ -28,10 +28,9 @@ test('WRN-16-10 has 17,116,634 parameters: model, formula and hand count agree',
     + blk(320, 640, true) + blk(640, 640, false) + 2 * 640 + 640 * 10 + 10;
   assert.equal(hand, 17_116_634);
   assert.equal(preActResNetParameterCount(wideResNetWidths(16, 10), 3, 10), 17_116_634);
-  const m = createImageModel({ arch: 'wrn', inChannels: 3, height: 32, width: 32, classes: 10 }, new Generator(0));
+  const m = wrn(16, 10, { size: 32 }, 0);
   try {
-    assert.equal(m.config.depth, 16);
-    assert.equal(m.config.widen, 10);
+    assert.deepEqual(m.config, { arch: 'wrn', depth: 16, widen: 10 });
     assert.equal(m.params.count(), 17_116_634);
     assert.equal(m.batchNorms.length, 13);
     assert.equal(m.params.namedBuffers().length, 26);
@@ -71,7 +70,7 @@ test('block structure: 1x1 shortcut only where channels or stride change, names 
     // Output shapes, including a non-square odd-sized 1-channel input.
     const x = randn([5, 3, 8, 8], new Generator(2));
     assert.deepEqual(noGrad(() => tidy(() => a.forward(x, { training: false }).shape)), [5, 10]);
-    const c = createImageModel({ arch: 'wrn', depth: 10, widen: 1, inChannels: 1, height: 7, width: 9, classes: 3 }, new Generator(3));
+    const c = createImageModel({ arch: 'wrn', depth: 10, widen: 1 }, { inChannels: 1, height: 7, width: 9, classes: 3 }, {}, new Generator(3));
     try {
       assert.deepEqual(noGrad(() => tidy(() => c.forward(randn([2, 1, 7, 9], new Generator(4)), { training: true }).shape)), [2, 3]);
     } finally { c.dispose(); }
@@ -141,7 +140,7 @@ test('matches a PyTorch build of the authors\' WideResNet on the same weights (t
     type T = { shape: number[]; data: number[] };
     const ref = JSON.parse(r.stdout) as { big: number; count: number; state: Record<string, T>; x: number[]; train: number[]; after: Record<string, T>; eval: number[] };
     assert.equal(ref.big, 17_116_634);
-    const m = createImageModel({ arch: 'wrn', depth: 16, widen: 2, inChannels: 3, height: 9, width: 8, classes: 7, dtype: 'float64' }, new Generator(0));
+    const m = createImageModel({ arch: 'wrn', depth: 16, widen: 2 }, { inChannels: 3, height: 9, width: 8, classes: 7 }, { dtype: 'float64' }, new Generator(0));
     try {
       assert.equal(m.params.count(), ref.count);
       const mine = [...m.params.named(), ...m.params.namedBuffers()].map(([n]) => n).sort();
@@ -168,7 +167,7 @@ test('matches a PyTorch build of the authors\' WideResNet on the same weights (t
 
 test('finite-difference gradients (float64, training-mode BN) of input and parameters', () => {
   // A small net of the same design (base width 4, 2 blocks per group), 8x8 inputs.
-  const m = createImageModel({ arch: 'resnet', depth: 16, baseWidth: 4, inChannels: 2, height: 8, width: 8, classes: 3, dtype: 'float64' }, new Generator(5));
+  const m = createImageModel({ arch: 'resnet', depth: 16, baseWidth: 4 }, { inChannels: 2, height: 8, width: 8, classes: 3 }, { dtype: 'float64' }, new Generator(5));
   const names = ['conv1.weight', 'block1.layer_nn.1.bn1.weight', 'block2.layer_nn.0.convShortcut.weight', 'block3.layer_nn.1.bn2.bias', 'block1.layer_nn.1.conv1.weight', 'fc.weight'];
   try {
     noGrad(() => { for (const n of names.filter((s) => s.includes('bn'))) tidy(() => { m.params.get(n).copy_(randn([m.params.get(n).numel], new Generator(6), { dtype: 'float64' }).mul(0.5).add(n.endsWith('weight') ? 1 : 0)); }); });

@@ -13,45 +13,65 @@
 // otherwise it is the identity on the raw input. Dropout 0. Pre-activation noise (Appendix H.1)
 // is added after each BatchNorm, before its ReLU: 2 sites per block and the final bn1.
 // Tensor names follow the authors' state_dict (e.g. 'block2.layer_nn.0.convShortcut.weight').
-import { Generator, Tensor, tidy } from '../engine/index.js';
+import { Generator, Tensor, tidy, type Device } from '../engine/index.js';
 import { Parameters } from '../nn/parameters.js';
-import type { ImageForwardOptions, ImageModel, ResolvedImageModelConfig } from './imageModel.js';
+import { int, object, parseConfig, positiveInt, z } from '../util/schema.js';
+import type { ImageForwardOptions, ImageModel, ImageModelEntry, ImageModelOptions, ImageModelSection, ImageShape } from './types.js';
 import { addBatchNorm, bnNoiseRelu } from './batchNorm.js';
 import { addConv, addLinear, checkImages, conv, fc, forwardContext, type ForwardContext } from './layers.js';
 
 /** Widths and blocks of a pre-activation ResNet: stem width, three group widths, blocks per group. */
 export interface PreActWidths { stem: number; groups: [number, number, number]; blocksPerGroup: number }
 
-export interface WideResNetConfig { depth: number; widen: number }
+const DEPTH = 'must be an integer >= 10 with (depth - 4) % 6 === 0 (10, 16, 22, 28, ...)';
+/** The depth of a pre-activation ResNet: 4 + 6n, n >= 1 basic blocks in each of the three groups. */
+export const preActDepth = () => int(DEPTH).min(10, { error: DEPTH }).refine((d) => (d - 4) % 6 === 0, { error: DEPTH });
 
-export function validateWideResNetConfig(c: WideResNetConfig, where = 'WideResNet'): void {
-  if (!Number.isInteger(c.depth) || c.depth < 10 || (c.depth - 4) % 6 !== 0) {
-    throw new Error(`${where}: depth must be an integer >= 10 with (depth - 4) % 6 === 0 (10, 16, 22, 28, ...), got ${JSON.stringify(c.depth)}`);
-  }
-  if (!Number.isInteger(c.widen) || c.widen < 1) throw new Error(`${where}: widen must be a positive integer, got ${JSON.stringify(c.widen)}`);
-}
+/** The model section of the authors' WideResNet-depth-k (WRN-16-10 in the paper). */
+export const wideResNetSchema = object({
+  arch: z.literal('wrn'),
+  depth: preActDepth(),
+  /** The widening factor k: group widths 16k, 32k, 64k. */
+  widen: positiveInt(),
+});
+export type WideResNetConfig = z.infer<typeof wideResNetSchema>;
 
 /** WRN-depth-k: stem 16, widths 16k, 32k, 64k, (depth - 4) / 6 blocks per group. */
 export function wideResNetWidths(depth: number, widen: number): PreActWidths {
-  validateWideResNetConfig({ depth, widen });
+  parseConfig(wideResNetSchema, { arch: 'wrn', depth, widen }, 'model');
   return { stem: 16, groups: [16 * widen, 32 * widen, 64 * widen], blocksPerGroup: (depth - 4) / 6 };
 }
+
+/** The registry entry of 'wrn'. */
+export const wideResNetModel: ImageModelEntry<WideResNetConfig> = {
+  arch: 'wrn',
+  schema: wideResNetSchema,
+  create: (c, shape, opts, gen) => new PreActResNet(c, shape, opts, wideResNetWidths(c.depth, c.widen), gen),
+  describe: (c) => `WRN-${c.depth}-${c.widen}`,
+};
 
 interface Block { name: string; inC: number; outC: number; stride: number; shortcut: boolean }
 
 /** A pre-activation ResNet in the authors' WideResNet design (see the file comment). */
-export class PreActResNet implements ImageModel {
+export class PreActResNet<C extends ImageModelSection = ImageModelSection> implements ImageModel<C> {
   readonly params = new Parameters();
-  readonly config: Readonly<ResolvedImageModelConfig>;
+  readonly config: Readonly<C>;
+  readonly shape: Readonly<ImageShape>;
+  readonly dtype: ImageModelOptions['dtype'];
+  readonly device: Device;
   readonly widths: Readonly<PreActWidths>;
   readonly batchNorms: readonly string[];
   private readonly blocks: Block[] = [];
 
   /** Draws from gen, in order: conv1, then per block conv1, conv2, convShortcut, then fc.weight. */
-  constructor(config: ResolvedImageModelConfig, widths: PreActWidths, gen: Generator) {
-    this.config = Object.freeze({ ...config, hidden: [...config.hidden] });
+  constructor(config: C, shape: ImageShape, opts: ImageModelOptions, widths: PreActWidths, gen: Generator) {
+    this.config = Object.freeze(structuredClone(config));
+    this.shape = Object.freeze({ ...shape });
+    this.dtype = opts.dtype;
+    this.device = opts.device;
     this.widths = Object.freeze({ ...widths, groups: [...widths.groups] as [number, number, number] });
-    const { dtype, device, inChannels, classes } = config;
+    const { dtype, device } = opts;
+    const { inChannels, classes } = shape;
     const p = this.params;
     const bns: string[] = [];
     try {
@@ -83,7 +103,7 @@ export class PreActResNet implements ImageModel {
 
   forward(x: Tensor, opts: ImageForwardOptions): Tensor {
     const where = `${this.config.arch} forward`;
-    checkImages(where, x, this.config);
+    checkImages(where, x, { ...this.shape, dtype: this.dtype });
     const ctx = forwardContext(where, this.params, opts);
     return tidy(() => {
       let out = conv(ctx, 'conv1', x, 1, 1);

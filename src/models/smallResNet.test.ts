@@ -3,20 +3,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, crossEntropy, noGrad, randint, randn, setNumThreads, tidy } from '../engine/index.js';
-import { createImageModel } from './imageModel.js';
-import { smallResNetWidths, validateSmallResNetConfig } from './smallResNet.js';
+import { createImageModel } from './index.js';
+import { smallResNetWidths } from './smallResNet.js';
 import { PreActResNet, preActResNetParameterCount, wideResNetWidths } from './preActResNet.js';
 
 setNumThreads(1);
+const FMNIST = { inChannels: 1, height: 28, width: 28, classes: 10 };
 
 test('widths b, b, 2b, 4b; default depth 10, base 16 is WRN-10-1 with 77,562 parameters on 1 channel', () => {
   assert.deepEqual(smallResNetWidths(10, 16), wideResNetWidths(10, 1));
   assert.deepEqual(smallResNetWidths(16, 8), { stem: 8, groups: [8, 16, 32], blocksPerGroup: 2 });
-  const m = createImageModel({ arch: 'resnet', inChannels: 1, height: 28, width: 28, classes: 10 }, new Generator(0));
+  const m = createImageModel({ arch: 'resnet', depth: 10, baseWidth: 16 }, FMNIST, {}, new Generator(0));
   try {
     assert.ok(m instanceof PreActResNet);
-    assert.equal(m.config.depth, 10);
-    assert.equal(m.config.baseWidth, 16);
+    assert.deepEqual(m.widths, { stem: 16, groups: [16, 32, 64], blocksPerGroup: 1 });
     // Hand count: stem 9*16; block1 (16->16, identity) 2*16 + 9*256 + 2*16 + 9*256;
     // block2 (16->32) 2*16 + 9*512 + 2*32 + 9*1024 + 512; block3 (32->64) 2*32 + 9*2048 + 2*64 + 9*4096 + 2048;
     // bn1 2*64; fc 640 + 10.
@@ -27,7 +27,7 @@ test('widths b, b, 2b, 4b; default depth 10, base 16 is WRN-10-1 with 77,562 par
     assert.deepEqual(noGrad(() => tidy(() => m.forward(x, { training: true }).shape)), [3, 10]);
     assert.deepEqual(noGrad(() => tidy(() => m.forward(x, { training: false }).shape)), [3, 10]);
   } finally { m.dispose(); }
-  const n = createImageModel({ arch: 'resnet', depth: 16, baseWidth: 8, inChannels: 1, height: 28, width: 28, classes: 10 }, new Generator(0));
+  const n = createImageModel({ arch: 'resnet', depth: 16, baseWidth: 8 }, FMNIST, {}, new Generator(0));
   try {
     assert.equal(n.params.count(), preActResNetParameterCount(smallResNetWidths(16, 8), 1, 10));
     assert.equal(n.batchNorms.length, 13);
@@ -35,13 +35,13 @@ test('widths b, b, 2b, 4b; default depth 10, base 16 is WRN-10-1 with 77,562 par
 });
 
 test('validation names the key', () => {
-  assert.throws(() => validateSmallResNetConfig({ depth: 8, baseWidth: 16 }), /^Error: smallResNet: depth must be an integer >= 10 with \(depth - 4\) % 6 === 0.*got 8$/);
-  assert.throws(() => validateSmallResNetConfig({ depth: 10, baseWidth: 0 }), /^Error: smallResNet: baseWidth must be a positive integer, got 0$/);
-  assert.throws(() => createImageModel({ arch: 'resnet', baseWidth: 2.5, inChannels: 1, height: 28, width: 28, classes: 10 }, new Generator(0)), /createImageModel: baseWidth/);
+  assert.throws(() => smallResNetWidths(8, 16), { message: "config key 'model.depth' must be an integer >= 10 with (depth - 4) % 6 === 0 (10, 16, 22, 28, ...), got 8" });
+  assert.throws(() => smallResNetWidths(10, 0), { message: "config key 'model.baseWidth' must be a positive integer, got 0" });
+  assert.throws(() => createImageModel({ arch: 'resnet', depth: 10, baseWidth: 2.5 }, FMNIST, {}, new Generator(0)), /config key 'model\.baseWidth' must be a positive integer, got 2\.5/);
 });
 
 test('a few SGD steps in training mode fit a small batch (gradients reach every layer)', () => {
-  const m = createImageModel({ arch: 'resnet', baseWidth: 4, inChannels: 1, height: 12, width: 12, classes: 4 }, new Generator(2));
+  const m = createImageModel({ arch: 'resnet', depth: 10, baseWidth: 4 }, { inChannels: 1, height: 12, width: 12, classes: 4 }, {}, new Generator(2));
   try {
     const g = new Generator(3);
     const x = randn([16, 1, 12, 12], g), y = randint(0, 4, [16], g);

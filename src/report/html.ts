@@ -1,5 +1,5 @@
 // The report page: one self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched).
-import type { Table } from './tables.js';
+import type { Table } from '../viz/table.js';
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -1,7 +1,7 @@
 // Render a Vega-Lite spec to an SVG string in Node: compile to Vega, then a headless vega.View.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { VlSpec } from './specs.js';
+import type { VlSpec } from '../viz/charts.js';
 
 /** Compile a Vega-Lite spec to Vega; Vega-Lite's warnings go to `warn` (default: dropped). */
 export function compileSpec(spec: VlSpec, warn: (msg: string) => void = () => {}): vega.Spec {

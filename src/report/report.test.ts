@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { writeReport } from './report.js';
-import { writeImageRun, writeSyntheticRun, IMAGE_METHODS } from './fixtures.js';
+import { writeImageRun, writeSyntheticRun, IMAGE_METHODS } from './fixtures.testutil.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'lrlab-report-'));

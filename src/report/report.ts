@@ -4,11 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { loadRun, type RunData } from './runData.js';
-import { finalStats } from './finals.js';
-import { imageAnnealMarks, syntheticAnnealSteps } from './annealing.js';
-import { imageCharts, syntheticCharts } from './specs.js';
+import { clockOf, finalStats } from './finals.js';
 import { renderSvg } from './render.js';
-import { imageDetailTable, imageMainTable, syntheticTable, type Table } from './tables.js';
 import { reportHtml, type Figure, type Section } from './html.js';
 import { CODE_VERSION } from '../util/version.js';
 
@@ -19,22 +16,6 @@ export function slug(s: string): string {
   return s.toLowerCase().replace(/\+/g, 'plus').replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
 }
 
-/** A short description of an lr or noise schedule ('0.1, x0.04 at epoch 30'). */
-export function describeSchedule(s: unknown): string {
-  const o = (s ?? {}) as Record<string, unknown>;
-  const v = o.lr ?? o.std ?? o.lr1;
-  switch (o.kind) {
-    case 'off': return 'off';
-    case 'constant': return `${v} constant`;
-    case 'step': return `${v}, x${o.factor} at ${o.unit} ${(o.at as number[]).join(', ')}`;
-    case 'multistep': return `${v}, x${o.gamma} at ${o.unit ?? 'epoch'} ${(o.milestones as number[]).join(', ')}`;
-    case 'cosine': return `${v}, cosine over ${o.total} ${o.unit ?? 'epoch'}s`;
-    case 'exponential': return `${v}, x${o.rate} per ${o.every}`;
-    case 'annealAtLoss': return `${o.lr1} until loss < ${o.threshold}, then ${o.lr2}`;
-    default: return JSON.stringify(s);
-  }
-}
-
 function seedsOf(run: RunData): number[] {
   if (run.summary?.seeds?.length) return run.summary.seeds;
   const base = Number(run.config.seed ?? 0);
@@ -42,34 +23,19 @@ function seedsOf(run: RunData): number[] {
 }
 
 function facts(run: RunData): [string, string][] {
-  const c = run.config;
-  const last = run.rows.reduce((a, r) => Math.max(a, run.kind === 'images' ? (r.epoch ?? 0) : r.step), 0);
-  const out: [string, string][] = [
+  const clock = clockOf(run.experiment);
+  const last = run.rows.reduce((a, r) => Math.max(a, clock(r)), 0);
+  return [
     ['folder', run.dir], ['kind', run.kind], ['preset', run.preset], ['status', run.status.state + (run.status.updated ? ` (updated ${run.status.updated})` : '')],
-    ['seeds', seedsOf(run).join(', ')], ['metrics rows', `${run.rows.length} (up to ${run.kind === 'images' ? 'epoch' : 'step'} ${last})`],
+    ['seeds', seedsOf(run).join(', ')], ['metrics rows', `${run.rows.length} (up to ${run.experiment.view.clock} ${last})`],
+    ...run.experiment.view.facts(run),
   ];
-  if (run.kind === 'images') {
-    const model = (c.model ?? {}) as Record<string, unknown>;
-    out.push(['data set', `${c.dataset?.name ?? '?'}`], ['model', String(model.arch ?? '?')]);
-    out.push(['patch', c.patch?.enabled === false ? 'none' : `${run.summary?.patchMode ?? c.patch?.mode ?? '?'} (the patch ${(run.summary?.patchMode ?? c.patch?.mode) === 'add' ? 'is added to' : 'replaces'} the centre pixels)`]);
-    const recal = run.summary?.recalibratedBn ?? (c.train as { recalibrateBn?: boolean } | undefined)?.recalibrateBn;
-    if (recal !== undefined) out.push(['BatchNorm statistics', recal ? 'recalibrated before each evaluation' : 'running averages']);
-    for (const m of c.methods) if (typeof m !== 'string') out.push([m.name, `lr ${describeSchedule(m.lr)}; noise ${describeSchedule(m.noise)}; trains on ${m.subset ?? '?'}`]);
-  } else {
-    const t = (c.train ?? {}) as Record<string, unknown>;
-    if (t.eta1 !== undefined) out.push(['learning rates', `large ${t.eta1}, small ${t.eta2}; ${t.update ?? ''}`]);
-    const ann = syntheticAnnealSteps(run.rows);
-    if (Object.keys(ann).length) out.push(['annealed at step (mean over seeds)', Object.entries(ann).map(([m, s]) => `${m} ${Math.round(s)}`).join(', ')]);
-  }
-  return out;
 }
 
 async function section(run: RunData, id: string, outDir: string, svgs: string[]): Promise<Section> {
   const rows = run.rows.map((r) => ({ ...r, series: r.method }));
   const seriesNames = [...run.methods, ...new Set(run.rows.map((r) => r.method).filter((m) => !run.methods.includes(m)))];
-  const charts = run.kind === 'images'
-    ? imageCharts({ data: { values: rows }, series: seriesNames, anneal: imageAnnealMarks([run], (_, m) => m) })
-    : syntheticCharts({ data: { values: rows }, series: seriesNames });
+  const charts = run.experiment.view.charts({ data: { values: rows }, series: seriesNames }, [run.config], (_, m) => m);
   const figures: Figure[] = [];
   for (const c of charts) {
     const svg = await renderSvg(c.spec);
@@ -78,10 +44,7 @@ async function section(run: RunData, id: string, outDir: string, svgs: string[])
     svgs.push(file);
     figures.push({ title: c.title, caption: c.caption, svg, file: basename(file) });
   }
-  const f = finalStats(run);
-  const tables: Table[] = run.kind === 'images'
-    ? [imageMainTable(run.config, seriesNames, f), imageDetailTable(seriesNames, f, run.config.patch?.enabled !== false)]
-    : [syntheticTable(seriesNames, f)];
+  const tables = run.experiment.view.tables(run.config, seriesNames, finalStats(run));
   const warnings = run.warnings.map((w) => `${w}`);
   if (run.rows.length === 0) warnings.push('metrics.jsonl has no rows yet: the figures are empty');
   return { id, title: `${run.name}: ${run.kind} '${run.preset}'`, facts: facts(run), warnings, tables, figures };

@@ -5,10 +5,12 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadRun, RunFolderError } from './runData.js';
-import { finalsFromRows } from './finals.js';
-import { syntheticAnnealSteps, annealEpochs, imageAnnealMarks } from './annealing.js';
-import { paperComparison, paperMethod } from './paper.js';
-import { writeImageRun, writeSyntheticRun } from './fixtures.js';
+import { finalsOfRows } from './finals.js';
+import { getExperiment } from '../experiments/registry.js';
+import { annealEpochs, imageAnnealMarks } from '../experiments/images/annealing.js';
+import { syntheticAnnealSteps } from '../experiments/synthetic/view.js';
+import { paperComparison, paperMethod } from '../experiments/images/paper.js';
+import { writeImageRun, writeSyntheticRun } from './fixtures.testutil.js';
 import { main } from '../cli/main.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -87,13 +89,13 @@ test('a missing folder or a folder that is not a run folder: one-line error, exi
   // a config.json of another kind
   mkdirSync(join(d, 'odd'));
   writeFileSync(join(d, 'odd', 'config.json'), '{"kind":"cats","methods":[]}');
-  assert.throws(() => loadRun(join(d, 'odd')), (e: Error) => e instanceof RunFolderError && /kind "cats"; expected 'synthetic' or 'images'/.test(e.message));
+  assert.throws(() => loadRun(join(d, 'odd')), (e: Error) => e instanceof RunFolderError && /kind "cats"; expected one of 'synthetic', 'images'/.test(e.message));
 });
 
 test('final numbers of a running run come from each seed\'s latest row', (t) => {
   const d = tempDir(t);
   const run = loadRun(writeImageRun(join(d, 'img'), { seeds: 2, epochs: 9, done: false }));
-  const f = finalsFromRows('images', run.rows, run.methods);
+  const f = finalsOfRows(getExperiment('images'), run.rows, run.methods);
   assert.equal(f.source, 'metrics');
   const last = run.rows.filter((r) => r.method === 'small LR' && r.epoch === 9).map((r) => (r.val_acc as { clean: number }).clean);
   assert.equal(last.length, 2);

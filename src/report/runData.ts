@@ -6,40 +6,19 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { findRunDirs } from '../runs/runScan.js';
 import { readJsonl } from '../runs/runFolder.js';
 
-export type RunKind = 'synthetic' | 'images';
-export type RunState = 'running' | 'done' | 'interrupted' | 'unknown';
+import { metricsRowSchema, runStatusSchema, summaryEnvelopeSchema, type RunState as FileState, type SummaryEnvelope } from '../runs/format.js';
+import type { AnyExperiment, LooseConfig } from '../experiments/experiment.js';
+import { experimentKinds, findExperiment } from '../experiments/registry.js';
+import type { MetricsRow } from '../runs/format.js';
 
-/** The parts of a run's config.json the reports use (synthetic methods are names, image methods objects). */
-export interface RunConfig {
-  kind: RunKind;
-  preset: string;
-  seed?: number;
-  seeds?: number;
-  methods: (string | { name: string; lr?: unknown; noise?: unknown; subset?: string })[];
-  dataset?: { name?: string };
-  patch?: { enabled?: boolean; mode?: string };
-  train?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
-/** A metrics.jsonl row: common keys plus the kind's nested per-subset numbers. */
-export interface MetricsRow {
-  method: string;
-  seed: number;
-  step: number;
-  epoch?: number;
-  annealed?: boolean;
-  [key: string]: unknown;
-}
-
-export interface RunSummary {
-  kind: RunKind;
-  preset: string;
-  seeds: number[];
-  recalibratedBn?: boolean;
-  patchMode?: string;
-  methods: Record<string, Record<string, unknown>>;
-}
+export type { MetricsRow } from '../runs/format.js';
+/** A registered experiment kind's name. */
+export type RunKind = string;
+/** status.json's state, or 'unknown' when it is missing or unreadable. */
+export type RunState = FileState | 'unknown';
+/** A run's config.json as written by any version: the common keys, the kind's own sections unchecked. */
+export type RunConfig = LooseConfig & { preset: string; methods: unknown[] };
+export type RunSummary = SummaryEnvelope;
 
 export interface RunStatus { state: RunState; pid?: number; updated?: string }
 
@@ -50,6 +29,8 @@ export interface RunData {
   name: string;
   config: RunConfig;
   kind: RunKind;
+  /** The kind's Experiment (its view: charts, tables, facts). */
+  experiment: AnyExperiment;
   preset: string;
   /** Method names in config order. */
   methods: string[];
@@ -63,9 +44,9 @@ export interface RunData {
 /** A run folder that cannot be read at all (missing, or not a run folder): a one-line message. */
 export class RunFolderError extends Error {}
 
-/** A method's name, whether the config lists names (synthetic) or objects (images). */
-export function methodName(m: RunConfig['methods'][number]): string {
-  return typeof m === 'string' ? m : m.name;
+/** The method names of a run's config (the kind knows how its config lists them). */
+export function methodNames(cfg: RunConfig): string[] {
+  return findExperiment(cfg.kind)?.view.methodNames(cfg) ?? [];
 }
 
 /**
@@ -112,8 +93,8 @@ export function readRunConfig(abs: string, shown = abs): RunConfig {
     throw new RunFolderError(`${shown}/config.json is not valid JSON (${(e as Error).message})`);
   }
   if (cfg === null || typeof cfg !== 'object') throw new RunFolderError(`${shown}/config.json is not a JSON object`);
-  if (cfg.kind !== 'synthetic' && cfg.kind !== 'images') {
-    throw new RunFolderError(`${shown}/config.json has kind ${JSON.stringify(cfg.kind)}; expected 'synthetic' or 'images'`);
+  if (!findExperiment(cfg.kind)) {
+    throw new RunFolderError(`${shown}/config.json has kind ${JSON.stringify(cfg.kind)}; expected one of ${experimentKinds().map((k) => `'${k}'`).join(', ')}`);
   }
   if (!Array.isArray(cfg.methods)) throw new RunFolderError(`${shown}/config.json has no methods list`);
   return cfg;
@@ -121,14 +102,13 @@ export function readRunConfig(abs: string, shown = abs): RunConfig {
 
 /** Read status.json ({state: 'unknown'} when missing or unreadable). */
 export function readRunStatus(abs: string): RunStatus {
-  const s = readJsonOrNull<RunStatus>(join(abs, 'status.json'), [], 'status.json');
-  return s && typeof s.state === 'string' ? s : { state: 'unknown' };
+  const s = runStatusSchema.safeParse(readJsonOrNull<unknown>(join(abs, 'status.json'), [], 'status.json'));
+  return s.success ? s.data : { state: 'unknown' };
 }
 
 /** Is this a metrics row (an object with a method name, a seed and a step)? */
 export function isMetricsRow(r: unknown): r is MetricsRow {
-  const o = r as MetricsRow;
-  return o !== null && typeof o === 'object' && typeof o.method === 'string' && typeof o.seed === 'number' && typeof o.step === 'number';
+  return metricsRowSchema.safeParse(r).success;
 }
 
 /** Load a run folder. Broken metrics lines are skipped and named in `warnings`. */
@@ -141,10 +121,12 @@ export function loadRun(dir: string): RunData {
   const rows: MetricsRow[] = [];
   raw.forEach((r) => { if (isMetricsRow(r)) rows.push(r); });
   if (rows.length < raw.length) warnings.push(`metrics.jsonl: ${raw.length - rows.length} row(s) without method/seed/step; skipped`);
-  const summary = readJsonOrNull<RunSummary>(join(abs, 'summary.json'), warnings, 'summary.json');
-  const methods = config.methods.map(methodName);
+  const raw2 = readJsonOrNull<unknown>(join(abs, 'summary.json'), warnings, 'summary.json');
+  const parsed = raw2 === null ? null : summaryEnvelopeSchema.safeParse(raw2);
+  if (parsed && !parsed.success) warnings.push('summary.json does not have the summary format; ignored');
+  const experiment = findExperiment(config.kind)!;
   return {
-    dir: abs, name: runName(abs), config, kind: config.kind, preset: String(config.preset ?? 'custom'), methods,
-    rows, summary: summary && typeof summary.methods === 'object' ? summary : null, status: readRunStatus(abs), warnings,
+    dir: abs, name: runName(abs), config, kind: config.kind, experiment, preset: String(config.preset ?? 'custom'), methods: experiment.view.methodNames(config),
+    rows, summary: parsed?.success ? parsed.data : null, status: readRunStatus(abs), warnings,
   };
 }

@@ -5,6 +5,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { runStatusSchema, type RunState, type RunStatusFile } from './format.js';
 
 /** This process's temporary-file suffix: `.tmp-<pid>-<random>` (the random part tells apart two processes with one pid, e.g. pid 1 in containers). */
 const TMP_SUFFIX = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -54,9 +55,10 @@ export function prepareRunFolder(dir: string, cfg: unknown): void {
   if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
 }
 
-/** Write a run's (or sweep's) status.json: its state, this process's pid, and the time. */
-export function writeRunStatus(dir: string, state: 'running' | 'interrupted' | 'done' | 'failed'): void {
-  writeJsonAtomic(join(dir, 'status.json'), { state, pid: process.pid, updated: new Date().toISOString() });
+/** Write a run's (or sweep's) status.json: its state, this process's pid, and the time (runs/format.ts's schema). */
+export function writeRunStatus(dir: string, state: RunState, extra: Record<string, unknown> = {}): void {
+  const status: RunStatusFile = { state, pid: process.pid, updated: new Date().toISOString(), ...extra };
+  writeJsonAtomic(join(dir, 'status.json'), runStatusSchema.parse(status));
 }
 
 /**

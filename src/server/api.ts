@@ -4,11 +4,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunsIndex } from './runsIndex.js';
 import { PathError, resolveInside } from './safePath.js';
-import { loadRun, readRunConfig, methodName, type RunConfig, type RunKind } from '../report/runData.js';
+import { loadRun, readRunConfig, methodNames, type RunConfig, type RunKind } from '../report/runData.js';
 import { finalStats } from '../report/finals.js';
-import { imageDetailTable, imageMainTable, syntheticTable } from '../report/tables.js';
-import { imageAnnealMarks } from '../report/annealing.js';
-import { imageCharts, syntheticCharts, type ChartSpec } from '../report/specs.js';
+import { getExperiment } from '../experiments/registry.js';
+import type { ChartSpec } from '../viz/charts.js';
 
 /** The absolute folder of run `id` (a path relative to the runs folder); 404 unless it is a run folder inside it. */
 export function runDir(root: string, id: string): string {
@@ -29,11 +28,10 @@ export function listRuns(index: RunsIndex, q: URLSearchParams) {
 export function runDetail(root: string, id: string) {
   const run = loadRun(runDir(root, id));
   const f = finalStats(run);
-  const tables = run.kind === 'images'
-    ? [imageMainTable(run.config, run.methods, f), imageDetailTable(run.methods, f, run.config.patch?.enabled !== false)]
-    : [syntheticTable(run.methods, f)];
+  const tables = run.experiment.view.tables(run.config, run.methods, f);
   return {
     id, kind: run.kind, preset: run.preset, methods: run.methods, config: run.config, status: run.status, summary: run.summary,
+    facts: run.experiment.view.facts(run),
     warnings: run.warnings, rows: run.rows.length, tables, report: existsSync(join(run.dir, 'report.html')) ? `/files/${id.split('/').map(encodeURIComponent).join('/')}/report.html` : null,
   };
 }
@@ -52,14 +50,11 @@ export function chartsFor(root: string, ids: string[]): ChartsResponse {
   if (ids.length > 12) throw new PathError(400, 'at most 12 runs can be overlaid');
   const configs: RunConfig[] = ids.map((id) => readRunConfig(runDir(root, id), id));
   const kinds = new Set(configs.map((c) => c.kind));
-  if (kinds.size > 1) throw new PathError(400, 'cannot overlay synthetic and image runs on one chart');
+  if (kinds.size > 1) throw new PathError(400, `cannot overlay runs of different kinds (${[...kinds].join(', ')}) on one chart`);
   const kind = configs[0]!.kind;
   const labels = ids.map((id) => id.split('/').pop()!);
   const prefix = ids.map((id, i) => (ids.length === 1 ? '' : `${labels.filter((l) => l === labels[i]).length > 1 ? id : labels[i]} · `));
-  const series = configs.flatMap((c, i) => c.methods.map((m) => prefix[i] + methodName(m)));
-  const data = { name: 'rows' };
-  const charts = kind === 'images'
-    ? imageCharts({ data, series, anneal: imageAnnealMarks(configs.map((config) => ({ config })), (ri, m) => prefix[ri] + m) })
-    : syntheticCharts({ data, series });
+  const series = configs.flatMap((c, i) => methodNames(c).map((m) => prefix[i] + m));
+  const charts = getExperiment(kind).view.charts({ data: { name: 'rows' }, series }, configs, (ri, m) => prefix[ri] + m);
   return { kind, runs: ids.map((id, i) => ({ id, prefix: prefix[i]! })), series, charts };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startDashboard } from './server.js';
-import { syntheticRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.js';
+import { syntheticRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.testutil.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INDEX_FILE, RunsIndex } from './runsIndex.js';
 import { findRunDirs } from '../runs/runScan.js';
-import { imageRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.js';
+import { imageRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.testutil.js';
 import { main } from '../cli/main.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {

@@ -8,8 +8,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findRunDirs, runSignature } from '../runs/runScan.js';
 import { readAppended } from './jsonlTail.js';
-import { isMetricsRow, methodName, readRunConfig, readRunStatus, type RunKind, type RunSummary } from '../report/runData.js';
-import { HEADLINE, finalsFromSummary, pick, clock, type FinalStats } from '../report/finals.js';
+import { isMetricsRow, methodNames, readRunConfig, readRunStatus, type RunKind, type RunSummary } from '../report/runData.js';
+import { clockOf } from '../report/finals.js';
+import { finalsFromSummary, pick, type FinalStats } from '../viz/finals.js';
+import { findExperiment, getExperiment } from '../experiments/registry.js';
+import type { ExperimentView } from '../experiments/experiment.js';
 import { meanStd, type MeanStd } from '../util/stats.js';
 
 export const INDEX_FILE = '.lrlab-index.sqlite';
@@ -27,8 +30,10 @@ export interface IndexedRun {
   updated: string;
   /** Headline numbers per method (mean ± std over seeds): from summary.json, else the latest metrics rows. */
   final: { source: FinalStats['source']; methods: Record<string, Record<string, MeanStd>> };
-  /** Metrics rows read, and the latest epoch (image runs) or step (synthetic runs). */
+  /** Metrics rows read, and the latest epoch or step (the kind's clock). */
   progress: { rows: number; last: number; clock: 'epoch' | 'step' };
+  /** The number the runs list shows per method (the kind's listColumn). */
+  column: ExperimentView['listColumn'] | null;
 }
 
 export interface RunFilter { kind?: string; preset?: string; status?: string; q?: string; limit?: number; offset?: number }
@@ -115,14 +120,15 @@ export class RunsIndex {
   private readRun(id: string, abs: string, sig: string, prevTail: TailState | null) {
     const cfg = readRunConfig(abs, id);
     const kind = cfg.kind;
-    const methods = cfg.methods.map(methodName);
+    const view = getExperiment(kind).view;
+    const methods = methodNames(cfg);
     const status = readRunStatus(abs);
     let summary: RunSummary | null = null;
     try { summary = existsSync(join(abs, 'summary.json')) ? JSON.parse(readFileSync(join(abs, 'summary.json'), 'utf8')) as RunSummary : null; } catch { summary = null; }
     const tail = this.readTail(kind, join(abs, 'metrics.jsonl'), prevTail);
     const final = summary && typeof summary.methods === 'object' ? finalsFromSummary(summary) : this.finalsFromTail(kind, tail, methods);
-    const { group, keys } = HEADLINE[kind];
-    const headline = new Set([...keys.map((k) => `${group}.${k}`), 'val_acc_last5_mean.clean', 'patch_only_above_50_epoch', 'annealed_at_step']);
+    const { group, keys } = view.headline;
+    const headline = new Set([...keys.map((k) => `${group}.${k}`), ...view.indexKeys]);
     const slim = Object.fromEntries(Object.entries(final.methods).map(([m, s]) => [m, Object.fromEntries(Object.entries(s).filter(([k]) => headline.has(k)))]));
     const base = Number(cfg.seed ?? 0);
     const seeds = summary?.seeds ?? Array.from({ length: Number(cfg.seeds ?? 1) }, (_, i) => base + i);
@@ -133,7 +139,7 @@ export class RunsIndex {
       status: status.state, created: iso(cst.birthtimeMs || cst.mtimeMs),
       updated: iso(Math.max(...mtimes, Date.parse(status.updated ?? '') || 0)), // metrics grow while status.json stays
       final: JSON.stringify({ source: final.source, methods: slim }),
-      progress: JSON.stringify({ rows: tail.rows, last: tail.last, clock: kind === 'images' ? 'epoch' : 'step' }),
+      progress: JSON.stringify({ rows: tail.rows, last: tail.last, clock: view.clock }),
       sig, tail: JSON.stringify(tail),
     };
   }
@@ -143,10 +149,12 @@ export class RunsIndex {
     let st: TailState = prev ? structuredClone(prev) : { offset: 0, lines: 0, rows: 0, last: 0, latest: {} };
     let r = readAppended(path, st.offset, st.lines + 1);
     if (r.truncated) { st = { offset: 0, lines: 0, rows: 0, last: 0, latest: {} }; r = readAppended(path, 0, 1); }
-    const { group, keys } = HEADLINE[kind];
+    const exp = getExperiment(kind);
+    const { group, keys } = exp.view.headline;
+    const clock = clockOf(exp);
     for (const row of r.rows) {
       if (!isMetricsRow(row)) continue;
-      const c = clock(kind, row);
+      const c = clock(row);
       const k = `${row.method}\u0000${row.seed}`;
       const cur = st.latest[k];
       if (!cur || c >= cur.c) st.latest[k] = { c, v: keys.map((key) => pick(row, group, key)) };
@@ -159,7 +167,7 @@ export class RunsIndex {
   }
 
   private finalsFromTail(kind: RunKind, tail: TailState, methods: string[]): FinalStats {
-    const { group, keys } = HEADLINE[kind];
+    const { group, keys } = getExperiment(kind).view.headline;
     const out: FinalStats['methods'] = {};
     const entries = Object.entries(tail.latest).map(([k, v]) => ({ method: k.split('\u0000')[0]!, v: v.v }));
     const names = [...methods, ...new Set(entries.map((e) => e.method).filter((m) => !methods.includes(m)))];
@@ -212,5 +220,6 @@ function toRun(r: Record<string, string>): IndexedRun {
   return {
     id: r.dir!, kind: r.kind as RunKind, preset: r.preset!, methods: JSON.parse(r.methods!), seeds: JSON.parse(r.seeds!),
     status: r.status!, created: r.created!, updated: r.updated!, final: JSON.parse(r.final!), progress: JSON.parse(r.progress!),
+    column: findExperiment(r.kind)?.view.listColumn ?? null,
   };
 }

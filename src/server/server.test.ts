@@ -9,7 +9,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDashboard, type Dashboard } from './server.js';
-import { syntheticRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.js';
+import { syntheticRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.testutil.js';
 import { main } from '../cli/main.js';
 
 interface Reply { status: number; type: string; body: string }
@@ -109,7 +109,7 @@ test('API: runs listed and filtered, a run\'s details and tables, chart specs, o
   assert.deepEqual(charts.charts[0].spec.data, { name: 'rows' });
   const bad = await get(d.port, '/api/charts?run=img&run=syn');
   assert.equal(bad.status, 400);
-  assert.match(JSON.parse(bad.body).error, /cannot overlay synthetic and image runs/);
+  assert.match(JSON.parse(bad.body).error, /cannot overlay runs of different kinds/);
   assert.equal((await get(d.port, '/api/runs/nope')).status, 404);
 });
 

@@ -1,16 +1,18 @@
+// Tests of the image trainer on a tiny Fashion-MNIST-format set, with a trainer config built here
+// (the trainer takes a slice of an experiment's config, not the experiment's config itself).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, setNumThreads } from '../engine/index.js';
-import type { ImageForwardOptions } from '../models/imageModel.js';
-import { deepMerge } from '../experiments/configTools.js';
-import { imagePreset } from '../experiments/imagePresets.js';
-import { validateImageConfig, type ImageExperimentConfig, type ImageMethodConfig } from '../experiments/imageConfig.js';
-import { loadImageData } from '../experiments/runImages.js';
-import { writeTinyFashionMnist } from '../experiments/imageTestData.js';
-import { ImageTrainer, disposeSeedSetup, setupImageSeed, subsampleImages, type ImageData, type ImageSeedSetup } from './imageTrainer.js';
+import type { ImageForwardOptions } from '../models/index.js';
+import { loadImageDataset, type ImageData } from '../data/imageDatasets.js';
+import { defaultPatchConfigFor, type PatchConfig } from '../data/patch.js';
+import { writeTinyFashionMnist } from '../experiments/images/testData.testutil.js';
+import {
+  ImageTrainer, disposeSeedSetup, setupImageSeed, subsampleImages, type ImageSeedSetup, type ImageTrainerConfig, type ImageTrainerMethod,
+} from './imageTrainer.js';
 import type { ImageMetricsRow } from '../metrics/imageMetrics.js';
 
 setNumThreads(1);
@@ -19,23 +21,27 @@ const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
 process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 writeTinyFashionMnist(dataDir, 240, 100);
 
-/** 200 of the 240 training images, 100 test images, MLP 784-16-10, batch 32 (7 batches, the last of 8). */
-function tiny(patch: unknown = {}): ImageExperimentConfig {
-  return validateImageConfig(deepMerge(imagePreset('smoke'), deepMerge({
-    dataset: { dir: dataDir, trainSize: 200, testSize: 100 },
-    model: { hidden: [16] },
-    patch: { patchOnlyValSize: 50 },
-    train: { epochs: 3, batchSize: 32, recalibrateBatches: 2, evalBatchSize: 64 },
-  }, patch)));
+/**
+ * 200 of the 240 training images, 100 test images, MLP 784-16-10, batch 32 (7 batches, the last of
+ * 8), the patch of the patch-fmnist preset (99.5% patched, zeta range 0.5), BN recalibrated on 2 batches.
+ */
+function tiny(patch: Partial<PatchConfig> = {}): ImageTrainerConfig {
+  return {
+    dataset: { trainSize: 200, testSize: 100 },
+    model: { arch: 'mlp', hidden: [16] },
+    shape: { inChannels: 1, height: 28, width: 28, classes: 10 },
+    patch: defaultPatchConfigFor(28, 28, 1, { patchedFraction: 0.995, zetaRange: 0.5, patchOnlyValSize: 50, ...patch }),
+    train: { batchSize: 32, momentum: 0.9, nesterov: true, weightDecay: 5e-4, recalibrateBn: true, recalibrateBatches: 2, evalBatchSize: 64, device: 'cpu' },
+  };
 }
 
 let data: ImageData | null = null;
-function setup(cfg: ImageExperimentConfig, seed = 0): ImageSeedSetup {
-  data ??= loadImageData(cfg);
-  return setupImageSeed(cfg, data, seed);
+const loadData = () => (data ??= loadImageDataset('fashion-mnist', { dir: dataDir, testSize: 100 }));
+function setup(cfg: ImageTrainerConfig, seed = 0): ImageSeedSetup {
+  return setupImageSeed(cfg, loadData(), seed);
 }
 
-const method = (o: Partial<ImageMethodConfig> = {}): ImageMethodConfig => ({ name: 'm', lr: { kind: 'constant', lr: 0.05 }, noise: { kind: 'off' }, subset: 'patch', ...o });
+const method = (o: Partial<ImageTrainerMethod> = {}): ImageTrainerMethod => ({ name: 'm', lr: { kind: 'constant', lr: 0.05 }, noise: { kind: 'off' }, subset: 'patch', ...o });
 const noSeconds = ({ seconds: _s, ...r }: ImageMetricsRow) => r;
 
 /** Train to the end, returning the rows (epoch 0 first). */
@@ -80,7 +86,7 @@ test('evaluation runs without noise and leaves the noise generator alone; traini
 test('noise changes training; zero noise is the same as no noise; methods of a seed start from the same model', () => {
   const cfg = tiny();
   const s = setup(cfg);
-  const run = (m: ImageMethodConfig) => {
+  const run = (m: ImageTrainerMethod) => {
     const tr = new ImageTrainer(cfg, m, s);
     const rows = trainAll(tr, 1);
     const w = tr.model.params.get('fc1.weight').toFloat32Array();
@@ -140,9 +146,9 @@ test('a state saved mid-epoch (through JSON) and restored continues bit-identica
 });
 
 test('training subsets: cleanOnly sees only the unpatched images, noPatch all images without a patch', () => {
-  const cfg = tiny({ patch: { patchedFraction: 0.75 } });
+  const cfg = tiny({ patchedFraction: 0.75 });
   const s = setup(cfg);
-  const steps = (subset: ImageMethodConfig['subset']) => {
+  const steps = (subset: ImageTrainerMethod['subset']) => {
     const tr = new ImageTrainer(cfg, method({ subset }), s);
     const rows = trainAll(tr, 1);
     tr.dispose();
@@ -177,8 +183,7 @@ test('a diverging method stops with a clear message and no update from the bad b
 });
 
 test('subsampleImages draws a sorted, seed-fixed subset and refuses more images than there are', () => {
-  const cfg = tiny();
-  data ??= loadImageData(cfg);
+  const data = loadData();
   const a = subsampleImages(data.train, 50, new Generator(5));
   const b = subsampleImages(data.train, 50, new Generator(5));
   const c = subsampleImages(data.train, 50, new Generator(6));
@@ -190,5 +195,5 @@ test('subsampleImages draws a sorted, seed-fixed subset and refuses more images 
   const all = rows(data.train);
   const pos = rows(a).map((h) => all.indexOf(h));
   assert.ok(pos.every((p, i) => p >= 0 && (i === 0 || p > pos[i - 1]!)));
-  assert.throws(() => subsampleImages(data!.train, 241, new Generator(0)), /'dataset\.trainSize' is 241 but the data set has only 240 training images/);
+  assert.throws(() => subsampleImages(data.train, 241, new Generator(0)), /'dataset\.trainSize' is 241 but the data set has only 240 training images/);
 });

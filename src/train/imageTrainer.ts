@@ -4,23 +4,55 @@
 // no-patch), with optional BatchNorm recalibration before each evaluation. The whole state
 // (weights, BN buffers, SGD, batch iterator, noise generator, epoch sums) is saved and restored
 // exactly, also in the middle of an epoch.
-import { Generator, deriveSeed, dispose, keep, randperm, tidy, type Tensor } from '../engine/index.js';
-import { ImageBatchIterator, type ImageBatch, type ImageBatchIteratorState } from '../data/imageDataset.js';
-import { labelsTensor, normalizeImages, type ChannelStats, type RawImages } from '../data/normalize.js';
-import { PatchState, mixedValidationSet, patchOnlyValidationSet } from '../data/patch.js';
-import { createImageModel, recalibrateBatchNorm, type ImageModel } from '../models/imageModel.js';
+import { Generator, deriveSeed, dispose, keep, randperm, tidy, type Device, type Tensor } from '../engine/index.js';
+import { ImageBatchIterator, type ImageBatch, type ImageBatchIteratorState, type TrainSubset } from '../data/imageDataset.js';
+import type { ImageData } from '../data/imageDatasetRegistry.js';
+import { labelsTensor, normalizeImages, type RawImages } from '../data/normalize.js';
+import { PatchState, mixedValidationSet, patchOnlyValidationSet, type PatchConfig } from '../data/patch.js';
+import { createImageModel, recalibrateBatchNorm, type ImageModel, type ImageModelSection, type ImageShape } from '../models/index.js';
 import { SGD, type SGDState } from './sgd.js';
-import { lrAt, noiseAt, type SchedulePosition } from './schedules.js';
+import { lrAt, noiseAt, type LrSchedule, type NoiseSchedule, type SchedulePosition } from './schedules.js';
 import type { StateDict } from '../nn/parameters.js';
-import { imageModelConfig, imagePatchConfig, type ImageExperimentConfig, type ImageMethodConfig } from '../experiments/imageConfig.js';
 import {
   KindAccumulator, perExample, validationMetrics, type EvalSet, type ImageMetricsRow, type PerValSet, type ValSet,
 } from '../metrics/imageMetrics.js';
 
 export type ImageRunStatus = 'running' | 'done' | 'diverged';
+/** The data setupImageSeed takes (a loaded data set, see data/imageDatasets.ts). */
+export type { ImageData };
 
-/** Loaded data: raw uint8 splits and the normalization statistics. */
-export interface ImageData { train: RawImages; test: RawImages; stats: ChannelStats }
+/**
+ * What the trainer needs of an experiment config (a structural slice, so that the trainer does
+ * not depend on any experiment): the data-set sizes, the model section and the image shape it is
+ * built for, the patch resolved for that shape (null: no patch), and the SGD and evaluation settings.
+ */
+export interface ImageTrainerConfig {
+  dataset: {
+    /** Train on a random subset of this many training images, drawn from the seed (null: all). */
+    trainSize: number | null;
+    /** Evaluate on the first testSize test images (null: all). */
+    testSize: number | null;
+  };
+  model: ImageModelSection;
+  shape: ImageShape;
+  patch: PatchConfig | null;
+  train: {
+    batchSize: number;
+    momentum: number;
+    nesterov: boolean;
+    weightDecay: number;
+    /** Recalibrate the BatchNorm running statistics on training batches before each evaluation. */
+    recalibrateBn: boolean;
+    /** Batches used by the recalibration (at most one epoch's). */
+    recalibrateBatches: number;
+    /** Batch size of the evaluation passes. */
+    evalBatchSize: number;
+    device: Device;
+  };
+}
+
+/** One compared method: its learning-rate and noise schedules, and the training images it sees. */
+export interface ImageTrainerMethod { name: string; lr: LrSchedule; noise: NoiseSchedule; subset: TrainSubset }
 
 /** What every method of one seed shares: its training subsample, patch state and validation sets. */
 export interface ImageSeedSetup {
@@ -55,7 +87,7 @@ function firstImages(raw: RawImages, k: number | null): RawImages {
  * Build a seed's setup: the training subsample (from the seed), the normalized tensors on the
  * device, the patch state (mask and patterns from the seed) and the validation sets.
  */
-export function setupImageSeed(cfg: ImageExperimentConfig, data: ImageData, seed: number): ImageSeedSetup {
+export function setupImageSeed(cfg: ImageTrainerConfig, data: ImageData, seed: number): ImageSeedSetup {
   const device = cfg.train.device;
   const rawTrain = cfg.dataset.trainSize === null ? data.train : subsampleImages(data.train, cfg.dataset.trainSize, new Generator(deriveSeed(seed, 'data/subsample')));
   const rawTest = firstImages(data.test, cfg.dataset.testSize);
@@ -63,7 +95,7 @@ export function setupImageSeed(cfg: ImageExperimentConfig, data: ImageData, seed
   const labels = keep(labelsTensor(rawTrain, { device }));
   const testX = keep(normalizeImages(rawTest, data.stats, { device }));
   const testY = keep(labelsTensor(rawTest, { device }));
-  const pc = imagePatchConfig(cfg);
+  const pc = cfg.patch;
   let patch: PatchState | null = null;
   const val: Record<ValSet, EvalSet | null> = { clean: { x: testX, y: testY }, mixed: null, patch_only: null };
   if (pc) {
@@ -107,10 +139,10 @@ export interface ImageTrainerState {
 export interface BatchInfo { epoch: number; batch: number; batches: number; step: number; loss: number | null; acc: number | null }
 
 export class ImageTrainer {
-  readonly method: ImageMethodConfig;
+  readonly method: ImageTrainerMethod;
   readonly seed: number;
   readonly model: ImageModel;
-  private readonly cfg: ImageExperimentConfig;
+  private readonly cfg: ImageTrainerConfig;
   private readonly setup: ImageSeedSetup;
   private readonly sgd: SGD;
   private readonly iter: ImageBatchIterator;
@@ -119,13 +151,13 @@ export class ImageTrainer {
   private st: { status: ImageRunStatus; message: string | null; lr: number; noise: number; history: ImageTrainerState['history'] };
 
   /** The model's initial weights come from the seed alone, so every method of a seed starts from the same model. */
-  constructor(cfg: ImageExperimentConfig, method: ImageMethodConfig, setup: ImageSeedSetup) {
+  constructor(cfg: ImageTrainerConfig, method: ImageTrainerMethod, setup: ImageSeedSetup) {
     this.cfg = cfg;
     this.method = method;
     this.seed = setup.seed;
     this.setup = setup;
     const t = cfg.train;
-    this.model = createImageModel(imageModelConfig(cfg), new Generator(deriveSeed(setup.seed, 'init')));
+    this.model = createImageModel(cfg.model, cfg.shape, { device: t.device }, new Generator(deriveSeed(setup.seed, 'init')));
     this.sgd = new SGD(this.model.params, { lr: 0, momentum: t.momentum, nesterov: t.nesterov, weightDecay: t.weightDecay });
     this.iter = new ImageBatchIterator({
       images: setup.images, labels: setup.labels, batchSize: t.batchSize, subset: method.subset,

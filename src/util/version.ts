@@ -3,5 +3,5 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 /** Bump CHECKPOINT_FORMAT when the meaning of a checkpoint's contents changes. */
-export const CHECKPOINT_FORMAT = 1;
+export const CHECKPOINT_FORMAT = 2;
 export const CODE_VERSION = `${pkg.version}+ckpt${CHECKPOINT_FORMAT}`;

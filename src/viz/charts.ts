@@ -1,8 +1,11 @@
-// Vega-Lite specs of the paper's figures, shared by the report (rendered to SVG in Node) and the
-// dashboard (compiled in the browser, rows streamed in). Every chart takes the raw metrics rows
-// (plus a `series` name per row: the method, or 'run · method' when runs are overlaid) and computes
-// the mean line and the ±std band over seeds in its own transforms, so appending rows updates it.
-import type { AnnealMark } from './annealing.js';
+// Building blocks of the Vega-Lite charts that each experiment kind declares (its `view.charts`),
+// shared by the report (rendered to SVG in Node) and the dashboard (compiled in the browser, rows
+// streamed in). Every chart takes the raw metrics rows (plus a `series` name per row: the method, or
+// 'run · method' when runs are overlaid) and computes the mean line and the ±std band over seeds in
+// its own transforms, so appending rows updates it.
+
+/** A shaded annealing period on an epoch axis: from `epoch` to `end`, labeled with the methods it applies to. */
+export interface AnnealMark { epoch: number; at: number[]; end: number; label: string; series: string[] }
 
 export type VlSpec = Record<string, unknown>;
 export interface ChartSpec { id: string; title: string; caption: string; spec: VlSpec }
@@ -16,15 +19,15 @@ export interface ChartContext {
   anneal?: AnnealMark[];
 }
 
-const SERIES = { calculate: 'isValid(datum.series) ? datum.series : datum.method', as: 'series_' };
+export const SERIES = { calculate: 'isValid(datum.series) ? datum.series : datum.method', as: 'series_' };
 
 /** A nested value as a Vega expression: datum.group.key when it is a number, else null (skipped). */
-function nested(group: string, key: string, scale = 1): string {
+export function nested(group: string, key: string, scale = 1): string {
   const v = `datum['${group}']['${key}']`;
   return `isObject(datum['${group}']) && isNumber(${v}) && isFinite(${v}) ? ${v} * ${scale} : null`;
 }
 
-function colorEnc(ctx: ChartContext): VlSpec {
+export function colorEnc(ctx: ChartContext): VlSpec {
   return {
     field: 'series_', type: 'nominal', title: null,
     scale: { domain: ctx.series },
@@ -32,7 +35,7 @@ function colorEnc(ctx: ChartContext): VlSpec {
   };
 }
 
-interface Panel {
+export interface Panel {
   title: string;
   x: { field: 'epoch' | 'step'; title: string };
   /** Value lines: [label, expression]; several get a strokeDash per label. */
@@ -47,7 +50,7 @@ interface Panel {
 }
 
 /** One panel: per series (and value line), the mean over seeds as a line and mean ± std as a band. */
-function meanBandPanel(ctx: ChartContext, p: Panel): VlSpec {
+export function meanBandPanel(ctx: ChartContext, p: Panel): VlSpec {
   const many = p.ys.length > 1;
   const groupby = ['series_', p.x.field, ...(many ? ['set'] : [])];
   const transform: VlSpec[] = [
@@ -85,7 +88,7 @@ function meanBandPanel(ctx: ChartContext, p: Panel): VlSpec {
 }
 
 /** The shaded annealing periods and their start lines (image runs). */
-function annealLayers(ctx: ChartContext, withText: boolean): VlSpec[] {
+export function annealLayers(ctx: ChartContext, withText: boolean): VlSpec[] {
   const marks = ctx.anneal ?? [];
   if (marks.length === 0) return [];
   const values = marks.map((m, i) => ({ start: m.epoch, end: m.end, label: m.label, short: `lr annealed (epoch ${m.epoch})`, ypx: 2 + 13 * i }));
@@ -102,24 +105,7 @@ function annealLayers(ctx: ChartContext, withText: boolean): VlSpec[] {
   ];
 }
 
-/** The synthetic runs' anneal marker: per series, the mean over seeds of the first `annealed` row's step. */
-function syntheticAnnealLayer(ctx: ChartContext): VlSpec {
-  return {
-    transform: [
-      SERIES,
-      { filter: 'datum.annealed === true' },
-      { aggregate: [{ op: 'min', field: 'step', as: 'first' }], groupby: ['series_', 'seed'] },
-      { aggregate: [{ op: 'mean', field: 'first', as: 'anneal_step' }], groupby: ['series_'] },
-      { calculate: "'annealed at step ' + format(datum.anneal_step, ',.0f')", as: 'label' },
-    ],
-    layer: [
-      { mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x: { field: 'anneal_step', type: 'quantitative' }, color: colorEnc(ctx), tooltip: [{ field: 'series_', title: 'series' }, { field: 'label' }] } },
-      { mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 3, fontSize: 10 }, encoding: { x: { field: 'anneal_step', type: 'quantitative' }, y: { value: 0 }, text: { value: 'anneal' }, color: colorEnc(ctx) } },
-    ],
-  };
-}
-
-function top(ctx: ChartContext, body: VlSpec): VlSpec {
+export function top(ctx: ChartContext, body: VlSpec): VlSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: ctx.data,
@@ -128,44 +114,3 @@ function top(ctx: ChartContext, body: VlSpec): VlSpec {
   };
 }
 
-/** Figure 3 (clean and patch-only validation accuracy vs epoch) and Figure 1 (train and validation accuracy, annealing shaded). */
-export function imageCharts(ctx: ChartContext): ChartSpec[] {
-  const x = { field: 'epoch' as const, title: 'epoch' };
-  const pct: [number, number] = [0, 100];
-  const fig3 = top(ctx, {
-    hconcat: [
-      meanBandPanel(ctx, { title: 'clean validation accuracy', x, ys: [['clean', nested('val_acc', 'clean', 100)]], yTitle: 'accuracy (%)', yDomain: pct, width: 340, height: 240, under: annealLayers(ctx, false) }),
-      meanBandPanel(ctx, { title: 'patch-only validation accuracy', x, ys: [['patch_only', nested('val_acc', 'patch_only', 100)]], yTitle: 'accuracy (%)', yDomain: pct, width: 340, height: 240, under: annealLayers(ctx, false) }),
-    ],
-    resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } },
-  });
-  const fig1 = top(ctx, meanBandPanel(ctx, {
-    title: 'train and clean validation accuracy', x,
-    ys: [['train', nested('train_acc', 'all', 100)], ['val', nested('val_acc', 'clean', 100)]],
-    yTitle: 'accuracy (%)', yDomain: pct, width: 640, height: 300, under: annealLayers(ctx, true),
-  }));
-  return [
-    { id: 'figure3', title: 'Figure 3: validation accuracy on clean and patch-only images', caption: 'Mean over seeds (line) and ± one standard deviation (band); the grey area is the time after the learning rate was annealed.', spec: fig3 },
-    { id: 'figure1', title: 'Figure 1: train and validation accuracy, annealing shaded', caption: 'Solid: training accuracy (all training batches, as trained, with noise); dashed: clean validation accuracy. Grey: after the lr anneal, from the methods\' lr schedules.', spec: fig1 },
-  ];
-}
-
-/** Per-component test accuracy (P-only, Q-only) vs step and the Q-contrast vs step, L-S annealing marked. */
-export function syntheticCharts(ctx: ChartContext): ChartSpec[] {
-  const x = { field: 'step' as const, title: 'step' };
-  const acc = (key: string, title: string) => meanBandPanel(ctx, {
-    title, x, ys: [[key, nested('test_acc', key)]], yTitle: 'test accuracy', yDomain: [0, 1], width: 340, height: 240, over: [syntheticAnnealLayer(ctx)],
-  });
-  const components = top(ctx, {
-    hconcat: [acc('p_only', 'P-only test accuracy'), acc('q_only', 'Q-only test accuracy')],
-    resolve: { scale: { color: 'shared' }, legend: { color: 'shared' } },
-  });
-  const contrast = top(ctx, meanBandPanel(ctx, {
-    title: 'Q-contrast', x, ys: [['q_contrast', 'isNumber(datum.q_contrast) && isFinite(datum.q_contrast) ? datum.q_contrast : null']],
-    yTitle: 'Q-contrast', width: 640, height: 260, over: [syntheticAnnealLayer(ctx)],
-  }));
-  return [
-    { id: 'components', title: 'Test accuracy per component vs step', caption: 'P-only and Q-only test accuracy: mean over seeds (line), ± one standard deviation (band). Dashed vertical line: where L-S annealed (mean over seeds of the first annealed evaluation step).', spec: components },
-    { id: 'q-contrast', title: 'Q-contrast vs step', caption: 'How strongly the network separates the Q pattern (memorization of Q); dashed: the L-S anneal.', spec: contrast },
-  ];
-}

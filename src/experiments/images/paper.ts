@@ -1,7 +1,7 @@
 // The paper's published numbers (Table 1: clean CIFAR-10; Table 2: the patch experiment) and which of
 // them a run can be set beside: preset 'clean' -> Table 1, 'patch' -> Table 2; the Fashion-MNIST
 // presets get the same numbers labeled as a different setting.
-import type { RunConfig } from './runData.js';
+import type { LooseConfig } from '../experiment.js';
 
 export type PaperMethod = 'large LR + anneal' | 'small LR' | 'small LR + noise';
 
@@ -47,13 +47,15 @@ export function paperMethod(name: string): PaperMethod | null {
 }
 
 /** Which of the paper's tables an image run corresponds to, and how its numbers compare. */
-export function paperComparison(cfg: RunConfig): PaperComparison {
-  const patched = cfg.patch?.enabled ?? /patch/i.test(cfg.preset);
-  const table: 1 | 2 = cfg.preset === 'patch' || (cfg.preset !== 'clean' && patched) ? 2 : 1;
-  const dataset = cfg.dataset?.name ?? '';
-  const fashion = dataset === 'fashion-mnist' || /fmnist|fashion/i.test(cfg.preset);
+export function paperComparison(cfg: LooseConfig): PaperComparison {
+  const preset = String(cfg.preset ?? '');
+  const patch = cfg.patch as { enabled?: boolean } | undefined;
+  const patched = patch?.enabled ?? /patch/i.test(preset);
+  const table: 1 | 2 = preset === 'patch' || (preset !== 'clean' && patched) ? 2 : 1;
+  const dataset = String((cfg.dataset as { name?: unknown } | undefined)?.name ?? '');
+  const fashion = dataset === 'fashion-mnist' || /fmnist|fashion/i.test(preset);
   if (fashion) return { table, label: 'paper (CIFAR-10, different setting)', comparable: false };
-  if ((cfg.preset === 'clean' || cfg.preset === 'patch') && (dataset === '' || dataset === 'cifar10')) {
+  if ((preset === 'clean' || preset === 'patch') && (dataset === '' || dataset === 'cifar10')) {
     return { table, label: `paper (Table ${table})`, comparable: true };
   }
   return { table, label: null, comparable: false };

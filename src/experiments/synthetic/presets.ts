@@ -1,6 +1,6 @@
 // Named synthetic presets. Each is a complete, validated config; see docs/RESULTS.md for what each shows.
-import { deepMerge } from './configTools.js';
-import { baseSyntheticConfig, type SyntheticExperimentConfig } from './syntheticConfig.js';
+import { deepMerge } from '../configTools.js';
+import { baseSyntheticConfig, type SyntheticExperimentConfig } from './config.js';
 
 type Patch = { [k: string]: unknown };
 

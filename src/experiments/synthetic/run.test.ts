@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { deepMerge } from './configTools.js';
-import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from './syntheticConfig.js';
-import { runSynthetic, type RunHooks, type SyntheticPartResult, type SyntheticSummary } from './runSynthetic.js';
-import { readJson, readJsonl } from '../runs/runFolder.js';
-import { SUBSETS, type SyntheticMetrics } from '../metrics/syntheticMetrics.js';
+import { deepMerge } from '../configTools.js';
+import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from './config.js';
+import { runSynthetic } from './index.js';
+import type { RunHooks } from '../partRunner.js';
+import type { SyntheticPartResult, SyntheticSummary } from './summary.js';
+import { readJson, readJsonl } from '../../runs/runFolder.js';
+import { SUBSETS, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
 
 /** A row of metrics.jsonl. */
 type Row = { method: string; seed: number; step: number; lr: number; noise: number; annealed: boolean } & SyntheticMetrics;

@@ -1,6 +1,6 @@
 // Small, deterministic run folders in the formats of runSynthetic / runImages, for the report,
 // index, server and dashboard tests (and for trying the dashboard without training anything).
-import { firstLearnedStep } from '../experiments/learned.js';
+import { firstLearnedStep } from '../experiments/synthetic/learned.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanStd } from '../util/stats.js';
@@ -59,7 +59,7 @@ export function writeImageRun(dir: string, o: ImageFixture = {}): string {
   const methods = IMAGE_METHODS.map((m) => ({ ...m, subset: patch ? m.subset : 'noPatch' }));
   writeJson(join(dir, 'config.json'), {
     kind: 'images', preset, seed: 0, seeds, dataset: { name: dataset, dir: null, trainSize: 500, testSize: 200 },
-    model: { arch: 'mlp', depth: null, widen: null, baseWidth: null, hidden: [64] },
+    model: { arch: 'mlp', hidden: [64] },
     patch: { enabled: patch, mode: 'replace' }, train: { epochs, batchSize: 64, recalibrateBn: true }, methods,
   });
   const rows: Record<string, unknown>[] = [];

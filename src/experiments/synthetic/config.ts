@@ -2,14 +2,14 @@
 // zod schema composed of the sections each layer defines (data: the P/Q distribution, model: the
 // two-layer nets, train: the update rule and the algorithms' settings), plus the checks that need
 // two sections at once. The type is the schema's (z.infer); errors name the dotted key.
-import { defaultSyntheticDataConfig, syntheticDataSchema } from '../data/synthetic.js';
-import { syntheticModelSchema } from '../models/syntheticModel.js';
-import { SYNTHETIC_METHODS, syntheticMethodSchema } from '../train/syntheticAlgorithms.js';
-import { syntheticTrainSchema } from '../train/syntheticTrainConfig.js';
-import { fail, object, parseConfig, positiveInt, seedInt, z } from '../util/schema.js';
+import { defaultSyntheticDataConfig, syntheticDataSchema } from '../../data/synthetic.js';
+import { syntheticModelSchema } from '../../models/syntheticModel.js';
+import { SYNTHETIC_METHODS, syntheticMethodSchema } from '../../train/syntheticAlgorithms.js';
+import { syntheticTrainSchema } from '../../train/syntheticTrainConfig.js';
+import { fail, object, parseConfig, positiveInt, seedInt, z } from '../../util/schema.js';
 
 // The methods are the trainer's (Algorithms 1, 2 and F.1); the experiment's users name them from here.
-export { SYNTHETIC_METHODS, type SyntheticMethod } from '../train/syntheticAlgorithms.js';
+export { SYNTHETIC_METHODS, type SyntheticMethod } from '../../train/syntheticAlgorithms.js';
 
 export const syntheticConfigSchema = object({
   kind: z.literal('synthetic'),

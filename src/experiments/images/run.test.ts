@@ -3,14 +3,18 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { setNumThreads } from '../engine/index.js';
-import { deepMerge } from './configTools.js';
-import { validateImageConfig, type ImageExperimentConfig } from './imageConfig.js';
-import { imagePreset } from './imagePresets.js';
-import { checkImageData, runImages, type ImageCheckpoint, type ImagePartResult, type ImageRunHooks, type ImageSummary } from './runImages.js';
-import { readJson, readJsonl } from '../runs/runFolder.js';
-import { writeTinyFashionMnist } from './imageTestData.js';
-import { VAL_SETS, type ImageMetricsRow } from '../metrics/imageMetrics.js';
+import { setNumThreads } from '../../engine/index.js';
+import { deepMerge } from '../configTools.js';
+import { validateImageConfig, type ImageExperimentConfig } from './config.js';
+import { imagePreset } from './presets.js';
+import { checkImageData } from './data.js';
+import { runImages } from './index.js';
+import type { PartCheckpoint, RunHooks as ImageRunHooks } from '../partRunner.js';
+import type { ImagePartResult, ImageSummary } from './summary.js';
+import type { ImageTrainerState } from '../../train/imageTrainer.js';
+import { readJson, readJsonl } from '../../runs/runFolder.js';
+import { writeTinyFashionMnist } from './testData.testutil.js';
+import { VAL_SETS, type ImageMetricsRow } from '../../metrics/imageMetrics.js';
 
 setNumThreads(1);
 
@@ -200,13 +204,13 @@ test('a corrupt, foreign or mismatched checkpoint is refused with a clear messag
   await refuse(/checkpoint .*large-lr-seed3\.json is corrupt or truncated .*remove it to restart that part from scratch/);
   writeFileSync(ck, JSON.stringify({ codeVersion: 'x' }));
   await refuse(/checkpoint .* is incomplete/);
-  const parsed = JSON.parse(good.toString()) as ImageCheckpoint;
+  const parsed = JSON.parse(good.toString()) as PartCheckpoint & { state: ImageTrainerState };
   writeFileSync(ck, JSON.stringify({ ...parsed, codeVersion: '0.0.1+ckpt0' }));
   await refuse(/written by lrlab 0\.0\.1\+ckpt0/);
   writeFileSync(ck, JSON.stringify({ ...parsed, config: tiny({ seeds: 1, train: { weightDecay: 1e-3 } }) }));
   await refuse(/belongs to a different config/);
   const bad = structuredClone(parsed);
-  bad.trainer.model.params['fc1.weight']!.shape = [8, 784];
+  bad.state.model.params['fc1.weight']!.shape = [8, 784];
   writeFileSync(ck, JSON.stringify(bad));
   await refuse(/checkpoint .* does not fit this run \(loadStateDict: 'fc1\.weight' is \[16,784\] float32 in the model but \[8,784\]/);
   // a different config than the run folder's

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SYNTHETIC_METHODS, baseSyntheticConfig, syntheticConfigSchema, validateSyntheticConfig, type SyntheticExperimentConfig } from './syntheticConfig.js';
-import { SYNTHETIC_PRESETS, syntheticPreset } from './syntheticPresets.js';
-import { applySets, deepMerge } from './configTools.js';
-import { ConfigError, toJsonSchema } from '../util/schema.js';
+import { SYNTHETIC_METHODS, baseSyntheticConfig, syntheticConfigSchema, validateSyntheticConfig, type SyntheticExperimentConfig } from './config.js';
+import { SYNTHETIC_PRESETS, syntheticPreset } from './presets.js';
+import { applySets, deepMerge } from '../configTools.js';
+import { ConfigError, toJsonSchema } from '../../util/schema.js';
 
 /** The base config with dotted overrides (no validation). */
 function withSets(...sets: [string, unknown][]): SyntheticExperimentConfig {

@@ -1,9 +1,9 @@
 // Named image-experiment presets. Each is a complete, validated config. The paper-scale ones
 // (CIFAR-10, WRN-16-10) follow FACTS.md exactly and need a GPU in practice
 // (`--set train.device=cuda`); the Fashion-MNIST ones are CPU-size versions.
-import { deepMerge } from './configTools.js';
-import { baseImageConfig, validateImageConfig, type ImageExperimentConfig, type ImageMethodConfig } from './imageConfig.js';
-import type { LrSchedule, NoiseSchedule } from '../train/schedules.js';
+import { deepMerge } from '../configTools.js';
+import { baseImageConfig, mergeImageConfig, validateImageConfig, type ImageExperimentConfig, type ImageMethodConfig } from './config.js';
+import type { LrSchedule, NoiseSchedule } from '../../train/schedules.js';
 
 type Patch = { [k: string]: unknown };
 
@@ -52,7 +52,7 @@ function referenceMethods(ms: ImageMethodConfig[]): ImageMethodConfig[] {
 const FMNIST: Patch = {
   seeds: 2,
   dataset: { name: 'fashion-mnist', dir: null, trainSize: 5000, testSize: null },
-  model: { arch: 'mlp', depth: null, widen: null, baseWidth: null, hidden: [512, 512] },
+  model: { arch: 'mlp', hidden: [512, 512] },
   patch: { enabled: true, patchedFraction: 0.995, zetaRange: 0.5, mode: 'replace' },
   train: { epochs: 24, recalibrateBn: true, recalibrateBatches: 40, checkpointEvery: 1, evalBatchSize: 1000 },
   methods: patchMethods(12, 0.2),
@@ -101,7 +101,8 @@ export const IMAGE_PRESETS: Record<string, { description: string; patch: Patch }
 export function imagePreset(name: string): ImageExperimentConfig {
   const p = IMAGE_PRESETS[name];
   if (!p) throw new Error(`unknown images preset '${name}' (available: ${Object.keys(IMAGE_PRESETS).join(', ')})`);
-  const cfg = deepMerge(baseImageConfig(), p.patch);
+  // the preset's model section replaces the base's whole when it names another arch
+  const cfg = mergeImageConfig(baseImageConfig(), p.patch);
   cfg.preset = name;
   return validateImageConfig(cfg);
 }

@@ -1,0 +1,77 @@
+// One image part (a method on a seed) behind the part runner's interface: the method's trainer over
+// the seed's shared setup (training subsample, patch state, validation sets), one epoch per unit
+// (paused every few hundred ms so signals are seen), evaluated every train.evalEvery epochs and after
+// the last, checkpointed every train.checkpointEvery epochs.
+import { ImageTrainer, type BatchInfo, type ImageSeedSetup, type ImageTrainerState } from '../../train/imageTrainer.js';
+import { firstEpochAbove, lastRowsMean, type ImageMetricsRow } from '../../metrics/imageMetrics.js';
+import type { MetricsRow } from '../../runs/format.js';
+import type { Advance, PartWork } from '../experiment.js';
+import { imageTrainerConfig, type ImageExperimentConfig, type ImageMethodConfig } from './config.js';
+
+const pct = (v: number | null | undefined) => (typeof v === 'number' ? (100 * v).toFixed(1) : '-');
+
+export class ImagePart implements PartWork {
+  private readonly trainer: ImageTrainer;
+  private readonly method: ImageMethodConfig;
+  private last: ImageMetricsRow | null = null;
+  private batch: BatchInfo | null = null;
+  private finishAfterEvaluation = false;
+
+  constructor(private readonly cfg: ImageExperimentConfig, private readonly setup: ImageSeedSetup, methodName: string) {
+    const m = cfg.methods.find((x) => x.name === methodName);
+    if (!m) throw new Error(`no method '${methodName}' in the config`);
+    this.method = m;
+    this.trainer = new ImageTrainer(imageTrainerConfig(cfg), m, setup);
+  }
+
+  get done(): boolean { return this.trainer.done; }
+
+  advance(ctl: { shouldStop: () => boolean; pauseAfterMs: number }): Advance {
+    const r = this.trainer.trainEpoch({ shouldStop: ctl.shouldStop, onBatch: (b) => { this.batch = b; }, pauseAfterMs: ctl.pauseAfterMs });
+    if (r === 'paused' || r === 'stopped') return r;
+    if (r === 'diverged') return { evaluate: false, checkpoint: false };
+    const t = this.cfg.train;
+    const e = this.trainer.epoch;
+    const last = e >= t.epochs;
+    this.finishAfterEvaluation = last; // the last epoch's evaluation is recorded before the part is marked finished
+    this.batch = null;
+    return { evaluate: e % t.evalEvery === 0 || last, checkpoint: !last && t.checkpointEvery > 0 && e % t.checkpointEvery === 0 };
+  }
+
+  evaluate(seconds: number): MetricsRow {
+    this.last = this.trainer.evaluate(seconds);
+    if (this.finishAfterEvaluation) this.trainer.finish();
+    return this.last as unknown as MetricsRow;
+  }
+
+  state(): unknown { return this.trainer.state(); }
+  restore(state: unknown): void { this.trainer.restore(state as ImageTrainerState); }
+
+  result(rows: MetricsRow[]) {
+    const tr = this.trainer;
+    const history = [...tr.history];
+    return {
+      subset: this.method.subset, status: tr.status, message: tr.message, epochs: tr.epoch, steps: tr.step, recalibratedBn: this.cfg.train.recalibrateBn,
+      // a part that diverged right after a resume wrote no row itself
+      final: this.last ?? ((rows[rows.length - 1] as unknown as ImageMetricsRow | undefined) ?? null),
+      val_acc_last5_mean: lastRowsMean(history, 5), patch_only_above_50_epoch: firstEpochAbove(history, 0.5),
+    };
+  }
+
+  fingerprint(): string { return this.trainer.model.params.fingerprint(); }
+
+  progress() {
+    const tr = this.trainer;
+    const epochs = this.cfg.train.epochs;
+    const b = this.batch;
+    const l = this.last;
+    const val = l ? `  val after epoch ${l.epoch}: clean ${pct(l.val_acc.clean)} mixed ${pct(l.val_acc.mixed)} patch ${pct(l.val_acc.patch_only)}` : '';
+    const train = b && b.loss !== null ? ` loss ${b.loss.toPrecision(3)} acc ${pct(b.acc)}` : '';
+    return {
+      at: tr.epoch + (b && b.batches ? b.batch / b.batches : 0), of: epochs,
+      info: `${this.method.name} seed ${this.setup.seed} epoch ${Math.min(tr.epoch + 1, epochs)}/${epochs}${train}${val}`,
+    };
+  }
+
+  dispose(): void { this.trainer.dispose(); }
+}

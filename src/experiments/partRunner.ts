@@ -1,0 +1,208 @@
+// The part runner: runs (or continues) every part of a config — each method on each seed — into a
+// run folder, for every experiment kind:
+//   config.json, metrics.jsonl (the parts' evaluation rows), parts/<method>-seed<i>.json (each
+//   finished part: its identity, status, final numbers and weights fingerprint), checkpoints/ (an
+//   unfinished part's state), status.json and summary.json.
+// Finished parts are skipped; an interrupted part continues from its checkpoint with metrics.jsonl
+// cut back to the checkpoint's byte offset (which also drops a torn last line), so a resumed run
+// writes the same rows and ends with the same weights as an uninterrupted one. SIGINT/SIGTERM reach
+// it as `shouldStop`, polled between units and inside long ones (an epoch pauses every
+// `yieldEveryMs` to let the signal handlers run).
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  JsonlWriter, loadCheckpointFile, prepareRunFolder, readJson, readJsonl, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus,
+} from '../runs/runFolder.js';
+import { partFileSchema, type MetricsRow, type PartFile } from '../runs/format.js';
+import { CODE_VERSION } from '../util/version.js';
+import type { AnyExperiment, BaseConfig, PartKey, PartWork } from './experiment.js';
+import { partId } from './partId.js';
+
+export interface PartProgress {
+  /** Index of the part in the run (seeds outer, methods inner) and the number of parts. */
+  part: number; parts: number; method: string; seed: number;
+  /** How far this part is, in the kind's clock unit, of its planned total; the kind's status line. */
+  at: number; of: number; info: string;
+}
+
+export interface RunHooks {
+  /** Called as a part advances (at most every ~50 ms) and after each evaluation. */
+  onProgress?: (p: PartProgress) => void;
+  /** Polled between units and within them: return true to checkpoint and stop (SIGINT/SIGTERM). */
+  shouldStop?: () => boolean;
+  /** Give the event loop a turn at least this often (ms; default 100), so signal handlers run. */
+  yieldEveryMs?: number;
+}
+
+/** What a checkpoint file holds: which code and config wrote it, where metrics.jsonl ended, the part's state. */
+export interface PartCheckpoint { codeVersion: string; config: unknown; partId: string; metricsBytes: number; seconds: number; state: unknown }
+
+/** A method's name in file names ('+' as 'plus'). */
+export const methodFileName = (method: string) => method.replace(/\+/g, 'plus');
+export const partName = (k: PartKey) => `${methodFileName(k.method)}-seed${k.seed}`;
+
+/** The parts of a config in run order: seeds outer, methods inner (a seed's shared setup is built once). */
+export function partsOf(exp: AnyExperiment, cfg: BaseConfig): PartKey[] {
+  const methods = exp.methods(cfg);
+  return Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i).flatMap((seed) => methods.map((method) => ({ method, seed })));
+}
+
+/** Equal as JSON (key order aside): a config read back from disk equals the one written. */
+const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(a, JSON.parse(JSON.stringify(b)));
+
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Read and check a part's checkpoint: intact, same code version, same config. */
+export function loadPartCheckpoint(path: string, cfg: unknown): PartCheckpoint {
+  return loadCheckpointFile<PartCheckpoint>(path, JSON.parse(JSON.stringify(cfg)), CODE_VERSION,
+    (ck) => ck.state !== null && typeof ck.state === 'object' && typeof ck.seconds === 'number');
+}
+
+/** Run (or continue) the experiment `cfg` in `dir`. Resolves to 'done' or 'interrupted'. */
+export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: string, hooks: RunHooks = {}): Promise<'done' | 'interrupted'> {
+  const cfg = exp.validate(config) as BaseConfig;
+  refuseIfRunningElsewhere(dir);
+  const parts = partsOf(exp, cfg);
+  // refuse another config or a bad checkpoint before touching any file
+  const cfgPath = join(dir, 'config.json');
+  if (existsSync(cfgPath) && !sameJson(readJson(cfgPath), cfg)) {
+    throw new Error(`run folder ${dir} holds a different config (${cfgPath}); refusing to continue it with this one`);
+  }
+  const todo = parts.filter((k) => !existsSync(join(dir, 'parts', `${partName(k)}.json`)));
+  for (const k of todo) {
+    const ck = join(dir, 'checkpoints', `${partName(k)}.json`);
+    if (existsSync(ck)) loadPartCheckpoint(ck, cfg);
+  }
+  const ctx: unknown = todo.length > 0 ? exp.prepare(cfg) : null;
+  prepareRunFolder(dir, cfg);
+  // 'running' once a part has started (a checkpoint that does not fit leaves the folder as it was)
+  let marked = false;
+  const markRunning = () => { if (!marked) writeRunStatus(dir, 'running'); marked = true; };
+
+  let setup = null as { seed: number; value: unknown } | null;
+  try {
+    for (let pi = 0; pi < parts.length; pi++) {
+      const key = parts[pi]!;
+      if (existsSync(join(dir, 'parts', `${partName(key)}.json`))) continue;
+      if (setup?.seed !== key.seed) {
+        if (setup) exp.disposeSeed(setup.value);
+        setup = null; // (if the next setup throws, nothing is disposed twice)
+        setup = { seed: key.seed, value: exp.setupSeed(cfg, ctx, key.seed) };
+      }
+      const work = exp.createPart(cfg, ctx, setup.value, key);
+      const r = await runPart(work, { exp, cfg, dir, key, index: pi, count: parts.length, hooks, markRunning });
+      if (r === 'interrupted') {
+        writeRunStatus(dir, 'interrupted');
+        return 'interrupted';
+      }
+    }
+  } finally { if (setup) exp.disposeSeed(setup.value); }
+  writeJsonAtomic(join(dir, 'summary.json'), exp.summarize(cfg, readPartFiles(dir)));
+  writeRunStatus(dir, 'done');
+  return 'done';
+}
+
+interface PartContext {
+  exp: AnyExperiment; cfg: BaseConfig; dir: string; key: PartKey; index: number; count: number; hooks: RunHooks; markRunning: () => void;
+}
+
+/** Train one part to its end (or until stopped), writing its rows, checkpoints and part file. Disposes `work`. */
+async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interrupted'> {
+  const { exp, cfg, dir, key, hooks } = c;
+  const name = partName(key);
+  const ckptPath = join(dir, 'checkpoints', `${name}.json`);
+  const metricsPath = join(dir, 'metrics.jsonl');
+  const id = partId(exp.kind, exp.partConfig(cfg, key.method), key.seed);
+  let metrics: JsonlWriter | null = null;
+  try {
+    let before = 0;
+    const resumed = existsSync(ckptPath);
+    if (resumed) {
+      const ck = loadPartCheckpoint(ckptPath, cfg);
+      try { work.restore(ck.state); } catch (e) {
+        throw new Error(`checkpoint ${ckptPath} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
+      }
+      before = ck.seconds;
+      c.markRunning();
+      // drop rows written after the checkpoint (and any torn line)
+      if (existsSync(metricsPath) && statSync(metricsPath).size > ck.metricsBytes) truncateSync(metricsPath, ck.metricsBytes);
+    } else {
+      c.markRunning();
+      dropPartRows(metricsPath, key); // rows of a crash before the part's first checkpoint
+    }
+    metrics = new JsonlWriter(metricsPath);
+    const w = metrics;
+    const t0 = Date.now();
+    const seconds = () => before + (Date.now() - t0) / 1000;
+    let lastReport = 0;
+    const report = (force: boolean) => {
+      if (!hooks.onProgress || (!force && Date.now() - lastReport < 50)) return;
+      lastReport = Date.now();
+      hooks.onProgress({ part: c.index, parts: c.count, method: key.method, seed: key.seed, ...work.progress() });
+    };
+    const checkpoint = () => {
+      w.sync();
+      const ck: PartCheckpoint = { codeVersion: CODE_VERSION, config: cfg, partId: id, metricsBytes: statSync(metricsPath).size, seconds: seconds(), state: work.state() };
+      writeFileAtomic(ckptPath, JSON.stringify(ck));
+    };
+    const evaluate = () => { w.write(work.evaluate(seconds())); report(true); };
+    if (!resumed) evaluate();
+    const pauseAfterMs = hooks.yieldEveryMs ?? 100;
+    const shouldStop = () => hooks.shouldStop?.() ?? false;
+    let lastYield = Date.now();
+    while (!work.done) {
+      // let the event loop run now and then, so that SIGINT/SIGTERM handlers get to set shouldStop
+      if (Date.now() - lastYield >= pauseAfterMs) { await yieldToEvents(); lastYield = Date.now(); }
+      if (shouldStop()) { checkpoint(); return 'interrupted'; }
+      const r = work.advance({ shouldStop, pauseAfterMs });
+      if (r === 'paused') { report(false); lastYield = 0; continue; }
+      if (r === 'stopped') { checkpoint(); return 'interrupted'; }
+      if (r.evaluate) evaluate();
+      if (r.checkpoint && !work.done) checkpoint();
+      report(work.done);
+    }
+    w.sync();
+    const rows = partRows(metricsPath, key);
+    const file: PartFile = {
+      method: key.method, seed: key.seed, partId: id, ...work.result(rows), weightsSha256: work.fingerprint(), seconds: seconds(),
+    };
+    writeJsonAtomic(join(dir, 'parts', `${name}.json`), file);
+    rmSync(ckptPath, { force: true }); // a finished part is never resumed (WRN checkpoints are ~200 MB)
+    return 'done';
+  } finally {
+    metrics?.close();
+    work.dispose();
+  }
+}
+
+/** One part's rows of a metrics file, in file order. */
+export function partRows(path: string, key: PartKey): MetricsRow[] {
+  return readJsonl<MetricsRow>(path).rows.filter((r) => r.method === key.method && r.seed === key.seed);
+}
+
+/**
+ * Remove the rows of one part and any line that does not parse (a torn last line) from a metrics
+ * file: a part that starts from step 0 writes its rows again.
+ */
+export function dropPartRows(path: string, key: PartKey): void {
+  if (!existsSync(path)) return;
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const tail = lines.pop(); // '' after the last newline, else a torn line
+  const keep = lines.filter((l) => {
+    try { const r = JSON.parse(l) as { method?: unknown; seed?: unknown }; return !(r.method === key.method && r.seed === key.seed); } catch { return false; }
+  });
+  if (keep.length === lines.length && !tail) return;
+  writeFileAtomic(path, keep.map((l) => l + '\n').join(''));
+}
+
+/** The part files of a run folder that fit the common part schema. */
+export function readPartFiles(dir: string): PartFile[] {
+  const d = join(dir, 'parts');
+  if (!existsSync(d)) return [];
+  return readdirSync(d).filter((f) => f.endsWith('.json')).sort().map((f) => {
+    const p = partFileSchema.safeParse(readJson(join(d, f)));
+    if (!p.success) throw new Error(`${join(d, f)} is not a part file (${p.error.issues[0]?.message ?? 'invalid'})`);
+    return p.data as PartFile;
+  });
+}

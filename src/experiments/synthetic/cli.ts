@@ -1,0 +1,32 @@
+// `lrlab synthetic`: the command's help, the --dry-run plan and the final table.
+import { alignedTable } from '../../util/textTable.js';
+import { fmtMeanStd, type MeanStd } from '../../util/stats.js';
+import type { SummaryEnvelope } from '../../runs/format.js';
+import type { ExperimentCli } from '../experiment.js';
+import { LEARNED_ACC } from './learned.js';
+import type { SyntheticExperimentConfig } from './config.js';
+import type { SyntheticSummary } from './summary.js';
+
+export function formatSyntheticTable(s: SyntheticSummary): string {
+  const cols = ['p_only', 'q_only', 'both', 'all'];
+  const head = ['method', ...cols.map((c) => `test acc ${c}`), 'P learned at', 'Q learned at', 'annealed at', 'steps'];
+  const learned = (m: MeanStd | undefined) => (m && m.mean !== null ? `${fmtMeanStd(m, 0)} (${m.n})` : 'never');
+  const rows = Object.entries(s.methods).map(([m, r]) => [
+    m, ...cols.map((c) => fmtMeanStd(r.test_acc[c])), learned(r.learned_at_step?.p_only), learned(r.learned_at_step?.q_only),
+    r.annealed_at_step ? fmtMeanStd(r.annealed_at_step, 0) : '-', fmtMeanStd(r.steps, 0),
+  ]);
+  return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, ...alignedTable(head, rows),
+    `(P/Q learned at: first evaluated step with P-only / Q-only test accuracy >= ${LEARNED_ACC}, over the (n) seeds that got there)`].join('\n');
+}
+
+export const syntheticCli: ExperimentCli<SyntheticExperimentConfig> = {
+  summary: 'the synthetic P/Q experiment: L-S vs S vs S+noise (paper Sections 2-5)',
+  help: `Runs the synthetic experiment of the paper (Sections 2-5): L-S (large lr, annealed), S (small lr) and
+S+noise (small lr with annealed pre-activation noise) on the P/Q distribution, over seeds, and prints
+the final test accuracy on each component (mean ± std over seeds).
+Config keys, e.g.: --set train.eta1=0.02 --set data.d=200 --set 'methods=["L-S","S"]'`,
+  options: {},
+  applyOptions: (c) => c,
+  plan: (c) => `would run ${c.methods.join(', ')} on ${c.seeds} seed(s) from seed ${c.seed}: ${c.seeds * c.methods.length} part(s) of up to ${c.train.maxSteps} steps`,
+  table: (s: SummaryEnvelope) => formatSyntheticTable(s as unknown as SyntheticSummary),
+};

@@ -1,0 +1,43 @@
+// The synthetic P/Q experiment (paper Sections 2-5, Appendix F) as an Experiment: L-S, S and S+noise
+// on a two-layer ReLU net trained by noisy gradient descent (3.1) or minibatch SGD.
+import { parseConfig } from '../../util/schema.js';
+import type { MeanStd } from '../../util/stats.js';
+import type { SummaryEnvelope } from '../../runs/format.js';
+import type { Experiment } from '../experiment.js';
+import { runParts, type RunHooks } from '../partRunner.js';
+import { syntheticConfigSchema, type SyntheticExperimentConfig, type SyntheticMethod } from './config.js';
+import { SYNTHETIC_PRESETS, syntheticPreset } from './presets.js';
+import { SyntheticPart } from './part.js';
+import { syntheticPartConfig } from './identity.js';
+import { summarizeSynthetic } from './summary.js';
+import { syntheticView } from './view.js';
+import { syntheticCli } from './cli.js';
+
+export const synthetic: Experiment<SyntheticExperimentConfig, null, number> = {
+  kind: 'synthetic',
+  schema: syntheticConfigSchema,
+  validate: (c) => parseConfig(syntheticConfigSchema, c),
+  presets: Object.fromEntries(Object.entries(SYNTHETIC_PRESETS).map(([name, p]) => [name, { description: p.description, config: () => syntheticPreset(name) }])),
+  defaultPreset: 'default',
+  methods: (c) => [...c.methods],
+  partConfig: (c, method) => syntheticPartConfig(c, method as SyntheticMethod),
+  environmentProblems: () => [],
+  prepare: () => null,
+  setupSeed: (_c, _ctx, seed) => seed,
+  disposeSeed: () => {},
+  createPart: (c, _ctx, seed, key) => new SyntheticPart(c, key.method as SyntheticMethod, seed),
+  summarize: (c, parts) => summarizeSynthetic(c, parts) as unknown as SummaryEnvelope,
+  view: syntheticView,
+  cli: syntheticCli,
+  sweep: {
+    columns: ['p_only', 'q_only', 'both', 'all'],
+    shown: ['p_only', 'q_only'],
+    what: 'test',
+    finals: (s) => Object.fromEntries(Object.entries(s.methods).map(([m, r]) => [m,
+      Object.fromEntries(Object.entries((r.test_acc ?? {}) as Record<string, MeanStd>).map(([k, v]) => [k, v.mean]))])),
+    gap: { first: 'L-S', second: 'S', column: 'p_only' },
+  },
+};
+
+/** Run (or continue) a synthetic config in `dir` (the part runner with this kind). */
+export const runSynthetic = (cfg: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}) => runParts(synthetic, cfg, dir, hooks);

@@ -1,0 +1,64 @@
+// One synthetic part (a method on a seed) behind the part runner's interface: the seed's problem,
+// splits and initial model (setupSynthetic), the method's trainer, and its evaluation rows (test
+// and training accuracy per component, losses, Q-contrast) every train.evalEvery steps and at the end.
+import { SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerState } from '../../train/syntheticTrainer.js';
+import { syntheticMetrics, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
+import type { MetricsRow } from '../../runs/format.js';
+import type { Advance, PartWork } from '../experiment.js';
+import { firstLearnedStep } from './learned.js';
+import type { SyntheticExperimentConfig, SyntheticMethod } from './config.js';
+
+export class SyntheticPart implements PartWork {
+  private readonly setup: SyntheticSetup;
+  private readonly trainer: SyntheticTrainer;
+  private final: SyntheticMetrics | null = null;
+
+  constructor(private readonly cfg: SyntheticExperimentConfig, private readonly method: SyntheticMethod, private readonly seed: number) {
+    this.setup = setupSynthetic(cfg, seed);
+    try { this.trainer = new SyntheticTrainer(cfg, method, seed, this.setup); } catch (e) { disposeSetup(this.setup); throw e; }
+  }
+
+  get done(): boolean { return this.trainer.done; }
+
+  /** One update; evaluate every evalEvery steps and once at the end, checkpoint every checkpointEvery steps. */
+  advance(): Advance {
+    this.trainer.advance();
+    const t = this.cfg.train;
+    const step = this.trainer.step;
+    return { evaluate: step % t.evalEvery === 0 || this.trainer.done, checkpoint: t.checkpointEvery > 0 && step % t.checkpointEvery === 0 };
+  }
+
+  evaluate(): MetricsRow {
+    const s = this.setup;
+    const m = syntheticMetrics(s.model, s.splits.train, s.splits.test, this.cfg.data.p0, this.cfg.data.q0, s.problem.zv, s.problem.zeta);
+    this.final = m;
+    const tr = this.trainer;
+    return { method: this.method, seed: this.seed, step: tr.step, lr: tr.lr, noise: tr.noise, annealed: tr.annealedAtStep !== null, ...m };
+  }
+
+  state(): unknown { return this.trainer.state(); }
+  restore(state: unknown): void { this.trainer.restore(state as SyntheticTrainerState); }
+
+  result(rows: MetricsRow[]) {
+    const tr = this.trainer;
+    const learned = rows as { step: number; test_acc?: Record<string, number | null> }[];
+    return {
+      status: tr.status, message: tr.message, steps: tr.step, annealedAtStep: tr.annealedAtStep, noiseOffAtStep: tr.noiseOffAtStep,
+      learnedAtStep: { p_only: firstLearnedStep(learned, 'p_only'), q_only: firstLearnedStep(learned, 'q_only') },
+      final: this.final,
+    };
+  }
+
+  fingerprint(): string { return this.setup.model.params.fingerprint(); }
+
+  progress() {
+    const tr = this.trainer;
+    const max = this.cfg.train.maxSteps;
+    return { at: tr.step, of: max, info: `${this.method} seed ${this.seed} step ${tr.step}/${max} loss ${tr.trainLoss.toPrecision(3)}` };
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+    disposeSetup(this.setup);
+  }
+}
