@@ -69,7 +69,18 @@ function newest(dir) {
   return t;
 }
 
+/**
+ * The real data of the CPU presets and of `npm start` (the patch experiment on Fashion-MNIST):
+ * Debian's dataset-fashion-mnist, installed like libtorch (as root with apt), else a hint.
+ */
+function ensureFashionMnist() {
+  if (existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')) return;
+  if (isRoot() && hasApt() && !process.env.LRLAB_NO_APT && aptInstall(['dataset-fashion-mnist'])) return;
+  log('note: Fashion-MNIST (the data of `npm start` and the CPU image presets) is not installed: sudo apt-get install dataset-fashion-mnist');
+}
+
 function main() {
+  ensureFashionMnist();
   let lt = findLibtorch();
   if (!lt) {
     if (isRoot() && hasApt() && !process.env.LRLAB_NO_APT) {

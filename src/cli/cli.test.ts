@@ -1,36 +1,12 @@
 // End-to-end tests of the `lrlab` command line: each test spawns `node bin/lrlab.js` as a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SyntheticPartResult } from '../experiments/synthetic/summary.js';
 import type { SweepSummary } from './sweep.js';
 import { lrlab, lrlabKilledAtRow, randomInt, tornWritesUnder } from './runCli.testutil.js';
-
-/** A temporary folder, on a RAM disk where there is one (run folders fsync every file they write). */
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const d = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lrlab-cli-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-/** A tiny synthetic config (d = 12, N = 50, m = 12) as a --config patch file; returns its path. */
-function tinyConfig(dir: string, train: Record<string, unknown> = {}): string {
-  const patch = {
-    seed: 3, seeds: 1,
-    data: { d: 12, n: 50, qSupport: 12, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 30, qOnly: 20, both: 25 } },
-    model: { arch: 'block', m: 12 },
-    train: {
-      update: 'noisy-gd', lambda: 1e-3, tauXi: 0.02, tau0: 0.5, eta1: 4, eta2: 1, eps1: 0.1, eps2: 0.01, eps2S: 0.01,
-      stopAtLoss: false, maxSteps: 200, annealAtStep: null, noiseStd: 0.3, noiseAnnealAtStep: 100, noiseAnnealAtLoss: null,
-      lossCheckEvery: 5, evalEvery: 50, checkpointEvery: 0, ...train,
-    },
-  };
-  const path = join(dir, `tiny-${Object.keys(train).join('-') || 'base'}.json`);
-  writeFileSync(path, JSON.stringify(patch));
-  return path;
-}
+import { tempDir, tinyConfig } from './runCli.testutil.js';
 
 test('--help lists the commands; synthetic --help its options; an unknown command exits 2', async () => {
   const [help, synth, bad] = await Promise.all([lrlab(['--help']), lrlab(['synthetic', '--help']), lrlab(['nope'])]);
@@ -79,7 +55,7 @@ test('synthetic: a tiny run prints the table; the same --out again needs --force
 test('sweep over train.eta2 with 2 workers writes a summary with one row per grid point', async (t) => {
   const dir = tempDir(t);
   const out = join(dir, 'sweep');
-  const r = await lrlab(['sweep', '--config', tinyConfig(dir, { maxSteps: 100 }), '--over', 'train.eta2=0.01,0.02', '--seeds', '1', '--workers', '2', '--out', out, '--quiet']);
+  const r = await lrlab(['sweep', '--config', tinyConfig(dir, { maxSteps: 100, noiseAnnealAtStep: 50 }), '--over', 'train.eta2=0.01,0.02', '--seeds', '1', '--workers', '2', '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SweepSummary;
   assert.deepEqual(s.keys, ['train.eta2']);

@@ -31,18 +31,21 @@ export function parseValue(v: string): unknown {
 export const RUN_OPTIONS = {
   preset: { type: 'string' }, config: { type: 'string' }, seeds: { type: 'string' }, set: { type: 'string', multiple: true },
   out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, 'dry-run': { type: 'boolean' },
+  'scale-schedule': { type: 'boolean' },
 } as const;
 
 /**
  * `--dry-run`: the validated config as JSON alone on stdout (so `... --dry-run > cfg.json` saves it),
  * and on stderr what a run would do, the run folder it would use, and `notes` (e.g. what is missing).
+ * Exit code 0, or 2 when `cannotRun` (data or device missing here).
  */
-export function printDryRun(cfg: object, o: { plan: string; dir: string; force: boolean; notes?: string[]; reuse: string }): number {
+export function printDryRun(cfg: object, o: { plan: string; dir: string; force: boolean; notes?: string[]; reuse: string; cannotRun?: boolean }): number {
   console.log(JSON.stringify(cfg, null, 2));
   const exists = runDirTaken(o.dir);
   const folder = `run folder: ${resolve(o.dir)}${!exists ? '' : o.force ? ' (exists; --force would replace it)' : ' (exists and is not empty: the run would be refused without --force)'}`;
   console.error([o.plan, folder, ...(o.notes ?? []), `--dry-run: nothing was run and no folder was made. ${o.reuse}`].join('\n'));
-  return 0;
+  // a config that cannot run here (missing data or device) is a failed check, as the run itself would be
+  return o.cannotRun ? 2 : 0;
 }
 
 /** The --dry-run hint for a run command's JSON. */

@@ -82,16 +82,16 @@ test('--dry-run prints the resolved config and what would run, says what is miss
   const out = join(root, 'dry');
   const relData = relative(ROOT, data); // lrlab runs in ROOT
   const [paper, tiny, sweep] = await Promise.all([
-    lrlab(['images', '--preset', 'patch', '--seeds', '2', '--set', 'train.epochs=30', '--dry-run', '--out', out]),
+    lrlab(['images', '--preset', 'patch', '--seeds', '2', '--set', 'train.epochs=40', '--dry-run', '--out', out]),
     lrlab(['images', ...TINY, '--data', relData, '--dry-run', '--out', out]),
-    lrlab(['sweep', '--preset', 'patch', '--over', 'train.epochs=1,2', '--dry-run', '--out', out]),
+    lrlab(['sweep', '--preset', 'patch', '--over', 'train.batchSize=64,128', '--dry-run', '--out', out]),
   ]);
-  assert.equal(paper.code, 0, paper.stderr);
+  assert.equal(paper.code, 2, 'a config that cannot run here fails the check');
   const cfg = JSON.parse(paper.stdout) as { preset: string; seeds: number; train: { epochs: number } };
-  assert.deepEqual([cfg.preset, cfg.seeds, cfg.train.epochs], ['patch', 2, 30]);
-  assert.match(paper.stderr, /would run large-lr, small-lr, small-lr\+noise on 2 seed\(s\) from seed 0: 6 part\(s\) of 30 epochs on cpu/);
+  assert.deepEqual([cfg.preset, cfg.seeds, cfg.train.epochs], ['patch', 2, 40]);
+  assert.match(paper.stderr, /would run large-lr, small-lr, small-lr\+noise on 2 seed\(s\) from seed 0: 6 part\(s\) of 40 epochs on cpu/);
   assert.match(paper.stderr, /cannot run here:\n {2}- preset 'patch' uses CIFAR-10/);
-  assert.equal(sweep.code, 0, sweep.stderr);
+  assert.equal(sweep.code, 2, sweep.stderr);
   assert.match(sweep.stderr, /2 grid point\(s\) x 1 seed\(s\)[^]*cannot run here:\n {2}- preset 'patch' uses CIFAR-10/);
   assert.equal(tiny.code, 0, tiny.stderr);
   assert.match(tiny.stderr, /data and device: found/);

@@ -5,6 +5,10 @@ import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { RunsIndex, type IndexedRun } from '../server/runsIndex.js';
 import { experimentKinds, findExperiment } from '../experiments/registry.js';
+import { RUN_STATES } from '../runs/format.js';
+
+/** The states --status takes: a run folder's (status.json), and 'unknown' for a folder without a readable status.json. */
+const STATES: readonly string[] = [...RUN_STATES, 'unknown'];
 
 const USAGE = `usage: lrlab index [--rebuild] [--runs DIR] [--kind K] [--preset P] [--status S] [--json]
 
@@ -17,7 +21,7 @@ options:
   --runs DIR  the runs folder (default ./runs)
   --kind K    only runs of kind K (an experiment kind: synthetic, images, ...)
   --preset P  only runs of preset P
-  --status S  only runs in state S (running, done, interrupted)
+  --status S  only runs in state S: ${RUN_STATES.join(', ')} (or unknown: no readable status.json)
   --json      one JSON object per run instead of a table`;
 
 /** One line per run: id, kind, preset, status, seeds and the first method's headline numbers. */
@@ -45,8 +49,11 @@ export const indexCommand: Command = {
       } }).values;
     } catch (e) { throw new UsageError((e as Error).message); }
     const runs = v.runs ?? 'runs';
-    if (!existsSync(runs)) throw new UsageError(`runs folder ${runs} does not exist (give it with --runs DIR)`);
     if (v.kind && !findExperiment(v.kind)) throw new UsageError(`--kind must be one of ${experimentKinds().join(', ')}, got '${v.kind}'`);
+    if (v.status !== undefined && !STATES.includes(v.status)) {
+      throw new UsageError(`--status must be one of ${STATES.join(', ')}, got '${v.status}'`);
+    }
+    if (!existsSync(runs)) throw new UsageError(`runs folder ${runs} does not exist (give it with --runs DIR)`);
     const index = new RunsIndex(runs);
     try {
       const r = v.rebuild ? index.rebuild() : index.sync();

@@ -1,4 +1,6 @@
-// lrlab's command-line interface: dispatches to one command per paper experiment or tool.
+// lrlab's command-line interface: dispatches to one command per paper experiment or tool, and turns
+// what a command throws into one documented exit code (EXIT_CODES_HELP).
+import { readFileSync } from 'node:fs';
 import { type Command, UsageError } from './command.js';
 import { infoCommand } from './info.js';
 import { schemaCommand } from './schema.js';
@@ -9,10 +11,44 @@ import { resumeCommand } from './resume.js';
 import { reportCommand } from './report.js';
 import { serveCommand } from './serve.js';
 import { indexCommand } from './indexCmd.js';
+import { RunFolderError } from '../report/runData.js';
+import { RefusedError } from '../runs/runFolder.js';
+import { ConfigError } from '../util/schema.js';
+import { CODE_VERSION } from '../util/version.js';
+
+/** lrlab's exit codes, the same for every command. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export const EXIT_CODES_HELP = `exit codes:
+  0    success
+  1    a run or command failed at run time (training error, a failed part or sweep run, I/O error)
+  2    usage or config error: bad option, config key or value, unknown preset or kind, missing data or
+       device, a refused run folder (exists without --force, busy in another live process, another
+       config, a checkpoint of another config or code version)
+  130  interrupted by SIGINT/SIGTERM after saving a checkpoint (continue with lrlab resume DIR)`;
+
+/**
+ * The exit code for an error a command threw: 2 for usage and config errors (UsageError, a config
+ * that fails its schema, an option parseArgs refuses) and refused folders (RefusedError: exists
+ * without --force, busy in a live process, another config, a bad checkpoint; RunFolderError: not a
+ * run folder); 1 for anything else.
+ */
+export function exitCodeOf(e: unknown): 1 | 2 {
+  if (e instanceof UsageError || e instanceof ConfigError || e instanceof RefusedError || e instanceof RunFolderError) return EXIT.usage;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) return EXIT.usage; // node:util parseArgs: unknown option, missing value
+  return EXIT.failed;
+}
 
 /** One run command per registered experiment kind (at the time of the call), then the tools. */
 export function commands(): Command[] {
   return [...experiments().map(runCommand), sweepCommand, resumeCommand, reportCommand, serveCommand, indexCommand, schemaCommand, infoCommand];
+}
+
+/** `lrlab --version`: the package version and the code version stamped into checkpoints. */
+export function versionText(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `lrlab ${pkg.version}\ncheckpoint format: ${CODE_VERSION} (checkpoints are resumed only by this code version)`;
 }
 
 function help(): string {
@@ -21,26 +57,56 @@ function help(): string {
   return [
     'lrlab — reproduce Li, Wei & Ma (NeurIPS 2019): the regularization effect of an initial large learning rate',
     '',
-    'usage: lrlab <command> [options]     (lrlab <command> --help for a command\'s options)',
+    'usage: lrlab <command> [options]     (lrlab <command> --help or lrlab help <command> for a command\'s options)',
+    '       lrlab --version',
     '',
     'commands:',
     ...all.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    '',
+    EXIT_CODES_HELP,
   ].join('\n');
 }
 
+/** Whether `--help`/`-h` is among the options (before a `--` that ends them). */
+function asksHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+let pipesGuarded = false;
+
+/**
+ * Writing to a closed stdout or stderr (`lrlab index --json | head -2`) ends quietly: the stream's
+ * EPIPE error is swallowed and later writes to it are dropped, so the command finishes with its own
+ * exit code and no stack trace. Installed once per process.
+ */
+export function quietOnClosedPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      stream.write = (() => true) as typeof stream.write;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipes();
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') { console.log(help()); return 0; }
-  const cmd = commands().find((c) => c.name === name); // (a name, never a prototype key: find compares strings)
-  if (!cmd) { console.error(`lrlab: unknown command '${name}'\n\n${help()}`); return 2; }
-  if (rest.includes('--help') || rest.includes('-h')) { console.log(cmd.usage); return 0; }
+  if (name === '--version' || name === '-V') { console.log(versionText()); return EXIT.ok; }
+  if (!name || name === '--help' || name === '-h' || (name === 'help' && (rest.length === 0 || rest[0] === 'help'))) { console.log(help()); return EXIT.ok; }
+  const wanted = name === 'help' ? rest[0]! : name;
+  const cmd = commands().find((c) => c.name === wanted); // (a name, never a prototype key: find compares strings)
+  if (!cmd) { console.error(`lrlab: unknown command '${wanted}'\n\n${help()}`); return EXIT.usage; }
+  if (name === 'help' || asksHelp(rest)) { console.log(cmd.usage); return EXIT.ok; }
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) { console.error(`lrlab ${name}: ${e.message}`); return 2; }
     const err = e as Error;
     console.error(`lrlab ${name}: ${err.message}`);
-    if (process.env.LRLAB_DEBUG) console.error(err.stack);
-    return 1;
+    const code = exitCodeOf(e);
+    if (code === EXIT.failed && process.env.LRLAB_DEBUG) console.error(err.stack);
+    return code;
   }
 }

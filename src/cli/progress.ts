@@ -1,6 +1,9 @@
 // A progress bar on stderr with elapsed time and ETA; on a non-terminal it prints a line every few seconds.
 import { interruptFlag } from './signals.js';
 
+/** Set by a sweep for its worker processes: the sweep's pid. */
+export const SWEEP_PARENT_ENV = 'LRLAB_SWEEP_PARENT';
+
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '--:--';
   const s = Math.round(ms / 1000);
@@ -63,9 +66,12 @@ export async function runWithProgress(o: {
   const bar = new Progress(o.total, o.label, process.stderr, o.quiet);
   const stop = interruptFlag();
   if (!o.quiet) console.error(`run folder: ${o.dir}`);
+  // a sweep's worker whose sweep is gone (killed, machine lost) checkpoints and stops instead of running on alone
+  const sweep = Number(process.env[SWEEP_PARENT_ENV] ?? 0);
+  const shouldStop = () => stop.get() || (sweep > 0 && process.ppid !== sweep);
   let result: 'done' | 'interrupted';
   try {
-    result = await o.run(stop.get, bar);
+    result = await o.run(shouldStop, bar);
   } finally { stop.release(); }
   return finishRun(result, bar, o.dir, o.quiet, o.table);
 }

@@ -29,6 +29,9 @@ export const resumeCommand: Command = {
     if (!exp) throw new UsageError(`${dir}: cannot resume a run of kind ${JSON.stringify(cfg.kind)} (known kinds: ${experimentKinds().join(', ')})`);
     let valid: BaseConfig;
     try { valid = exp.validate(cfg) as BaseConfig; } catch (e) { throw new UsageError(`${join(dir, 'config.json')}: ${(e as Error).message}`); }
+    // its data and device must be here, as for a new run (a usage error, before anything is touched)
+    const problems = exp.environmentProblems(valid);
+    if (problems.length) throw new UsageError(problems.join('\n'));
     return executeRun(exp, valid, dir, quiet);
   },
 };

@@ -26,7 +26,7 @@ export function presetConfig(exp: AnyExperiment, name: string | undefined): Base
  * Build a config from the command's options. Unless `checkEnvironment` is false, also require what
  * it needs here (data, device).
  */
-export function buildConfig(exp: AnyExperiment, o: RunValues, checkEnvironment = true): BaseConfig {
+export function buildConfig(exp: AnyExperiment, o: RunValues, checkEnvironment = true, notes: string[] = []): BaseConfig {
   let cfg = presetConfig(exp, o.preset);
   if (o.config) {
     let patch: unknown;
@@ -41,11 +41,33 @@ export function buildConfig(exp: AnyExperiment, o: RunValues, checkEnvironment =
     cfg = { ...cfg, seeds: n };
   }
   try {
-    cfg = exp.validate(applySets(cfg, parseSets(o.set ?? []))) as BaseConfig;
+    const sets = parseSets(o.set ?? []);
+    const before = exp.schedule.length(cfg);
+    cfg = applySets(cfg, sets);
+    if (o['scale-schedule']) cfg = scaleSchedule(exp, cfg, before, sets.map(([k]) => k), notes);
+    cfg = exp.validate(cfg) as BaseConfig;
   } catch (e) { throw new UsageError((e as Error).message); }
   const problems = checkEnvironment ? exp.environmentProblems(cfg) : [];
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return cfg;
+}
+
+/**
+ * --scale-schedule: move every schedule event (anneal, milestones, noise switch-off) by the factor the
+ * training length changed by, except those the user set himself; say what moved in `notes`.
+ */
+export function scaleSchedule(exp: AnyExperiment, cfg: BaseConfig, before: number, setKeys: string[], notes: string[]): BaseConfig {
+  const s = exp.schedule;
+  const after = s.length(cfg);
+  if (!(after > 0 && before > 0) || after === before) {
+    notes.push(`--scale-schedule: ${s.lengthKey} is ${after} as in the preset; no schedule event moved`);
+    return cfg;
+  }
+  const related = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
+  const r = s.scale(cfg, after / before, (key) => setKeys.some((k) => related(k, key)));
+  const moves = r.moved.map(([k, a, b]) => `${k} ${a} -> ${b}`);
+  notes.push(`--scale-schedule: ${s.lengthKey} ${before} -> ${after} (x${(after / before).toPrecision(3)}): ${moves.length ? moves.join(', ') : 'no schedule event to move'}`);
+  return r.config as BaseConfig;
 }
 
 /** For --dry-run: whether the config's data and device are there, as lines. */
@@ -84,6 +106,8 @@ ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` 
   --force           overwrite an existing run folder
   --quiet           no progress bar
   --dry-run         print the resolved config (JSON, on stdout) and what would run, then exit
+  --scale-schedule  when --set changes ${exp.schedule.lengthKey}, move every schedule event (anneal, milestones,
+                    noise switch-off) by the same factor (keys you --set yourself stay as given)
 
 presets:
 ${Object.entries(exp.presets).map(([k, v]) => `  ${k.padEnd(w)}  ${v.description}`).join('\n')}
@@ -102,12 +126,14 @@ export function runCommand(exp: AnyExperiment): Command {
       const own = Object.fromEntries(Object.entries(exp.cli.options).map(([k, o]) => [k, { type: o.type }]));
       const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...RUN_OPTIONS, ...own } });
       const dryRun = values['dry-run'] ?? false;
-      const cfg = buildConfig(exp, values as RunValues, !dryRun);
+      const notes: string[] = [];
+      const cfg = buildConfig(exp, values as RunValues, !dryRun, notes);
       const out = values.out ?? defaultRunDir(exp.kind, cfg.preset);
       if (dryRun) {
-        return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: environmentNotes(exp, cfg), reuse: REUSE_CONFIG });
+        return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...environmentNotes(exp, cfg)], reuse: REUSE_CONFIG, cannotRun: exp.environmentProblems(cfg).length > 0 });
       }
-      const dir = createRunDir(out, values.force ?? false);
+      if (!(values.quiet ?? false)) for (const n of notes) console.error(n);
+      const dir = createRunDir(out, values.force ?? false, false);
       return executeRun(exp, cfg, dir, values.quiet ?? false);
     },
   };

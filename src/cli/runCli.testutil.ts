@@ -1,6 +1,7 @@
 // Test helper: run the lrlab CLI as a child process (single-threaded engine) and collect its output.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,3 +63,27 @@ export function tornWritesUnder(dir: string): string[] {
 
 /** A random integer in [lo, hi]. */
 export const randomInt = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo + 1));
+
+/** A temporary folder, on a RAM disk where there is one (run folders fsync every file they write). */
+export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'lrlab-cli-'): string {
+  const d = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), prefix));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** A tiny synthetic config (d = 12, N = 50, m = 12) as a --config patch file; returns its path. */
+export function tinyConfig(dir: string, train: Record<string, unknown> = {}): string {
+  const patch = {
+    seed: 3, seeds: 1,
+    data: { d: 12, n: 50, qSupport: 12, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 30, qOnly: 20, both: 25 } },
+    model: { arch: 'block', m: 12 },
+    train: {
+      update: 'noisy-gd', lambda: 1e-3, tauXi: 0.02, tau0: 0.5, eta1: 4, eta2: 1, eps1: 0.1, eps2: 0.01, eps2S: 0.01,
+      stopAtLoss: false, maxSteps: 200, annealAtStep: null, noiseStd: 0.3, noiseAnnealAtStep: 100, noiseAnnealAtLoss: null,
+      lossCheckEvery: 5, evalEvery: 50, checkpointEvery: 0, ...train,
+    },
+  };
+  const path = join(dir, `tiny-${Object.keys(train).join('-') || 'base'}.json`);
+  writeFileSync(path, JSON.stringify(patch));
+  return path;
+}

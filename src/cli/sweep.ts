@@ -1,13 +1,14 @@
 // `lrlab sweep`: a grid over config keys times seeds, run in parallel worker processes.
 import { alignedTable } from '../util/textTable.js';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { interruptFlag } from './signals.js';
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Command, RUN_OPTIONS, UsageError, parseValue, printDryRun } from './command.js';
-import { Progress } from './progress.js';
+import { Progress, SWEEP_PARENT_ENV } from './progress.js';
 import { buildConfig, environmentNotes, type RunValues } from './run.js';
 import { setDotted } from '../experiments/configTools.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
@@ -64,12 +65,18 @@ export function pointConfig(base: BaseConfig, p: SweepPoint, seed: number): Base
 
 const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
 
-function runJob(args: string[]): Promise<{ code: number; stderr: string }> {
+/**
+ * Run one point's run in a worker process. Workers get a process group of their own (detached), so
+ * a Ctrl-C at the terminal reaches only the sweep, which passes exactly one signal on to each worker
+ * (a second one would make it quit without its checkpoint).
+ */
+function runJob(args: string[], children: Set<ChildProcess>): Promise<{ code: number; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LRLAB_NUM_THREADS: '1' } });
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) } });
+    children.add(child);
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    child.on('close', (code) => res({ code: code ?? 1, stderr }));
+    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    child.on('close', (code, signal) => { children.delete(child); res({ code: code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1), stderr }); });
   });
 }
 
@@ -83,8 +90,11 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
   const bar = new Progress(jobs.length, 'sweep', process.stderr, quiet);
   let done = 0, failed = 0, next = 0;
   const failures: string[] = [];
+  const children = new Set<ChildProcess>();
+  // SIGINT/SIGTERM: start no new point, pass the signal on (each running point checkpoints and stops), wait for them
+  const stop = interruptFlag((sig) => { for (const c of children) c.kill(sig); });
   const worker = async () => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !stop.get()) {
       const j = jobs[next++]!;
       if (existsSync(join(j.out, 'summary.json'))) { done++; bar.update(done, `${done}/${jobs.length} runs`); continue; }
       let args: string[];
@@ -94,13 +104,21 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
         writeJsonAtomic(join(j.out, '..', `config-seed${j.seed}.json`), j.cfg);
         args = [spec.base.kind, '--config', join(j.out, '..', `config-seed${j.seed}.json`), '--out', j.out, '--force', '--quiet'];
       }
-      const r = await runJob(args);
+      const r = await runJob(args, children);
+      if (stop.get() && r.code === 130) continue; // interrupted: it continues on resume
       done++;
       if (r.code !== 0) { failed++; failures.push(`${j.p.label} ${JSON.stringify(j.p.values)} seed ${j.seed}: ${r.stderr.trim().split('\n').pop()}`); }
       bar.update(done, `${done}/${jobs.length} runs${failed ? `, ${failed} failed` : ''}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(spec.workers, jobs.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(spec.workers, jobs.length) }, worker));
+  } finally { stop.release(); }
+  if (stop.get()) {
+    writeRunStatus(dir, 'interrupted');
+    console.error(`${quiet ? '' : '\n'}interrupted: ${done} of ${jobs.length} run(s) finished, the running ones checkpointed. Continue with: lrlab resume ${dir}`);
+    return 130;
+  }
   bar.done();
   writeRunStatus(dir, failures.length ? 'failed' : 'done');
   const summary = summarizeSweep(dir, spec, points);
@@ -208,7 +226,7 @@ export const sweepCommand: Command = {
       ].join('\n');
       const notes = environmentNotes(exp, base);
       return printDryRun(base, {
-        plan, dir: out, force: values.force ?? false, notes,
+        plan, dir: out, force: values.force ?? false, notes, cannotRun: exp.environmentProblems(base).length > 0,
         reuse: 'The JSON (stdout) is the base config of every run (seeds: 1); run the same sweep with --config FILE and the same --over, --seeds and --experiment.',
       });
     }

@@ -32,7 +32,7 @@ export const syntheticDataSchema = object({
   gamma: nonNegative(),
   /** The scale a of a Q example is uniform on [aMin, 1] (the paper: aMin = 0). */
   aMin: num('must be in [0, 1]').min(0, { error: 'must be in [0, 1]' }).max(1, { error: 'must be in [0, 1]' }),
-  /** Multiplies every Q input x2 (the paper: 1; the FACTS lead uses 60). */
+  /** Multiplies every Q input x2 (the paper: 1; the reference experiments on a 2-core CPU use 60, so that Q is fitted much faster than P). */
   qScale: positive(),
   /**
    * zv and zeta live in the last `qSupport` coordinates of x2 (default d: anywhere). Appendix F.2

@@ -14,6 +14,7 @@ import type { MetricsRow, PartFile, SummaryEnvelope } from '../runs/format.js';
 import type { ChartContext, ChartSpec } from '../viz/charts.js';
 import type { FinalStats, Headline } from '../viz/finals.js';
 import type { Table } from '../viz/table.js';
+import type { ScheduleView } from './scheduleCheck.js';
 
 /** What every experiment config holds besides its own sections. */
 export interface BaseConfig { kind: string; preset: string; seed: number; seeds: number }
@@ -135,6 +136,8 @@ export interface Experiment<C extends BaseConfig = BaseConfig, Ctx = unknown, Se
   createPart(c: C, ctx: Ctx, seed: Seed, key: PartKey): PartWork;
   /** summary.json from the part files (which may include diverged parts). */
   summarize(c: C, parts: PartFile[]): SummaryEnvelope;
+  /** The length of training and its schedule events (checked against the end, moved by --scale-schedule). */
+  schedule: ScheduleView<C>;
   view: ExperimentView;
   cli: ExperimentCli<C>;
   sweep: SweepView;

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, truncateSync }
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  JsonlWriter, loadCheckpointFile, prepareRunFolder, readJson, readJsonl, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus,
+  JsonlWriter, RefusedError, loadCheckpointFile, prepareRunFolder, readJson, readJsonl, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus,
 } from '../runs/runFolder.js';
 import { partFileSchema, type MetricsRow, type PartFile } from '../runs/format.js';
 import { CODE_VERSION } from '../util/version.js';
@@ -67,7 +67,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   // refuse another config or a bad checkpoint before touching any file
   const cfgPath = join(dir, 'config.json');
   if (existsSync(cfgPath) && !sameJson(readJson(cfgPath), cfg)) {
-    throw new Error(`run folder ${dir} holds a different config (${cfgPath}); refusing to continue it with this one`);
+    throw new RefusedError(`run folder ${dir} holds a different config (${cfgPath}); refusing to continue it with this one`);
   }
   const todo = parts.filter((k) => !existsSync(join(dir, 'parts', `${partName(k)}.json`)));
   for (const k of todo) {
@@ -121,7 +121,7 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
     if (resumed) {
       const ck = loadPartCheckpoint(ckptPath, cfg);
       try { work.restore(ck.state); } catch (e) {
-        throw new Error(`checkpoint ${ckptPath} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
+        throw new RefusedError(`checkpoint ${ckptPath} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
       }
       before = ck.seconds;
       c.markRunning();

@@ -59,6 +59,7 @@ const toy: Experiment<Toy, null, number> = {
     kind: 'toy', preset: c.preset, seeds: [...new Set(parts.map((p) => p.seed))],
     methods: Object.fromEntries(c.methods.map((m) => [m.name, { w: meanStd(parts.filter((p) => p.method === m.name).map((p) => (p as unknown as { w: number }).w)) }])),
   }),
+  schedule: { lengthKey: 'steps', unit: 'step', length: (c) => c.steps, events: () => [], scale: (c) => ({ config: c, moved: [] }) },
   view: {
     clock: 'step', headline: { group: 'acc', keys: ['fit'] }, listColumn: { key: 'acc.fit', label: 'fit', format: 'frac' }, indexKeys: [],
     methodNames: (c) => (c.methods as { name: string }[]).map((m) => m.name),

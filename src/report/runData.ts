@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findRunDirs } from '../runs/runScan.js';
-import { readJsonl } from '../runs/runFolder.js';
+import { processAlive, readJsonl } from '../runs/runFolder.js';
 
 import { metricsRowSchema, runStatusSchema, summaryEnvelopeSchema, type RunState as FileState, type SummaryEnvelope } from '../runs/format.js';
 import type { AnyExperiment, LooseConfig } from '../experiments/experiment.js';
@@ -20,7 +20,7 @@ export type RunState = FileState | 'unknown';
 export type RunConfig = LooseConfig & { preset: string; methods: unknown[] };
 export type RunSummary = SummaryEnvelope;
 
-export interface RunStatus { state: RunState; pid?: number; updated?: string }
+export interface RunStatus { state: RunState; pid?: number; updated?: string; /** Why a 'running' status is shown as interrupted. */ stale?: string }
 
 export interface RunData {
   /** Absolute path of the run folder. */
@@ -103,7 +103,12 @@ export function readRunConfig(abs: string, shown = abs): RunConfig {
 /** Read status.json ({state: 'unknown'} when missing or unreadable). */
 export function readRunStatus(abs: string): RunStatus {
   const s = runStatusSchema.safeParse(readJsonOrNull<unknown>(join(abs, 'status.json'), [], 'status.json'));
-  return s.success ? s.data : { state: 'unknown' };
+  if (!s.success) return { state: 'unknown' };
+  // 'running' written by a process that is gone (killed without a chance to say so): interrupted, never live
+  if (s.data.state === 'running' && typeof s.data.pid === 'number' && !processAlive(s.data.pid)) {
+    return { ...s.data, state: 'interrupted', stale: `status.json says running, but process ${s.data.pid} is gone` };
+  }
+  return s.data;
 }
 
 /** Is this a metrics row (an object with a method name, a seed and a step)? */

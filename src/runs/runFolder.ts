@@ -24,8 +24,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try { const d = openSync(dirname(path), 'r'); fsyncSync(d); closeSync(d); } catch { /* directory fsync unsupported */ }
 }
 
+/** A run folder that cannot be used as asked (exists without --force, busy in a live process, holds another config, a bad checkpoint): a usage error. */
+export class RefusedError extends Error {}
+
 /** Whether a process with this pid exists (EPERM: it exists but is not ours). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
@@ -72,7 +75,7 @@ export function refuseIfRunningElsewhere(dir: string): void {
   let st: { state?: unknown; pid?: unknown; updated?: unknown };
   try { st = JSON.parse(readFileSync(p, 'utf8')) as typeof st; } catch { return; }
   if (st.state !== 'running' || typeof st.pid !== 'number' || st.pid === process.pid || !processAlive(st.pid)) return;
-  throw new Error(`${dir} is being run by process ${st.pid} (status.json: running, updated ${String(st.updated)}); `
+  throw new RefusedError(`${dir} is being run by process ${st.pid} (status.json: running, updated ${String(st.updated)}); `
     + `stop it first (kill -INT ${st.pid} checkpoints it), or if process ${st.pid} is not lrlab, delete ${p}`);
 }
 
@@ -123,13 +126,14 @@ export function runDirTaken(dir: string): boolean {
  * Create (or, with force, recreate) a run folder. An existing non-empty folder is never overwritten
  * without force.
  */
-export function createRunDir(dir: string, force = false): string {
+export function createRunDir(dir: string, force = false, make = true): string {
   const abs = resolve(dir);
   if (runDirTaken(abs)) {
-    if (!force) throw new Error(`run folder ${abs} already exists; pass --force to overwrite it, or --out to choose another`);
+    if (!force) throw new RefusedError(`run folder ${abs} already exists; pass --force to overwrite it, or --out to choose another`);
     rmSync(abs, { recursive: true, force: true });
   }
-  mkdirSync(abs, { recursive: true });
+  // (make = false: the run makes it once its inputs are known good, so a failed data load leaves no empty folder)
+  if (make) mkdirSync(abs, { recursive: true });
   return abs;
 }
 
@@ -151,16 +155,16 @@ export interface CheckpointHeader { codeVersion: string; config: unknown; metric
 export function loadCheckpointFile<C extends CheckpointHeader>(path: string, config: unknown, codeVersion: string, complete: (ck: C) => boolean): C {
   let ck: C;
   try { ck = readJson<C>(path); } catch (e) {
-    throw new Error(`checkpoint ${path} is corrupt or truncated (${(e as Error).message}); remove it to restart that part from scratch`);
+    throw new RefusedError(`checkpoint ${path} is corrupt or truncated (${(e as Error).message}); remove it to restart that part from scratch`);
   }
   if (!ck || typeof ck !== 'object' || typeof ck.metricsBytes !== 'number' || !complete(ck)) {
-    throw new Error(`checkpoint ${path} is incomplete; remove it to restart that part from scratch`);
+    throw new RefusedError(`checkpoint ${path} is incomplete; remove it to restart that part from scratch`);
   }
   if (ck.codeVersion !== codeVersion) {
-    throw new Error(`checkpoint ${path} was written by lrlab ${ck.codeVersion}, this is ${codeVersion}; resume with that version or start a new run`);
+    throw new RefusedError(`checkpoint ${path} was written by lrlab ${ck.codeVersion}, this is ${codeVersion}; resume with that version or start a new run`);
   }
   if (!isDeepStrictEqual(ck.config, config)) {
-    throw new Error(`checkpoint ${path} belongs to a different config than ${join(path, '..', '..', 'config.json')}; refusing to resume`);
+    throw new RefusedError(`checkpoint ${path} belongs to a different config than ${join(path, '..', '..', 'config.json')}; refusing to resume`);
   }
   return ck;
 }

@@ -6,24 +6,34 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startDashboard } from './server.js';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { type Dashboard, startDashboard } from './server.js';
 import { syntheticRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.testutil.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-test('dashboard: lists a run, opening it shows a chart, appended metrics rows appear live', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`, timeout: 60_000 }, async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'lrlab-dash-'));
-  t.after(() => rmSync(base, { recursive: true, force: true }));
+const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+/** The first test's temporary folder and dashboard address, for the second test to check they are gone. */
+let base = '', url = '';
+
+test('dashboard: lists a run, opening it shows a chart, appended metrics rows appear live', { skip: SKIP, timeout: 60_000 }, async (t) => {
+  base = mkdtempSync(join(tmpdir(), 'lrlab-dash-'));
+  const open: { d?: Dashboard; ctx?: BrowserContext } = {};
+  // One teardown, in reverse order of setup (node runs after-hooks in registration order): the browser
+  // (its profile is in `base`), then the server, then the folder; each step runs even if one before failed.
+  t.after(async () => {
+    try { await open.ctx?.close(); } finally {
+      try { await open.d?.close(); } finally { rmSync(base, { recursive: true, force: true }); }
+    }
+  });
   const root = join(base, 'runs');
   const run = writeSyntheticRun(join(root, 'live-syn'), { seeds: 1, steps: 300, every: 100, done: false }); // 3 methods x 4 rows
   writeImageRun(join(root, 'img-patch'), { preset: 'patch', epochs: 4 });
-  const d = await startDashboard({ runsDir: root, port: 0, pollMs: 100 });
-  t.after(() => d.close());
+  const d = open.d = await startDashboard({ runsDir: root, port: 0, pollMs: 100 });
+  url = d.url;
 
-  const ctx = await chromium.launchPersistentContext(join(base, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1000 } });
-  t.after(() => ctx.close());
+  const ctx = open.ctx = await chromium.launchPersistentContext(join(base, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
@@ -56,4 +66,10 @@ test('dashboard: lists a run, opening it shows a chart, appended metrics rows ap
 
   if (process.env.LRLAB_SCREENSHOTS) await page.screenshot({ path: join(process.env.LRLAB_SCREENSHOTS, 'dashboard.png'), fullPage: true });
   assert.deepEqual(problems, []);
+});
+
+test('dashboard: the test above leaves no browser profile, folder or listening server behind', { skip: SKIP, timeout: 10_000 }, async () => {
+  assert.ok(base !== '' && url !== '', 'the dashboard test ran');
+  assert.equal(existsSync(base), false, `${base} was removed`);
+  await assert.rejects(fetch(url, { signal: AbortSignal.timeout(5_000) }), 'the server no longer listens');
 });

@@ -79,7 +79,7 @@ export class RunsIndex {
   sync(): SyncResult {
     this.lastSync = Date.now();
     const dirs = findRunDirs(this.root);
-    const known = new Map((this.db.prepare('SELECT dir, sig, tail FROM runs').all() as { dir: string; sig: string; tail: string }[]).map((r) => [r.dir, r]));
+    const known = new Map((this.db.prepare('SELECT dir, sig, tail, status FROM runs').all() as { dir: string; sig: string; tail: string; status: string }[]).map((r) => [r.dir, r]));
     const res: SyncResult = { added: 0, updated: 0, removed: 0, errors: [] };
     const upsert = this.db.prepare(`INSERT OR REPLACE INTO runs (dir, kind, preset, methods, seeds, status, created, updated, final, progress, sig, tail)
       VALUES (@dir, @kind, @preset, @methods, @seeds, @status, @created, @updated, @final, @progress, @sig, @tail)`);
@@ -90,7 +90,8 @@ export class RunsIndex {
         const sig = runSignature(abs);
         const prev = known.get(id);
         known.delete(id);
-        if (prev && prev.sig === sig) continue;
+        // a running run whose process died reads as interrupted although no file changed
+        if (prev && prev.sig === sig && (prev.status !== 'running' || readRunStatus(abs).state === 'running')) continue;
         try {
           const sameConfig = prev !== undefined && prev.sig.split('|')[0] === sig.split('|')[0];
           upsert.run(this.readRun(id, abs, sig, sameConfig ? (JSON.parse(prev.tail) as TailState) : null));

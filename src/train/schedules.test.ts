@@ -140,7 +140,7 @@ test('sequence agrees with torch.optim.lr_scheduler.SequentialLR (LinearLR, Cosi
   }));
 });
 
-test('noise schedules: FACTS Table 1 (0.2 x 0.995 per iteration), patch noise 0.4 x1e-5 at epoch 30, off', () => {
+test('noise schedules: Table 1 (Appendix H.1: 0.2 x 0.995 per iteration), patch noise 0.4 x1e-5 at epoch 30 (Appendix H.2), off', () => {
   const expo: NoiseSchedule = { kind: 'exponential', std: 0.2, rate: 0.995, every: 'step' };
   assert.equal(noiseAt(expo, at(0, 0)), 0.2);
   for (const t of [1, 2, 100, 1000, 78200]) near(noiseAt(expo, at(0, t)), 0.2 * 0.995 ** t, `iteration ${t}`);

@@ -34,9 +34,12 @@ export function partsCell(f: FinalStats, method: string): string {
   return Object.entries(f.statuses[method] ?? {}).map(([k, v]) => `${v} ${k}`).join(', ') || '-';
 }
 
-/** "mean ± std (k/n seeds)" of a first-step statistic, "never" when no seed reached it, "-" when not recorded (older summaries). */
-export function firstStepCell(m: MeanStd | undefined, seeds: number, digits = 0): string {
-  if (!m) return '-';
-  if (m.mean === null || m.n === 0) return 'never';
+/** What a first-time statistic that no seed reached says: "never" once the run is finished, "not yet" while it is not. */
+export const notReached = (f: FinalStats) => (f.source === 'summary' ? 'never' : 'not yet');
+
+/** "mean ± std (k/n seeds)" of a first-step statistic, "never" / "not yet" when no seed reached it, "-" when not recorded (older summaries). */
+export function firstStepCell(m: MeanStd | undefined, seeds: number, f: FinalStats, digits = 0): string {
+  if (!m) return f.source === 'summary' ? '-' : 'not yet';
+  if (m.mean === null || m.n === 0) return notReached(f);
   return m.n < seeds ? `${fmtMeanStd(m, digits)} (${m.n}/${seeds} seeds)` : fmtMeanStd(m, digits);
 }

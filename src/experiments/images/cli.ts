@@ -19,8 +19,21 @@ export function formatImageTable(s: ImageSummary): string {
     `images preset '${s.preset}', seeds ${s.seeds.join(', ')} (accuracy as a fraction, mean ± std over seeds)`,
     `patch: ${s.patchMode ?? 'none'}; BatchNorm statistics ${s.recalibratedBn ? 'recalibrated on training batches before each evaluation' : 'as trained (running averages)'}`,
   ];
-  const bad = Object.entries(s.methods).filter(([, r]) => (r.statuses['diverged'] ?? 0) > 0).map(([m, r]) => `${m}: ${r.statuses['diverged']} seed(s) diverged (left out of the accuracies)`);
-  return [...notes, ...alignedTable(head, rows), ...bad].join('\n');
+  const bad = Object.entries(s.methods).filter(([, r]) => (r.statuses['diverged'] ?? 0) > 0).map(([m, r]) => `${m}: ${r.statuses['diverged']} of ${s.seeds.length} seed(s) diverged (left out of the accuracies)`);
+  return [...notes, ...alignedTable(head, rows), ...learningOrder(s), ...bad].join('\n');
+}
+
+/**
+ * The learning order the paper is about (Section 6): which method memorizes the patch when, i.e. the
+ * first epoch its patch-only validation accuracy passes 50%, earliest first.
+ */
+export function learningOrder(s: ImageSummary): string[] {
+  if (s.patchMode === null) return [];
+  const order = Object.entries(s.methods).map(([m, r]) => ({ m, e: r.patch_only_above_50_epoch?.mean ?? null, n: r.patch_only_above_50_seeds }))
+    .sort((a, b) => (a.e ?? Infinity) - (b.e ?? Infinity));
+  const seeds = s.seeds.length;
+  return [`learning order (first epoch with patch-only validation accuracy > 50%, i.e. the patch memorized): ${order.map(({ m, e, n }) =>
+    (e === null ? `${m} not within the run` : `${m} at epoch ${e.toFixed(seeds > 1 ? 1 : 0)}${n < seeds ? ` (${n}/${seeds} seeds)` : ''}`)).join('; ')}`];
 }
 
 export const imagesCli: ExperimentCli<ImageExperimentConfig> = {

@@ -44,7 +44,7 @@ test('every preset is a complete, valid, JSON-round-trippable config', () => {
   assert.throws(() => imagePreset('nope'), /unknown images preset 'nope' \(available: patch, clean, /);
 });
 
-test('the paper presets carry the FACTS recipes', () => {
+test('the paper presets carry the recipes of Appendix H.1 (Table 1) and H.2 (Table 2), with the patch and optimizer of the authors\' public code', () => {
   const p = imagePreset('patch');
   assert.equal(p.dataset.name, 'cifar10');
   assert.deepEqual(p.model, { arch: 'wrn', depth: 16, widen: 10 });
@@ -153,7 +153,7 @@ test('methods: names, schedules and subsets are checked by index', () => {
 });
 
 test('--set style dotted overrides reach into methods by index and into the arch\'s own model keys', () => {
-  const c = applySets(base(), [['methods.0.lr.lr', 0.05], ['methods.2.noise.std', 0.3], ['train.epochs', 1], ['patch.mode', 'add']]);
+  const c = applySets(base(), [['methods.0.lr.lr', 0.05], ['methods.2.noise.std', 0.3], ['train.epochs', 3], ['patch.mode', 'add']]);
   validateImageConfig(c);
   assert.equal((c.methods[0]!.lr as { lr: number }).lr, 0.05);
   assert.equal((c.methods[2]!.noise as { std: number }).std, 0.3);
@@ -198,7 +198,7 @@ test('registering a test-only model and data set is all a config needs to valida
   };
   const cfg = mergeImageConfig(base(), {
     dataset: { name: 'test-rgb', trainSize: 48, testSize: 16 }, model: { arch: 'test-linear', scale: 2 },
-    patch: { patchOnlyValSize: 8 }, train: { epochs: 1, batchSize: 16, recalibrateBn: false },
+    patch: { patchOnlyValSize: 8 }, train: { epochs: 2, batchSize: 16, recalibrateBn: false },
   });
   rejects(cfg, `config key 'dataset.name' must be one of "fashion-mnist", "cifar10", got "test-rgb"`);
   registerImageDataset(tiny);

@@ -5,6 +5,8 @@
 // a training subset). Each section checks its own values; what needs two sections (the patch on
 // the data set's image size, method subsets without a patch) is checked here. The TypeScript
 // types are the schema's (z.infer) and its JSON Schema comes from util/schema's toJsonSchema.
+import { refuseEventsPastEnd } from '../scheduleCheck.js';
+import { imagesSchedule } from './schedule.js';
 import { TRAIN_SUBSETS } from '../../data/imageDataset.js';
 import { getImageDataset, imageDatasetNames } from '../../data/imageDatasets.js';
 import { patchConfigFor, patchPlacementProblem, patchSectionSchema, type PatchConfig } from '../../data/patch.js';
@@ -102,6 +104,7 @@ export function imageConfigSchema() {
       files.set(file, m.name);
       if (!c.patch.enabled && m.subset !== 'noPatch') fail(ctx, ['methods', i, 'subset'], "must be 'noPatch' when patch.enabled is false", m.subset);
     });
+    refuseEventsPastEnd(imagesSchedule, c, ctx);
   }, whenValid);
 }
 

@@ -3,6 +3,7 @@
 // loadImageData loads them once per run.
 import { getImageDataset, imageDatasetDir, type ImageData } from '../../data/imageDatasets.js';
 import type { ImageExperimentConfig } from './config.js';
+import { ConfigError } from '../../util/schema.js';
 
 /**
  * Check that the data set's files exist (without reading them); throws a one-line error saying how
@@ -22,7 +23,7 @@ export function loadImageData(cfg: ImageExperimentConfig): ImageData {
   const dir = imageDatasetDir(d.name, d.dir)!;
   const data = getImageDataset(d.name).load({ dir, testSize: d.testSize });
   if (d.trainSize !== null && d.trainSize > data.train.n) {
-    throw new Error(`config key 'dataset.trainSize' is ${d.trainSize} but ${dir} has only ${data.train.n} training images`);
+    throw new ConfigError(`config key 'dataset.trainSize' is ${d.trainSize} but ${dir} has only ${data.train.n} training images`);
   }
   return data;
 }

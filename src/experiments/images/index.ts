@@ -5,6 +5,7 @@ import type { MeanStd } from '../../util/stats.js';
 import type { SummaryEnvelope } from '../../runs/format.js';
 import { disposeSeedSetup, setupImageSeed, type ImageData, type ImageSeedSetup } from '../../train/imageTrainer.js';
 import type { Experiment } from '../experiment.js';
+import { imagesSchedule } from './schedule.js';
 import { runParts, type RunHooks } from '../partRunner.js';
 import { imageConfigSchema, imageTrainerConfig, validateImageConfig, type ImageExperimentConfig } from './config.js';
 import { IMAGE_PRESETS, imagePreset } from './presets.js';
@@ -42,6 +43,7 @@ export const images: Experiment<ImageExperimentConfig, ImageData, ImageSeedSetup
   disposeSeed: disposeSeedSetup,
   createPart: (c, _data, setup, key) => new ImagePart(c, setup, key.method),
   summarize: (c, parts) => summarizeImages(c, parts) as unknown as SummaryEnvelope,
+  schedule: imagesSchedule,
   view: imagesView,
   cli: imagesCli,
   sweep: {

@@ -50,7 +50,7 @@ export function summarizeImages(cfg: ImageExperimentConfig, parts: PartFile[]): 
       Object.fromEntries(VAL_SETS.map((s) => [s, meanStd(ok.map((r) => f(r, s)))])) as Record<ValSet, MeanStd>;
     const statuses: Record<string, number> = {};
     for (const r of rs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-    const above = rs.map((r) => r.patch_only_above_50_epoch).filter((v): v is number => v !== null);
+    const above = ok.map((r) => r.patch_only_above_50_epoch).filter((v): v is number => v !== null);
     methods[m.name] = {
       val_acc: per((r, s) => r.final?.val_acc[s] ?? null),
       val_acc_last5_mean: per((r, s) => r.val_acc_last5_mean[s]),

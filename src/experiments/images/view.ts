@@ -2,9 +2,10 @@
 // Table 1 / Table 2 layout with the paper's numbers beside ours, the detail table (last-5 means,
 // when the patch was memorized), the run's facts, and the figures an unfinished run's rows give.
 import { fmtMeanStd, meanStd, type MeanStd } from '../../util/stats.js';
+import { firstEpochAbove, lastRowsMean } from '../../metrics/imageMetrics.js';
 import type { MetricsRow } from '../../runs/format.js';
 import { pick, type FinalStats } from '../../viz/finals.js';
-import { partsCell, pct, seedCount, seedsNote, type Table } from '../../viz/table.js';
+import { notReached, partsCell, pct, seedCount, seedsNote, type Table } from '../../viz/table.js';
 import type { ExperimentView, LooseConfig } from '../experiment.js';
 import { imageAnnealMarks } from './annealing.js';
 import { imageCharts } from './charts.js';
@@ -55,7 +56,7 @@ export function imageDetailTable(methods: string[], f: FinalStats, patched: bool
   const rows = methods.map((m) => {
     const s = f.methods[m] ?? {};
     const fit = s.patch_only_above_50_epoch;
-    return [m, pct(s['val_acc_last5_mean.clean']), ...(patched ? [pct(s['val_acc_last5_mean.mixed']), pct(s['val_acc.patch_only']), fit && fit.mean !== null ? `${fmtMeanStd(fit, 1)} (${fit.n} seed${fit.n === 1 ? '' : 's'})` : 'never'] : []), partsCell(f, m)];
+    return [m, pct(s['val_acc_last5_mean.clean']), ...(patched ? [pct(s['val_acc_last5_mean.mixed']), pct(s['val_acc.patch_only']), fit && fit.mean !== null ? `${fmtMeanStd(fit, 1)} (${fit.n} seed${fit.n === 1 ? '' : 's'})` : notReached(f)] : []), partsCell(f, m)];
   });
   return {
     caption: 'Validation accuracy (%) averaged over each seed\'s last 5 evaluations (final accuracy can swing between epochs), the final patch-only accuracy, and the first epoch with patch-only accuracy above 50% (the patch memorized)',
@@ -81,9 +82,12 @@ export function describeSchedule(s: unknown): string {
 
 /** The last-5 means and the patch-fit epoch of one method's rows (one array per seed, in epoch order). */
 export function imageRowFinals(seeds: MetricsRow[][]): Record<string, MeanStd> {
+  // the same functions as the part files' (summary.json's) figures, so both show the same numbers
+  const histories = seeds.map((rs) => rs.map((r) => ({ epoch: r.epoch ?? 0, val_acc: { clean: pick(r, 'val_acc', 'clean'), mixed: pick(r, 'val_acc', 'mixed'), patch_only: pick(r, 'val_acc', 'patch_only') } })));
   const stats: Record<string, MeanStd> = {};
-  for (const k of SETS) stats[`val_acc_last5_mean.${k}`] = meanStd(seeds.map((rs) => meanStd(rs.slice(-5).map((r) => pick(r, 'val_acc', k))).mean));
-  const fit = seeds.map((rs) => rs.find((r) => (pick(r, 'val_acc', 'patch_only') ?? 0) > 0.5)?.epoch ?? null);
+  const last5 = histories.map((h) => lastRowsMean(h, 5));
+  for (const k of SETS) stats[`val_acc_last5_mean.${k}`] = meanStd(last5.map((m) => m[k]));
+  const fit = histories.map((h) => firstEpochAbove(h, 0.5));
   if (fit.some((e) => e !== null)) stats.patch_only_above_50_epoch = meanStd(fit);
   return stats;
 }

@@ -12,11 +12,14 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
   const head = ['method', ...cols.map((c) => `test acc ${c}`), 'P learned at', 'Q learned at', 'annealed at', 'steps'];
   const learned = (m: MeanStd | undefined) => (m && m.mean !== null ? `${fmtMeanStd(m, 0)} (${m.n})` : 'never');
   const rows = Object.entries(s.methods).map(([m, r]) => [
-    m, ...cols.map((c) => fmtMeanStd(r.test_acc[c])), learned(r.learned_at_step?.p_only), learned(r.learned_at_step?.q_only),
+    (r.diverged_seeds ?? []).length ? `${m} (${r.diverged_seeds.length} diverged)` : m, ...cols.map((c) => fmtMeanStd(r.test_acc[c])), learned(r.learned_at_step?.p_only), learned(r.learned_at_step?.q_only),
     r.annealed_at_step ? fmtMeanStd(r.annealed_at_step, 0) : '-', fmtMeanStd(r.steps, 0),
   ]);
+  const diverged = Object.entries(s.methods).filter(([, r]) => (r.diverged_seeds ?? []).length > 0)
+    .map(([m, r]) => `${m}: ${r.diverged_seeds.length} of ${s.seeds.length} seed(s) diverged (seed ${r.diverged_seeds.join(', ')}; left out of the means)`);
   return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, ...alignedTable(head, rows),
-    `(P/Q learned at: first evaluated step with P-only / Q-only test accuracy >= ${LEARNED_ACC}, over the (n) seeds that got there)`].join('\n');
+    `(P/Q learned at: first evaluated step with P-only / Q-only test accuracy >= ${LEARNED_ACC}, over the (n) seeds that got there)`,
+    ...diverged, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join('\n');
 }
 
 export const syntheticCli: ExperimentCli<SyntheticExperimentConfig> = {

@@ -6,6 +6,8 @@ import { defaultSyntheticDataConfig, syntheticDataSchema } from '../../data/synt
 import { syntheticModelSchema } from '../../models/syntheticModel.js';
 import { SYNTHETIC_METHODS, syntheticMethodSchema } from '../../train/syntheticAlgorithms.js';
 import { syntheticTrainSchema } from '../../train/syntheticTrainConfig.js';
+import { refuseEventsPastEnd } from '../scheduleCheck.js';
+import { syntheticSchedule } from './schedule.js';
 import { fail, object, parseConfig, positiveInt, seedInt, z } from '../../util/schema.js';
 
 // The methods are the trainer's (Algorithms 1, 2 and F.1); the experiment's users name them from here.
@@ -25,6 +27,7 @@ export const syntheticConfigSchema = object({
 }).superRefine((c, ctx) => {
   // the conv net's stride d/k must be a whole number of coordinates
   if (c.model.arch === 'conv' && c.data.d % c.model.convK !== 0) fail(ctx, ['model', 'convK'], `must be a positive divisor of data.d (${c.data.d})`, c.model.convK);
+  refuseEventsPastEnd(syntheticSchedule, c, ctx);
 });
 export type SyntheticExperimentConfig = z.infer<typeof syntheticConfigSchema>;
 

@@ -4,6 +4,7 @@ import { parseConfig } from '../../util/schema.js';
 import type { MeanStd } from '../../util/stats.js';
 import type { SummaryEnvelope } from '../../runs/format.js';
 import type { Experiment } from '../experiment.js';
+import { syntheticSchedule } from './schedule.js';
 import { runParts, type RunHooks } from '../partRunner.js';
 import { syntheticConfigSchema, type SyntheticExperimentConfig, type SyntheticMethod } from './config.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from './presets.js';
@@ -27,6 +28,7 @@ export const synthetic: Experiment<SyntheticExperimentConfig, null, number> = {
   disposeSeed: () => {},
   createPart: (c, _ctx, seed, key) => new SyntheticPart(c, key.method as SyntheticMethod, seed),
   summarize: (c, parts) => summarizeSynthetic(c, parts) as unknown as SummaryEnvelope,
+  schedule: syntheticSchedule,
   view: syntheticView,
   cli: syntheticCli,
   sweep: {

@@ -12,17 +12,24 @@ export class SyntheticPart implements PartWork {
   private readonly setup: SyntheticSetup;
   private readonly trainer: SyntheticTrainer;
   private final: SyntheticMetrics | null = null;
+  /** The training loss at the start, and the largest seen since (to warn about a loss that explodes but stays finite). */
+  private loss0: number;
+  private maxLoss: number;
+  private maxLossLr = 0;
 
   constructor(private readonly cfg: SyntheticExperimentConfig, private readonly method: SyntheticMethod, private readonly seed: number) {
     this.setup = setupSynthetic(cfg, seed);
     try { this.trainer = new SyntheticTrainer(cfg, method, seed, this.setup); } catch (e) { disposeSetup(this.setup); throw e; }
+    this.loss0 = this.maxLoss = this.trainer.trainLoss;
   }
 
   get done(): boolean { return this.trainer.done; }
 
   /** One update; evaluate every evalEvery steps and once at the end, checkpoint every checkpointEvery steps. */
   advance(): Advance {
+    const lr = this.trainer.lr;
     this.trainer.advance();
+    if (Number.isFinite(this.trainer.trainLoss) && this.trainer.trainLoss > this.maxLoss) { this.maxLoss = this.trainer.trainLoss; this.maxLossLr = lr; }
     const t = this.cfg.train;
     const step = this.trainer.step;
     return { evaluate: step % t.evalEvery === 0 || this.trainer.done, checkpoint: t.checkpointEvery > 0 && step % t.checkpointEvery === 0 };
@@ -36,8 +43,12 @@ export class SyntheticPart implements PartWork {
     return { method: this.method, seed: this.seed, step: tr.step, lr: tr.lr, noise: tr.noise, annealed: tr.annealedAtStep !== null, ...m };
   }
 
-  state(): unknown { return this.trainer.state(); }
-  restore(state: unknown): void { this.trainer.restore(state as SyntheticTrainerState); }
+  state(): unknown { return { ...this.trainer.state(), lossWatch: { loss0: this.loss0, maxLoss: this.maxLoss, maxLossLr: this.maxLossLr } }; }
+  restore(state: unknown): void {
+    const { lossWatch, ...trainer } = state as SyntheticTrainerState & { lossWatch?: { loss0: number; maxLoss: number; maxLossLr: number } };
+    this.trainer.restore(trainer);
+    if (lossWatch) ({ loss0: this.loss0, maxLoss: this.maxLoss, maxLossLr: this.maxLossLr } = lossWatch);
+  }
 
   result(rows: MetricsRow[]) {
     const tr = this.trainer;
@@ -46,7 +57,14 @@ export class SyntheticPart implements PartWork {
       status: tr.status, message: tr.message, steps: tr.step, annealedAtStep: tr.annealedAtStep, noiseOffAtStep: tr.noiseOffAtStep,
       learnedAtStep: { p_only: firstLearnedStep(learned, 'p_only'), q_only: firstLearnedStep(learned, 'q_only') },
       final: this.final,
+      warnings: this.warnings(),
     };
+  }
+
+  /** A loss that grew far above its start (logistic loss starts near log 2) means the learning rate is too large even if it stayed finite. */
+  private warnings(): string[] {
+    if (this.trainer.status === 'diverged' || !(this.maxLoss > Math.max(100 * this.loss0, 10))) return [];
+    return [`the training loss grew from ${this.loss0.toPrecision(3)} to ${this.maxLoss.toPrecision(3)} (with learning rate ${this.maxLossLr}, which may be too large); its numbers are those of a broken run`];
   }
 
   fingerprint(): string { return this.setup.model.params.fingerprint(); }

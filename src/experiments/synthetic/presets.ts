@@ -22,7 +22,7 @@ const ORDER: Patch = {
 };
 
 /**
- * The FACTS lead's gap setting: minibatch SGD (batch 10, no explicit noise), large lr 0.0125, small lr
+ * The gap setting of reference experiments on a 2-core CPU (PyTorch): minibatch SGD (batch 10, no explicit noise), large lr 0.0125, small lr
  * 0.004, 120k steps. With lrlab's model (u = +-1/sqrt(m), tau0 = 0.01) the Q block's neurons die under
  * SGD and no method learns Q; kept for comparison (docs/RESULTS.md).
  */
@@ -52,7 +52,7 @@ export const SYNTHETIC_PRESETS: Record<string, { description: string; patch: Pat
     description: 'learning order: S memorizes Q first; L-S and S+noise learn P first and Q only after annealing (noisy GD)',
     patch: ORDER,
   },
-  'sgd-lead': { description: "the FACTS lead's minibatch-SGD setting (does not learn Q with lrlab's model; see docs/RESULTS.md)", patch: SGD_LEAD },
+  'sgd-lead': { description: "the minibatch-SGD setting of the reference experiments on a 2-core CPU (does not learn Q with lrlab's model; see docs/RESULTS.md)", patch: SGD_LEAD },
   gap: { description: 'the largest P-only test-accuracy gap of L-S over S found on a CPU: stationary init (Assumption 3.1), 60k steps (S catches up by ~250k)', patch: GAP },
   paper: {
     description: "the paper's algorithm and scalings (Assumption 3.3) at d = 100: noisy GD (3.1), loss-based annealing and stopping",

@@ -15,6 +15,8 @@ export interface SyntheticPartResult extends PartFile {
   /** First evaluated step at which the test accuracy on P-only / Q-only inputs reached LEARNED_ACC (null: never). */
   learnedAtStep: { p_only: number | null; q_only: number | null };
   final: SyntheticMetrics;
+  /** Problems that did not stop training (e.g. the loss grew absurdly but stayed finite). */
+  warnings?: string[];
 }
 
 export interface SyntheticSummary {
@@ -30,7 +32,11 @@ export interface SyntheticSummary {
     /** The learning order: when P-only / Q-only test accuracy first reached LEARNED_ACC, over the seeds that reached it. */
     learned_at_step: { p_only: MeanStd; q_only: MeanStd };
     statuses: Record<string, number>;
+    /** Seeds that diverged (left out of every mean above) and their number. */
+    diverged_seeds: number[];
   }>;
+  /** Per part: warnings that did not stop it ('L-S seed 0: ...'). */
+  warnings: string[];
 }
 
 export const seedList = (cfg: { seed: number; seeds: number }) => Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i);
@@ -40,18 +46,21 @@ export function summarizeSynthetic(cfg: SyntheticExperimentConfig, parts: PartFi
   const results = parts as SyntheticPartResult[];
   const methods: SyntheticSummary['methods'] = {};
   for (const m of cfg.methods) {
-    const rs = results.filter((r) => r.method === m).sort((a, b) => a.seed - b.seed);
+    const all = results.filter((r) => r.method === m).sort((a, b) => a.seed - b.seed);
+    // a diverged seed's numbers are those of NaN weights: counted, never averaged
+    const rs = all.filter((r) => r.status !== 'diverged');
     const per = (key: 'test_acc' | 'test_loss' | 'train_acc') =>
       Object.fromEntries(SUBSETS.map((s) => [s, meanStd(rs.map((r) => r.final[key][s]))]));
     const statuses: Record<string, number> = {};
-    for (const r of rs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    for (const r of all) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     const ann = rs.map((r) => r.annealedAtStep).filter((v): v is number => v !== null);
     methods[m] = {
       test_acc: per('test_acc'), test_loss: per('test_loss'), train_acc: per('train_acc'),
       steps: meanStd(rs.map((r) => r.steps)), annealed_at_step: ann.length ? meanStd(ann) : null,
       learned_at_step: { p_only: meanStd(rs.map((r) => r.learnedAtStep?.p_only)), q_only: meanStd(rs.map((r) => r.learnedAtStep?.q_only)) },
-      statuses,
+      statuses, diverged_seeds: all.filter((r) => r.status === 'diverged').map((r) => r.seed),
     };
   }
-  return { kind: 'synthetic', preset: cfg.preset, seeds: seedList(cfg), methods };
+  const warnings = results.flatMap((r) => (r.warnings ?? []).map((w) => `${r.method} seed ${r.seed}: ${w}`));
+  return { kind: 'synthetic', preset: cfg.preset, seeds: seedList(cfg), methods, warnings };
 }

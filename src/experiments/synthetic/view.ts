@@ -53,7 +53,7 @@ export function syntheticTable(methods: string[], f: FinalStats): Table {
   const rows = methods.map((m) => {
     const s = f.methods[m] ?? {};
     const k = s['test_acc.p_only']?.n ?? 0;
-    return [m, ...comps.map((c) => fmtMeanStd(s[`test_acc.${c}`])), firstStepCell(s['learned_at_step.p_only'], k), firstStepCell(s['learned_at_step.q_only'], k),
+    return [m, ...comps.map((c) => fmtMeanStd(s[`test_acc.${c}`])), firstStepCell(s['learned_at_step.p_only'], k, f), firstStepCell(s['learned_at_step.q_only'], k, f),
       fmtMeanStd(s.steps, 0), s.annealed_at_step ? fmtMeanStd(s.annealed_at_step, 0) : '-', partsCell(f, m)];
   });
   return {
