@@ -70,9 +70,8 @@ export function scaleSchedule(exp: AnyExperiment, cfg: BaseConfig, before: numbe
   return r.config as BaseConfig;
 }
 
-/** For --dry-run: whether the config's data and device are there, as lines. */
-export function environmentNotes(exp: AnyExperiment, cfg: BaseConfig): string[] {
-  const problems = exp.environmentProblems(cfg);
+/** For --dry-run: whether the config's data and device are there (`problems`: exp.environmentProblems), as lines. */
+export function environmentNotes(exp: AnyExperiment, problems: string[]): string[] {
   return problems.length ? ['but it cannot run here:', ...problems.map((p) => `  - ${p}`)] : exp.cli.ready ? [exp.cli.ready] : [];
 }
 
@@ -130,7 +129,8 @@ export function runCommand(exp: AnyExperiment): Command {
       const cfg = buildConfig(exp, values as RunValues, !dryRun, notes);
       const out = values.out ?? defaultRunDir(exp.kind, cfg.preset);
       if (dryRun) {
-        return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...environmentNotes(exp, cfg)], reuse: REUSE_CONFIG, cannotRun: exp.environmentProblems(cfg).length > 0 });
+        const problems = exp.environmentProblems(cfg);
+        return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...environmentNotes(exp, problems)], reuse: REUSE_CONFIG, cannotRun: problems.length > 0 });
       }
       if (!(values.quiet ?? false)) for (const n of notes) console.error(n);
       const dir = createRunDir(out, values.force ?? false, false);

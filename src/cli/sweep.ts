@@ -2,7 +2,7 @@
 import { alignedTable } from '../util/textTable.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { interruptFlag } from './signals.js';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants } from 'node:os';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +76,7 @@ function runJob(args: string[], children: Set<ChildProcess>): Promise<{ code: nu
     children.add(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    child.on('close', (code, signal) => { children.delete(child); res({ code: code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1), stderr }); });
+    child.on('close', (code, signal) => { children.delete(child); res({ code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1), stderr }); });
   });
 }
 
@@ -224,9 +224,9 @@ export const sweepCommand: Command = {
         `would run ${points.length} grid point(s) x ${seeds} seed(s) from seed ${base.seed} = ${runs} run(s) on ${Math.min(workers, runs)} worker(s), each over this config with:`,
         ...alignedTable(['point', ...spec.over.map(([k]) => k)], points.map((p) => [p.label, ...spec.over.map(([k]) => JSON.stringify(p.values[k]))])),
       ].join('\n');
-      const notes = environmentNotes(exp, base);
+      const problems = exp.environmentProblems(base);
       return printDryRun(base, {
-        plan, dir: out, force: values.force ?? false, notes, cannotRun: exp.environmentProblems(base).length > 0,
+        plan, dir: out, force: values.force ?? false, notes: environmentNotes(exp, problems), cannotRun: problems.length > 0,
         reuse: 'The JSON (stdout) is the base config of every run (seeds: 1); run the same sweep with --config FILE and the same --over, --seeds and --experiment.',
       });
     }

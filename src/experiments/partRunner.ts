@@ -42,10 +42,13 @@ export interface PartCheckpoint { codeVersion: string; config: unknown; partId: 
 export const methodFileName = (method: string) => method.replace(/\+/g, 'plus');
 export const partName = (k: PartKey) => `${methodFileName(k.method)}-seed${k.seed}`;
 
+/** The seeds of a config: seed, seed + 1, ... (seeds of them). */
+export const seedList = (cfg: { seed: number; seeds: number }) => Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i);
+
 /** The parts of a config in run order: seeds outer, methods inner (a seed's shared setup is built once). */
 export function partsOf(exp: AnyExperiment, cfg: BaseConfig): PartKey[] {
   const methods = exp.methods(cfg);
-  return Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i).flatMap((seed) => methods.map((method) => ({ method, seed })));
+  return seedList(cfg).flatMap((seed) => methods.map((method) => ({ method, seed })));
 }
 
 /** Equal as JSON (key order aside): a config read back from disk equals the one written. */

@@ -5,6 +5,7 @@
 // a training subset). Each section checks its own values; what needs two sections (the patch on
 // the data set's image size, method subsets without a patch) is checked here. The TypeScript
 // types are the schema's (z.infer) and its JSON Schema comes from util/schema's toJsonSchema.
+import { methodFileName } from '../partRunner.js';
 import { refuseEventsPastEnd } from '../scheduleCheck.js';
 import { imagesSchedule } from './schedule.js';
 import { TRAIN_SUBSETS } from '../../data/imageDataset.js';
@@ -21,8 +22,8 @@ const MOMENTUM = 'must be in [0, 1)';
 /** Refinements across keys run only on a config whose keys are each valid (the first error is the one reported). */
 const whenValid = { when: (p: { issues: unknown[] }) => p.issues.length === 0 };
 
-/** A method's name as used in file names ('+' -> 'plus'). */
-export function methodFileName(name: string): string { return name.replace(/\+/g, 'plus'); }
+// A method's name as used in file names ('+' -> 'plus'): the part runner's, which names the part files.
+export { methodFileName };
 
 /** The data-set section: a registered data set, where its files are, and how many images are used. */
 function datasetSchema() {

@@ -3,6 +3,7 @@
 // when the patch was memorized (patch-only accuracy above 50%).
 import { meanStd, type MeanStd } from '../../util/stats.js';
 import type { PartFile } from '../../runs/format.js';
+import { seedList } from '../partRunner.js';
 import { VAL_SETS, type ImageMetricsRow, type PerValSet, type ValSet } from '../../metrics/imageMetrics.js';
 import type { ImageRunStatus } from '../../train/imageTrainer.js';
 import type { ImageExperimentConfig } from './config.js';
@@ -60,7 +61,7 @@ export function summarizeImages(cfg: ImageExperimentConfig, parts: PartFile[]): 
     };
   }
   return {
-    kind: 'images', preset: cfg.preset, seeds: Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i), recalibratedBn: cfg.train.recalibrateBn,
+    kind: 'images', preset: cfg.preset, seeds: seedList(cfg), recalibratedBn: cfg.train.recalibrateBn,
     patchMode: cfg.patch.enabled ? cfg.patch.mode : null, methods,
   };
 }

@@ -3,6 +3,7 @@
 // and Q-only test accuracy first reached LEARNED_ACC).
 import { meanStd, type MeanStd } from '../../util/stats.js';
 import type { PartFile } from '../../runs/format.js';
+import { seedList } from '../partRunner.js';
 import { SUBSETS, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
 import type { SyntheticExperimentConfig, SyntheticMethod } from './config.js';
 
@@ -39,7 +40,6 @@ export interface SyntheticSummary {
   warnings: string[];
 }
 
-export const seedList = (cfg: { seed: number; seeds: number }) => Array.from({ length: cfg.seeds }, (_, i) => cfg.seed + i);
 
 /** Mean and std over seeds of every part's final numbers. */
 export function summarizeSynthetic(cfg: SyntheticExperimentConfig, parts: PartFile[]): SyntheticSummary {
