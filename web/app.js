@@ -1,89 +1,126 @@
-// lrlab dashboard: lists the runs (from /api/runs), shows the selected run's charts (Vega-Lite specs
-// from /api/charts, compiled here with the vendored vega / vega-lite builds), streams new metrics
-// rows over server-sent events and overlays runs of one kind. Plain browser JS, no build step.
-/* global vega, vegaLite */
+// lrlab dashboard: the runs list (from /api/runs; grouped by sweep; hyperparameter columns from any
+// config key, sorted and filtered), a run's page (live charts and curves, tables, its config, stop /
+// resume / download), overlays and config diffs of ticked runs, and the pages of sweeps.js,
+// newrun.js and playground.js. Plain browser JS modules, no build step.
+import { $, el, enc, getJSON, postJSON, tableEl } from './util.js';
+import { LiveCharts } from './runview.js';
+import { configBlock, diffTable, passes, sortRuns } from './compare.js';
+import { showSweep } from './sweeps.js';
+import { initNewRun } from './newrun.js';
+import { initPlayground } from './playground.js';
 
-const $ = (sel) => document.querySelector(sel);
 const state = {
-  selected: [],        // run ids shown
-  ticked: new Set(),   // run ids ticked for an overlay
-  runs: new Map(),     // id -> run from the list
-  views: [],           // { id, view, el }
-  rows: [],            // every row received, with .series and .run
-  hidden: new Set(),   // hidden series
-  streams: [],
-  prefix: new Map(),   // run id -> series prefix
-  generation: 0,       // bumps on every selection change (stale async work is dropped)
+  selected: [], ticked: new Set(), runs: new Map(), list: [],
+  columns: [],            // [{key, filter}]
+  sort: null,             // {key, dir}
+  expanded: new Set(),    // sweeps whose runs are shown
+  perSeed: false,
+  generation: 0,
 };
+const charts = new LiveCharts($('#charts'), {
+  onRows: () => scheduleDetails(),
+  onStatus: (id, s) => {
+    if (state.selected.length !== 1) return;
+    setLive(s.state === 'running');
+    if (s.summary && state.summarySeen !== id) { state.summarySeen = id; void showDetails(state.selected, state.generation); }
+    scheduleDetails();
+  },
+  onWarning: (m) => $('#view-warnings').append(el('p', { class: 'warn' }, m)),
+  onConn: (ok, msg) => setConn(ok, msg),
+});
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
-  return e;
-}
-
-async function getJSON(url) {
-  const r = await fetch(url, { cache: 'no-store' });
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(body.error || `${r.status} ${r.statusText}`);
-  return body;
-}
-
-const enc = (id) => encodeURIComponent(id);
 const pct = (v) => (v && v.mean !== null && v.mean !== undefined ? (Math.abs(v.mean) <= 1.5 ? v.mean * 100 : v.mean).toFixed(1) : '–');
 const frac = (v) => (v && v.mean !== null && v.mean !== undefined ? v.mean.toFixed(3) : '–');
 
-/** A run's headline numbers, one short line per method (which number: the kind's list column, from the server). */
 function finalCell(run) {
   const col = run.column ?? { key: '', label: '', format: 'frac' };
   const fmt = col.format === 'pct' ? pct : frac;
   const lines = Object.entries(run.final.methods).map(([m, s]) => el('div', {}, el('span', { class: 'm' }, m), ' ', fmt(s[col.key])));
-  const what = col.label;
-  return el('td', { class: 'final', title: `${what} (${run.final.source === 'summary' ? 'final' : 'latest'})` }, lines.length ? lines : el('span', { class: 'muted' }, 'no rows yet'));
+  return el('td', { class: 'final', title: `${col.label} (${run.final.source === 'summary' ? 'final' : 'latest'})` }, lines.length ? lines : el('span', { class: 'muted' }, 'no rows yet'));
 }
 
-function statusBadge(s) { return el('span', { class: `badge ${s}` }, s); }
+const statusBadge = (s) => el('span', { class: `badge ${s}` }, s);
+
+export function setConn(ok, msg) {
+  const c = $('#conn');
+  c.textContent = ok ? 'connected' : 'server unreachable';
+  c.className = `conn ${ok ? 'ok' : 'bad'}`;
+  c.title = msg || '';
+}
+
+// ------------------------------------------------------------------ pages
+
+/** Show one of the main area's pages: 'empty', 'view' (a run), 'sweep-view', 'new-run', 'playground'. */
+export function showPage(name) {
+  for (const id of ['empty', 'view', 'sweep-view', 'new-run', 'playground']) $(`#${id}`).hidden = id !== name;
+  for (const b of document.querySelectorAll('nav button')) b.classList.toggle('on', b.dataset.page === name);
+  if (name !== 'view') { charts.close(); state.selected = []; markSelected(); }
+}
 
 // ------------------------------------------------------------------ run list
 
-async function refreshList() {
+export async function refreshList() {
   const f = new FormData($('#filters'));
   const q = new URLSearchParams();
   for (const [k, v] of f) if (v) q.set(k, v);
+  for (const c of state.columns) q.append('param', c.key);
   let data;
   try { data = await getJSON(`/api/runs?${q}`); setConn(true); } catch (e) { setConn(false, e.message); return; }
-  fillPresets(data.facets);
-  $('#count').textContent = `${data.runs.length < data.total ? `showing ${data.runs.length} of ` : ''}${data.total} run${data.total === 1 ? '' : 's'}`;
+  fillSelect($('#f-kind'), data.facets.map((x) => x.kind));
+  fillSelect($('#f-preset'), data.facets.map((x) => x.preset));
   const errs = $('#errors');
   errs.hidden = data.errors.length === 0;
   errs.textContent = data.errors.length ? `Skipped: ${data.errors.join('; ')}` : '';
+  state.list = data.runs;
   state.runs = new Map(data.runs.map((r) => [r.id, r]));
+  let runs = data.runs.filter((r) => state.columns.every((c) => passes(r.params?.[c.key], c.filter)));
+  if (state.sort) runs = sortRuns(runs, state.sort.key, state.sort.dir);
+  $('#count').textContent = `${runs.length < data.total ? `showing ${runs.length} of ` : ''}${data.total} run${data.total === 1 ? '' : 's'}`;
+  renderHead();
   const kindTicked = [...state.ticked].map((id) => state.runs.get(id)?.kind).find(Boolean);
-  const body = $('#runs tbody');
-  body.replaceChildren(...data.runs.map((r) => {
+  const rowOf = (r) => {
     const box = el('input', {
-      type: 'checkbox', title: 'overlay this run', checked: state.ticked.has(r.id), disabled: kindTicked && kindTicked !== r.kind,
+      type: 'checkbox', title: 'tick to overlay (same kind) and to diff two configs', checked: state.ticked.has(r.id), disabled: kindTicked && kindTicked !== r.kind,
       onclick: (ev) => { ev.stopPropagation(); toggleTick(r.id, ev.target.checked); },
     });
     const prog = `${r.kind} · ${r.preset} · ${r.methods.length} methods · ${r.seeds.length} seed${r.seeds.length === 1 ? '' : 's'} · ${r.progress.clock} ${r.progress.last}`;
-    return el('tr', { 'data-id': r.id, class: state.selected.includes(r.id) ? 'sel' : '', onclick: () => select([r.id]) },
+    return el('tr', { 'data-id': r.id, class: `${state.selected.includes(r.id) ? 'sel' : ''}${r.sweep ? ' in-sweep' : ''}`, onclick: () => select([r.id]) },
       el('td', {}, box),
-      el('td', { class: 'id' }, el('div', { class: 'name' }, r.id), el('div', { class: 'muted small' }, prog)),
+      el('td', { class: 'id' }, el('div', { class: 'name' }, r.sweep ? `${r.sweep.point}/seed${r.sweep.seed}` : r.id), el('div', { class: 'muted small' }, prog)),
+      ...state.columns.map((c) => el('td', { class: 'param' }, fmtParam(r.params?.[c.key]))),
       el('td', {}, statusBadge(r.status)), finalCell(r));
-  }));
+  };
+  // runs of a sweep sit under their sweep's row (folded until expanded)
+  const out = [];
+  const seen = new Set();
+  for (const r of runs) {
+    if (!r.sweep) { out.push(rowOf(r)); continue; }
+    if (seen.has(r.sweep.id)) continue;
+    seen.add(r.sweep.id);
+    const members = runs.filter((x) => x.sweep?.id === r.sweep.id);
+    const open = state.expanded.has(r.sweep.id);
+    out.push(el('tr', { class: 'sweep', 'data-sweep': r.sweep.id, onclick: () => void openSweep(r.sweep.id) },
+      el('td', {}, el('button', { class: 'fold', title: open ? 'hide its runs' : 'show its runs', onclick: (ev) => { ev.stopPropagation(); toggleSweep(r.sweep.id); } }, open ? '▾' : '▸')),
+      el('td', { colspan: 2 + state.columns.length + 1 }, el('div', { class: 'name' }, `sweep ${r.sweep.id}`),
+        el('div', { class: 'muted small' }, `${members.length} run${members.length === 1 ? '' : 's'} · ${r.kind} · ${r.preset} · click for its table and plots`))));
+    if (open) out.push(...members.map(rowOf));
+  }
+  $('#runs tbody').replaceChildren(...out);
 }
 
-function fillPresets(facets) {
-  fillSelect($('#f-kind'), facets.map((f) => f.kind));
-  fillSelect($('#f-preset'), facets.map((f) => f.preset));
+const fmtParam = (v) => (v === null || v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+function renderHead() {
+  const th = (label, key) => el('th', {
+    class: key ? 'sortable' : '', title: key ? 'click to sort' : undefined,
+    onclick: key ? () => { state.sort = state.sort?.key === key ? { key, dir: -state.sort.dir } : { key, dir: 1 }; void refreshList(); } : undefined,
+  }, label, key && state.sort?.key === key ? (state.sort.dir > 0 ? ' ▲' : ' ▼') : '');
+  $('#runs thead').replaceChildren(el('tr', {}, el('th', {}), th('run'), ...state.columns.map((c) => th(c.key, c.key)), th('status'), th('final')));
+  $('#columns').replaceChildren(...state.columns.map((c) => el('span', { class: 'chip', 'data-key': c.key }, c.key, ' ',
+    el('input', { type: 'search', class: 'col-filter', placeholder: 'filter: >0.01, text', value: c.filter, oninput: (ev) => { c.filter = ev.target.value; void refreshList(); } }),
+    el('button', { class: 'x', title: 'remove this column', onclick: () => { state.columns = state.columns.filter((x) => x !== c); void refreshList(); } }, '×'))));
 }
 
-/** The options of a filter: 'all' and the distinct values seen in the index (kept when unchanged). */
 function fillSelect(sel, values) {
   const cur = sel.value;
   const opts = [...new Set(values)].sort();
@@ -93,164 +130,140 @@ function fillSelect(sel, values) {
   sel.value = opts.includes(cur) ? cur : '';
 }
 
-function toggleTick(id, on) {
-  if (on) state.ticked.add(id); else state.ticked.delete(id);
-  if (state.ticked.size > 0) select([...state.ticked]);
+function toggleSweep(id) {
+  if (state.expanded.has(id)) state.expanded.delete(id); else state.expanded.add(id);
   void refreshList();
 }
 
-function setConn(ok, msg) {
-  const c = $('#conn');
-  c.textContent = ok ? 'connected' : 'server unreachable';
-  c.className = `conn ${ok ? 'ok' : 'bad'}`;
-  c.title = msg || '';
+function toggleTick(id, on) {
+  if (on) state.ticked.add(id); else state.ticked.delete(id);
+  if (state.ticked.size > 0) void select([...state.ticked]);
+  void refreshList();
+}
+
+function markSelected() {
+  for (const tr of document.querySelectorAll('#runs tbody tr[data-id]')) tr.classList.toggle('sel', state.selected.includes(tr.dataset.id));
+}
+
+async function loadConfigKeys() {
+  try {
+    const { keys } = await getJSON('/api/config-keys');
+    $('#config-keys').replaceChildren(...keys.map((k) => el('option', { value: k.key }, `${k.runs} runs`)));
+  } catch { /* the list refresh says when the server is unreachable */ }
 }
 
 // ------------------------------------------------------------------ one run or an overlay
 
-function closeStreams() {
-  for (const s of state.streams) s.close();
-  state.streams = [];
-  for (const v of state.views) v.view.finalize();
-  state.views = [];
+export async function select(ids) {
+  const gen = ++state.generation;
+  showPage('view');
+  state.selected = ids;
+  state.summarySeen = null;
+  markSelected();
+  $('#view-title').textContent = ids.length === 1 ? ids[0] : `${ids.length} runs overlaid`;
+  $('#tables').replaceChildren();
+  $('#compare').replaceChildren();
+  $('#view-warnings').replaceChildren();
+  $('#actions').hidden = true;
+  history.replaceState(null, '', `#${ids.map(enc).join(',')}`);
+  const q = ids.map((id) => `run=${enc(id)}`).join('&');
+  $('#download').href = `/api/export?${q}&format=${$('#download-format').value}`;
+  const res = await charts.show(ids, ['/api/charts', `/api/curves?perSeed=${state.perSeed ? 1 : 0}`]);
+  if (!res || gen !== state.generation) return;
+  seriesToggles(res.series);
+  await showDetails(ids, gen);
 }
 
-async function select(ids) {
-  const gen = ++state.generation;
-  closeStreams();
-  state.selected = ids;
-  state.rows = [];
-  state.hidden = new Set();
-  for (const tr of document.querySelectorAll('#runs tbody tr')) tr.classList.toggle('sel', ids.includes(tr.dataset.id));
-  $('#empty').hidden = true;
-  $('#view').hidden = false;
-  $('#view-title').textContent = ids.length === 1 ? ids[0] : `${ids.length} runs overlaid`;
-  $('#charts').replaceChildren(el('p', { class: 'muted' }, 'loading…'));
-  $('#tables').replaceChildren();
-  $('#view-warnings').replaceChildren();
-  history.replaceState(null, '', `#${ids.map(enc).join(',')}`);
-  let charts;
-  try {
-    charts = await getJSON(`/api/charts?${ids.map((id) => `run=${enc(id)}`).join('&')}`);
-  } catch (e) {
-    $('#charts').replaceChildren(el('p', { class: 'warn' }, `Cannot show ${ids.join(', ')}: ${e.message}`));
-    return;
-  }
-  if (gen !== state.generation) return;
-  state.prefix = new Map(charts.runs.map((r) => [r.id, r.prefix]));
-  seriesToggles(charts.series);
-  $('#charts').replaceChildren();
-  for (const c of charts.charts) {
-    const holder = el('div', { class: 'chart', 'data-chart': c.id, 'data-points': 0 });
-    $('#charts').append(el('figure', {}, el('h3', {}, c.title), holder, el('figcaption', {}, c.caption)));
-    const view = new vega.View(vega.parse(vegaLite.compile(c.spec).spec), { renderer: 'svg', container: holder, hover: true });
-    await view.runAsync();
-    if (gen !== state.generation) { view.finalize(); return; }
-    state.views.push({ id: c.id, view, el: holder });
-  }
-  await showDetails(ids, gen);
-  for (const id of ids) openStream(id, gen);
+let detailsTimer = null;
+/** A single run's tables and buttons follow its latest rows, at most every 3 s. */
+function scheduleDetails() {
+  if (state.selected.length !== 1 || detailsTimer) return;
+  const gen = state.generation;
+  detailsTimer = setTimeout(() => { detailsTimer = null; if (gen === state.generation) void showDetails(state.selected, gen); }, 3000);
 }
 
 async function showDetails(ids, gen) {
   const facts = $('#view-facts');
-  facts.replaceChildren();
   if (ids.length !== 1) {
-    for (const id of ids) { const r = state.runs.get(id); facts.append(el('dt', {}, id), el('dd', {}, r ? `${r.kind} '${r.preset}', ${r.status}` : '')); }
+    facts.replaceChildren(...ids.flatMap((id) => { const r = state.runs.get(id); return [el('dt', {}, id), el('dd', {}, r ? `${r.kind} '${r.preset}', ${r.status}` : '')]; }));
+    if (ids.length === 2) {
+      try {
+        const [a, b] = await Promise.all(ids.map((id) => getJSON(`/api/runs/${enc(id)}`)));
+        if (gen === state.generation) $('#compare').replaceChildren(diffTable(ids[0], a.config, ids[1], b.config));
+      } catch (e) { $('#compare').replaceChildren(el('p', { class: 'warn' }, e.message)); }
+    }
     return;
   }
   let d;
-  try { d = await getJSON(`/api/runs/${enc(ids[0])}`); } catch (e) { facts.append(el('dt', {}, 'error'), el('dd', {}, e.message)); return; }
+  try { d = await getJSON(`/api/runs/${enc(ids[0])}`); } catch (e) { facts.replaceChildren(el('dt', {}, 'error'), el('dd', {}, e.message)); return; }
   if (gen !== state.generation) return;
-  const add = (k, v) => facts.append(el('dt', {}, k), el('dd', {}, v));
-  add('kind', d.kind); add('preset', d.preset); add('status', d.status.state); add('methods', d.methods.join(', '));
-  add('seeds', String(d.summary?.seeds?.join(', ') ?? d.config.seeds));
-  for (const [k, v] of d.facts ?? []) add(k, v);
-  if (d.report) facts.append(el('dt', {}, 'report'), el('dd', {}, el('a', { href: d.report, target: '_blank' }, 'report.html')));
+  const items = [['kind', d.kind], ['preset', d.preset], ['status', d.status.state], ['methods', d.methods.join(', ')],
+    ['seeds', String(d.summary?.seeds?.join(', ') ?? d.config.seeds)], ...(d.facts ?? [])];
+  facts.replaceChildren(...items.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]),
+    ...(d.report ? [el('dt', {}, 'report'), el('dd', {}, el('a', { href: d.report, target: '_blank' }, 'report.html'))] : []));
   setLive(d.status.state === 'running');
+  const launchedRunning = d.launched?.state === 'running' && d.status.state === 'running';
+  $('#actions').hidden = false;
+  $('#stop').hidden = !launchedRunning;
+  $('#resume').hidden = !(d.status.state === 'interrupted' && d.launched?.state !== 'running');
   $('#view-warnings').replaceChildren(...d.warnings.map((w) => el('p', { class: 'warn' }, w)));
   $('#tables').replaceChildren(...d.tables.map(tableEl));
-}
-
-function tableEl(t) {
-  const paper = new Set(t.paperCols);
-  return el('div', { class: 'table' },
-    el('table', {},
-      el('caption', {}, t.caption),
-      el('thead', {}, el('tr', {}, t.header.map((h, i) => el('th', { class: paper.has(i) ? 'paper' : '' }, h)))),
-      el('tbody', {}, t.rows.map((r) => el('tr', {}, r.map((c, i) => (i === 0 ? el('th', {}, c) : el('td', { class: paper.has(i) ? 'paper' : '' }, c))))))),
-    t.notes.map((n) => el('p', { class: 'note' }, n)));
+  $('#compare').replaceChildren(configBlock(d.config));
 }
 
 function setLive(on) { $('#live').hidden = !on; }
 
 function seriesToggles(series) {
-  const list = $('#series-list');
-  list.replaceChildren(...series.map((s) => el('label', { class: 'series' },
-    el('input', { type: 'checkbox', checked: true, onchange: (ev) => { if (ev.target.checked) state.hidden.delete(s); else state.hidden.add(s); redraw(); } }), ' ', s)));
+  $('#series-list').replaceChildren(...series.map((s) => el('label', { class: 'series' },
+    el('input', { type: 'checkbox', checked: true, onchange: (ev) => charts.setHidden(s, !ev.target.checked) }), ' ', s)));
 }
 
-/** Put every visible row into every view again (after hiding or showing a series, or a reset). */
-function redraw() {
-  const rows = state.rows.filter((r) => !state.hidden.has(r.series));
-  for (const v of state.views) {
-    void update(v, vega.changeset().remove(() => true).insert(rows.map((r) => ({ ...r }))));
-  }
+async function act(what) {
+  const id = state.selected[0];
+  const msg = $('#action-msg');
+  msg.textContent = what === 'stop' ? 'stopping (the run saves a checkpoint)…' : 'resuming…';
+  try {
+    const r = await postJSON(`/api/runs/${enc(id)}/${what}`);
+    msg.textContent = what === 'stop' ? `stopped (exit code ${r.code}); resume continues it from its checkpoint` : 'resumed';
+  } catch (e) { msg.textContent = e.message; }
+  await refreshList();
+  if (state.selected[0] === id) await select([id]);
 }
 
-/**
- * Apply a changeset to a view's rows and redraw; the second run lays the chart out again (axes and
- * legend sizes depend on the data), then data-points records how many rows the chart holds.
- */
-async function update(v, changes) {
-  await v.view.change('rows', changes).runAsync();
-  await v.view.resize().runAsync();
-  v.el.dataset.points = String(v.view.data('rows').length);
-}
-
-function addRows(runId, rows) {
-  const prefix = state.prefix.get(runId) ?? '';
-  const fresh = rows.map((r) => ({ ...r, run: runId, series: prefix + r.method }));
-  state.rows.push(...fresh);
-  const visible = fresh.filter((r) => !state.hidden.has(r.series));
-  // a single run's tables follow its latest rows, at most every 5 s
-  if (state.selected.length === 1 && !state.tablesTimer) {
-    const gen = state.generation;
-    state.tablesTimer = setTimeout(() => { state.tablesTimer = null; if (gen === state.generation) void showDetails(state.selected, gen); }, 5000);
-  }
-  for (const v of state.views) void update(v, vega.changeset().insert(visible.map((r) => ({ ...r }))));
-}
-
-function openStream(id, gen) {
-  const es = new EventSource(`/api/runs/${enc(id)}/events`);
-  state.streams.push(es);
-  es.addEventListener('rows', (ev) => { if (gen === state.generation) addRows(id, JSON.parse(ev.data)); });
-  es.addEventListener('reset', () => {
-    if (gen !== state.generation) return;
-    state.rows = state.rows.filter((r) => r.run !== id);
-    redraw();
-  });
-  es.addEventListener('warning', (ev) => { $('#view-warnings').append(el('p', { class: 'warn' }, JSON.parse(ev.data).message)); });
-  es.addEventListener('status', (ev) => {
-    if (gen !== state.generation) return;
-    const s = JSON.parse(ev.data);
-    if (state.selected.length === 1) {
-      setLive(s.state === 'running');
-      if (s.summary && state.summarySeen !== id) { state.summarySeen = id; void showDetails(state.selected, gen); }
-    }
-  });
-  es.onerror = () => setConn(false, 'event stream interrupted; reconnecting');
-  es.onopen = () => setConn(true);
+async function openSweep(id) {
+  showPage('sweep-view');
+  history.replaceState(null, '', `#sweep=${enc(id)}`);
+  await showSweep(id, { openRun: (rid) => void select([rid]) });
 }
 
 // ------------------------------------------------------------------ start
 
 $('#filters').addEventListener('input', () => void refreshList());
 $('#filters').addEventListener('submit', (ev) => ev.preventDefault());
+$('#add-column').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const key = $('#column-key').value.trim();
+  if (key && !state.columns.some((c) => c.key === key)) state.columns.push({ key, filter: '' });
+  $('#column-key').value = '';
+  void refreshList();
+});
+$('#per-seed').addEventListener('change', (ev) => { state.perSeed = ev.target.checked; if (state.selected.length) void select(state.selected); });
+$('#stop').addEventListener('click', () => void act('stop'));
+$('#resume').addEventListener('click', () => void act('resume'));
+$('#download-format').addEventListener('change', () => { $('#download').href = $('#download').href.replace(/format=\w+/, `format=${$('#download-format').value}`); });
+for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => showPage(b.dataset.page));
+initNewRun({ onStarted: async (id) => { await refreshList(); await select([id]); } });
+initPlayground();
 await refreshList();
+void loadConfigKeys();
 setInterval(() => void refreshList(), 3000);
-const initial = location.hash.slice(1).split(',').filter(Boolean).map(decodeURIComponent);
-if (initial.length) {
-  if (initial.length > 1) { initial.forEach((id) => state.ticked.add(id)); void refreshList(); }
-  void select(initial);
+setInterval(() => void loadConfigKeys(), 15000);
+const hash = location.hash.slice(1);
+if (hash.startsWith('sweep=')) void openSweep(decodeURIComponent(hash.slice(6)));
+else {
+  const initial = hash.split(',').filter(Boolean).map(decodeURIComponent);
+  if (initial.length) {
+    if (initial.length > 1) { initial.forEach((id) => state.ticked.add(id)); void refreshList(); }
+    void select(initial);
+  }
 }

@@ -6,8 +6,15 @@ import { startDashboard } from '../server/server.js';
 const USAGE = `usage: lrlab serve [--port N] [--host H] [--runs DIR]
 
 Serves a dashboard at http://H:N/ that lists the runs in DIR (kind, preset, methods, seeds, status,
-final numbers), shows a run's curves and tables, updates them live while the run trains, and
-overlays methods or runs (of one kind) on one chart. Works offline. Stop it with Ctrl-C.
+final numbers; runs of a sweep grouped under it; columns from any config key, sorted and filtered),
+shows a run's curves (per-seed or mean ± std; losses, learning rate and noise too), tables and
+config, updates them live while the run trains, overlays runs of one kind, diffs two configs, shows
+a sweep's table and gap plots, and downloads the export (csv, parquet, jsonl) of runs or a sweep.
+Its "new run" form and the synthetic playground start runs (lrlab <kind> --config FILE, as child
+processes of the server); stop (they checkpoint) and resume them there. Works offline. Every
+state-changing request needs the random token written into the page the server serves, this
+server's Host and Origin (other web pages get 403). Ctrl-C stops it and the runs it started (they
+checkpoint; lrlab resume DIR continues them).
 
 options:
   --port N    port (default 8765; 0: any free port)
@@ -16,7 +23,7 @@ options:
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'a local web dashboard of the runs (live curves, overlays)',
+  summary: 'a local web dashboard of the runs (live curves, sweeps, comparisons, exports; start, stop and resume runs)',
   usage: USAGE,
   async run(argv) {
     let v;

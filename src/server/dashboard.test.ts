@@ -1,6 +1,8 @@
 // End to end in headless Chromium (Debian's `chromium`, driven by playwright-core): the dashboard
 // lists a fixture run, opening it shows its charts, and the charts gain points when rows are appended
-// to the run's metrics.jsonl while the page is open.
+// to the run's metrics.jsonl while the page is open; then, at 1280 px, a sweep's table and plots, its
+// download, a hyperparameter column, the config diff of two runs, per-seed curves, and no table
+// wider than its page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { type Dashboard, startDashboard } from './server.js';
-import { syntheticRow, writeImageRun, writeSyntheticRun } from '../report/fixtures.testutil.js';
+import { syntheticRow, writeImageRun, writeSyntheticRun, writeSyntheticSweep } from '../report/fixtures.testutil.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -17,7 +19,7 @@ const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-g
 /** The first test's temporary folder and dashboard address, for the second test to check they are gone. */
 let base = '', url = '';
 
-test('dashboard: lists a run, opening it shows a chart, appended metrics rows appear live', { skip: SKIP, timeout: 60_000 }, async (t) => {
+test('dashboard: lists a run, opening it shows a chart, appended metrics rows appear live; sweeps, columns, diffs, per-seed curves', { skip: SKIP, timeout: 120_000 }, async (t) => {
   base = mkdtempSync(join(tmpdir(), 'lrlab-dash-'));
   const open: { d?: Dashboard; ctx?: BrowserContext } = {};
   // One teardown, in reverse order of setup (node runs after-hooks in registration order): the browser
@@ -37,7 +39,8 @@ test('dashboard: lists a run, opening it shows a chart, appended metrics rows ap
   const page = await ctx.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  // (an event stream the page closes itself, when another run is opened, ends as aborted)
+  page.on('requestfailed', (r) => { if (!(r.url().endsWith('/events') && r.failure()?.errorText === 'net::ERR_ABORTED')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`); });
   await page.goto(d.url);
 
   const row = page.locator('#runs tbody tr[data-id="live-syn"]');
@@ -65,8 +68,89 @@ test('dashboard: lists a run, opening it shows a chart, appended metrics rows ap
   assert.equal(await page.locator('.chart[data-chart="q-contrast"]').getAttribute('data-points'), '15');
 
   if (process.env.LRLAB_SCREENSHOTS) await page.screenshot({ path: join(process.env.LRLAB_SCREENSHOTS, 'dashboard.png'), fullPage: true });
+
+  // ---- comparison at 1280 px: a sweep (grouped in the list), a second synthetic run of another length
+  await page.setViewportSize({ width: 1280, height: 900 });
+  writeSyntheticSweep(join(root, 'sw1'), { over: [['train.eta1', [0.01, 0.02, 0.04]]], seeds: 2 });
+  writeSyntheticRun(join(root, 'syn-b'), { seeds: 2, steps: 600, every: 100 });
+  const sweepRow = page.locator('#runs tbody tr.sweep[data-sweep="sw1"]');
+  await sweepRow.waitFor({ timeout: 10_000 });
+  assert.match(await sweepRow.innerText(), /sweep sw1[\s\S]*6 runs/);
+  assert.equal(await page.locator('#runs tbody tr[data-id^="sw1/"]').count(), 0, "a sweep's runs are folded under it");
+  await sweepRow.locator('button.fold').click();
+  await page.locator('#runs tbody tr[data-id="sw1/points/p000/seed0"]').waitFor({ timeout: 5_000 });
+
+  await sweepRow.click();
+  await page.locator('#sweep-table table tbody tr').first().waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('#sweep-table table tbody tr').count(), 3, 'one row per grid point');
+  const sweepText = await page.locator('#sweep-table').innerText();
+  assert.match(sweepText, /train\.eta1/);
+  assert.match(sweepText, /0\.040 ± 0\.014|0\.04/, 'the swept value');
+  assert.match(sweepText, /gap L-S − S/);
+  await page.waitForFunction(() => document.querySelectorAll('#sweep-charts .chart[data-rendered="1"]').length >= 2, undefined, { timeout: 10_000 });
+  const marks = await page.locator('#sweep-charts .chart').first().evaluate((el) => el.querySelectorAll('.mark-symbol path, .mark-line path, .mark-rule line').length);
+  assert.ok(marks >= 3, `the gap plot draws its points (${marks} marks)`);
+  await assertFits(page, 'sweep page');
+  if (process.env.LRLAB_SCREENSHOTS) await page.screenshot({ path: join(process.env.LRLAB_SCREENSHOTS, 'dashboard-sweep.png'), fullPage: true });
+  // the sweep's download: the export of all its runs (csv)
+  const href = await page.locator('#sweep-download').getAttribute('href');
+  const csv = await page.evaluate(async (u) => (await fetch(u!)).text(), href);
+  const lines = csv.trim().split('\n');
+  assert.match(lines[0]!, /run/);
+  assert.ok(lines.length > 6 * 3, `one row per recorded value (${lines.length} lines)`);
+
+  // a hyperparameter column from a config key, sorted
+  await page.fill('#column-key', 'train.maxSteps');
+  await page.press('#column-key', 'Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#runs thead th')].some((th) => th.textContent?.startsWith('train.maxSteps')), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('#runs tbody tr[data-id="syn-b"] td.param')?.textContent === '600', undefined, { timeout: 10_000 });
+  await page.fill('.chip[data-key="train.maxSteps"] input', '>500');
+  await page.waitForFunction(() => !document.querySelector('#runs tbody tr[data-id="live-syn"]') && !!document.querySelector('#runs tbody tr[data-id="syn-b"]'), undefined, { timeout: 10_000 });
+  await page.fill('.chip[data-key="train.maxSteps"] input', '');
+  await page.locator('#runs tbody tr[data-id="live-syn"]').waitFor({ timeout: 10_000 });
+
+  // two ticked runs: overlaid, and the diff of their configs
+  await page.locator('#runs tbody tr[data-id="live-syn"] input[type=checkbox]').check();
+  await page.locator('#runs tbody tr[data-id="syn-b"] input[type=checkbox]').check();
+  await page.locator('#diff tr[data-key="train.maxSteps"]').waitFor({ timeout: 10_000 });
+  assert.match(await page.locator('#diff tr[data-key="train.maxSteps"]').innerText(), /300[\s\S]*600/);
+  assert.equal(await page.locator('#diff tr[data-key="kind"]').count(), 0, 'equal keys are not listed');
+  await page.waitForFunction(() => document.querySelector('.chart[data-chart="components"]')?.getAttribute('data-points') === String(15 + 2 * 3 * 7), undefined, { timeout: 10_000 });
+  const legend = await page.locator('.chart[data-chart="curves-loss"]').innerText();
+  const legend2 = await page.locator('.chart[data-chart="components"]').innerText();
+  for (const l of ['live-syn · L-S', 'syn-b · S+noise']) assert.ok(legend.includes(l) && legend2.includes(l), `overlay label ${l} in both charts`);
+  await page.locator('#runs tbody tr[data-id="live-syn"] input[type=checkbox]').uncheck();
+  await page.locator('#runs tbody tr[data-id="syn-b"] input[type=checkbox]').uncheck();
+
+  // per-seed curves beside the mean band; loss and schedule curves; the whole config; nothing wider than the page
+  await page.locator('#runs tbody tr[data-id="syn-b"]').click();
+  const lossPaths = () => page.locator('.chart[data-chart="curves-loss"] .mark-line path').count();
+  await page.waitForFunction(() => document.querySelector('.chart[data-chart="curves-loss"]')?.getAttribute('data-points') === '42', undefined, { timeout: 10_000 });
+  const meanOnly = await lossPaths();
+  await page.locator('#per-seed').check();
+  await page.waitForFunction(() => document.querySelector('.chart[data-chart="curves-loss"]')?.getAttribute('data-points') === '42', undefined, { timeout: 10_000 });
+  await page.waitForFunction((n) => document.querySelectorAll('.chart[data-chart="curves-loss"] .mark-line path').length > n, meanOnly, { timeout: 10_000 });
+  assert.ok((await lossPaths()) >= meanOnly * 2, 'every seed gets its own line');
+  assert.equal(await page.locator('.chart[data-chart="curves-schedule"]').count(), 1, 'the lr and noise schedules');
+  await page.locator('#config').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('#stop').isVisible(), false, 'a run this dashboard did not start has no stop button');
+  assert.equal(await page.locator('#resume').isVisible(), false, 'a finished run has no resume button');
+  assert.match(await page.locator('#config pre').textContent() ?? '', /"maxSteps": 600/);
+  await assertFits(page, 'run page');
+  if (process.env.LRLAB_SCREENSHOTS) await page.screenshot({ path: join(process.env.LRLAB_SCREENSHOTS, 'dashboard-run.png'), fullPage: true });
   assert.deepEqual(problems, []);
 });
+
+/** No horizontal overflow: the page, and every table (none wider than its box). */
+async function assertFits(page: import('playwright-core').Page, what: string): Promise<void> {
+  const r = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    tables: [...document.querySelectorAll('.table, #sidebar')].filter((e) => (e as HTMLElement).offsetParent !== null)
+      .map((e) => [e.id || e.querySelector('caption')?.textContent?.slice(0, 40) || e.className, e.scrollWidth - e.clientWidth] as [string, number]),
+  }));
+  assert.ok(r.page <= 0, `${what}: the page scrolls sideways by ${r.page}px`);
+  for (const [name, over] of r.tables) assert.ok(over <= 1, `${what}: table '${name}' is ${over}px wider than its box`);
+}
 
 test('dashboard: the test above leaves no browser profile, folder or listening server behind', { skip: SKIP, timeout: 10_000 }, async () => {
   assert.ok(base !== '' && url !== '', 'the dashboard test ran');

@@ -16,7 +16,7 @@ import type { ExperimentView } from '../experiments/experiment.js';
 import { meanStd, type MeanStd } from '../util/stats.js';
 
 export const INDEX_FILE = '.lrlab-index.sqlite';
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 export interface IndexedRun {
   /** The folder's path relative to the runs folder ('/'-separated): the run's id in URLs. */
@@ -67,7 +67,7 @@ export class RunsIndex {
       CREATE TABLE IF NOT EXISTS runs (
         dir TEXT PRIMARY KEY, kind TEXT NOT NULL, preset TEXT NOT NULL, methods TEXT NOT NULL, seeds TEXT NOT NULL,
         status TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL, final TEXT NOT NULL, progress TEXT NOT NULL,
-        sig TEXT NOT NULL, tail TEXT NOT NULL);
+        sig TEXT NOT NULL, tail TEXT NOT NULL, config TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS runs_kind_preset ON runs(kind, preset);
       CREATE INDEX IF NOT EXISTS runs_updated ON runs(updated);`);
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema', SCHEMA_VERSION);
@@ -81,8 +81,8 @@ export class RunsIndex {
     const dirs = findRunDirs(this.root);
     const known = new Map((this.db.prepare('SELECT dir, sig, tail, status FROM runs').all() as { dir: string; sig: string; tail: string; status: string }[]).map((r) => [r.dir, r]));
     const res: SyncResult = { added: 0, updated: 0, removed: 0, errors: [] };
-    const upsert = this.db.prepare(`INSERT OR REPLACE INTO runs (dir, kind, preset, methods, seeds, status, created, updated, final, progress, sig, tail)
-      VALUES (@dir, @kind, @preset, @methods, @seeds, @status, @created, @updated, @final, @progress, @sig, @tail)`);
+    const upsert = this.db.prepare(`INSERT OR REPLACE INTO runs (dir, kind, preset, methods, seeds, status, created, updated, final, progress, sig, tail, config)
+      VALUES (@dir, @kind, @preset, @methods, @seeds, @status, @created, @updated, @final, @progress, @sig, @tail, @config)`);
     const del = this.db.prepare('DELETE FROM runs WHERE dir = ?');
     this.db.transaction(() => {
       for (const id of dirs) {
@@ -141,7 +141,7 @@ export class RunsIndex {
       updated: iso(Math.max(...mtimes, Date.parse(status.updated ?? '') || 0)), // metrics grow while status.json stays
       final: JSON.stringify({ source: final.source, methods: slim }),
       progress: JSON.stringify({ rows: tail.rows, last: tail.last, clock: view.clock }),
-      sig, tail: JSON.stringify(tail),
+      sig, tail: JSON.stringify(tail), config: JSON.stringify(cfg),
     };
   }
 
@@ -191,6 +191,14 @@ export class RunsIndex {
   count(f: RunFilter = {}): number {
     const { sql, args } = whereClause(f);
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM runs ${sql}`).get(args) as { n: number }).n;
+  }
+
+  /** The stored config.json of each run id that is indexed (for hyperparameter columns and config keys). */
+  configs(ids?: string[]): Map<string, Record<string, unknown>> {
+    const rows = (ids === undefined
+      ? this.db.prepare('SELECT dir, config FROM runs').all()
+      : ids.map((id) => this.db.prepare('SELECT dir, config FROM runs WHERE dir = ?').get(id)).filter(Boolean)) as { dir: string; config: string }[];
+    return new Map(rows.map((r) => [r.dir, JSON.parse(r.config) as Record<string, unknown>]));
   }
 
   get(id: string): IndexedRun | null {

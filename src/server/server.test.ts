@@ -105,12 +105,32 @@ test('API: runs listed and filtered, a run\'s details and tables, chart specs, o
   assert.equal(det.kind, 'images');
   assert.equal(det.tables[0].header[3], 'paper (Table 2): mixed');
   const charts = JSON.parse((await get(d.port, '/api/charts?run=img')).body);
-  assert.deepEqual(charts.charts.map((c: { id: string }) => c.id), ['figure3', 'figure1']);
+  assert.deepEqual(charts.charts.map((c: { id: string }) => c.id).slice(0, 2), ['figure3', 'figure1']);
   assert.deepEqual(charts.charts[0].spec.data, { name: 'rows' });
   const bad = await get(d.port, '/api/charts?run=img&run=syn');
   assert.equal(bad.status, 400);
   assert.match(JSON.parse(bad.body).error, /cannot overlay runs of different kinds/);
   assert.equal((await get(d.port, '/api/runs/nope')).status, 404);
+  // hyperparameter columns, config keys, curves, the form's kinds, the export download
+  const withParam = JSON.parse((await get(d.port, '/api/runs?param=train.maxSteps&param=no.such')).body);
+  const syn = withParam.runs.find((r: { id: string }) => r.id === 'syn');
+  assert.deepEqual(syn.params, { 'train.maxSteps': 300, 'no.such': null });
+  assert.equal(syn.sweep, null);
+  const keys = JSON.parse((await get(d.port, '/api/config-keys?kind=synthetic')).body).keys.map((k: { key: string }) => k.key);
+  assert.ok(keys.includes('train.maxSteps') && keys.includes('methods.0') && !keys.some((k: string) => k.startsWith('dataset')), keys.join());
+  const curves = JSON.parse((await get(d.port, '/api/curves?run=img&perSeed=1')).body);
+  assert.deepEqual(curves.charts.map((c: { id: string }) => c.id), ['curves-loss', 'curves-acc', 'curves-schedule']);
+  const kinds = JSON.parse((await get(d.port, '/api/kinds')).body).kinds;
+  const sk = kinds.find((k: { kind: string }) => k.kind === 'synthetic');
+  assert.equal(sk.schema.properties.train.properties.eta1.type, 'number');
+  assert.ok(sk.presets.some((p: { name: string; config: { kind: string } }) => p.name === 'default' && p.config.kind === 'synthetic'));
+  const dl = await get(d.port, '/api/export?run=syn&format=jsonl');
+  assert.equal(dl.status, 200);
+  assert.match(dl.type, /ndjson/);
+  assert.ok(dl.body.trim().split('\n').length > 12, 'one line per recorded value');
+  assert.equal((await get(d.port, '/api/export?run=syn&format=xls')).status, 400);
+  assert.equal((await get(d.port, '/api/sweeps/syn')).status, 404);
+  assert.deepEqual(JSON.parse((await get(d.port, '/api/sweeps')).body).sweeps, []);
 });
 
 /** Collect server-sent events from `path` until `until(events)` holds (or the timeout). */

@@ -1,0 +1,74 @@
+// Building a run's config from what a user gives — a preset, a partial config, the kind's own
+// options, a seed count, dotted overrides, --scale-schedule — and checking it with the kind's schema
+// (and, optionally, that its data and device are here). Shared by the CLI (`lrlab <kind>`, sweeps)
+// and the dashboard's run form (POST /api/runs), so both refuse a bad config with the same one-line
+// error naming the key.
+import { applySets, deepMerge } from './configTools.js';
+import type { AnyExperiment, BaseConfig } from './experiment.js';
+
+/** A refused input: the message is one line for the user (the CLI's usage error, the dashboard's 400). */
+export class ConfigInputError extends Error {}
+
+export interface ConfigInput {
+  /** A preset name of the kind (default: its default preset). */
+  preset?: string;
+  /** A partial config merged over the preset (--config FILE's content). */
+  patch?: unknown;
+  /** Values of the kind's own options (images: --data). */
+  options?: Record<string, string | boolean | undefined>;
+  /** Number of seeds (overrides the preset's). */
+  seeds?: number;
+  /** Dotted-key overrides, applied in order. */
+  sets?: [string, unknown][];
+  /** Move every schedule event with a changed training length (keys in `sets` stay as given). */
+  scaleSchedule?: boolean;
+  /** Also refuse a config whose data or device is missing here (default true). */
+  checkEnvironment?: boolean;
+}
+
+/** The preset's config; an unknown name (only own names count: not 'toString') lists the presets. */
+export function presetConfig(exp: AnyExperiment, name: string | undefined): BaseConfig {
+  const n = name ?? exp.defaultPreset;
+  if (!Object.hasOwn(exp.presets, n)) throw new ConfigInputError(`unknown ${exp.kind} preset '${n}' (available: ${Object.keys(exp.presets).join(', ')})`);
+  return exp.presets[n]!.config() as BaseConfig;
+}
+
+/** The validated config of `input`; `notes` gets what --scale-schedule moved. Throws ConfigInputError. */
+export function resolveConfig(exp: AnyExperiment, input: ConfigInput, notes: string[] = []): BaseConfig {
+  let cfg = presetConfig(exp, input.preset);
+  if (input.patch !== undefined) cfg = exp.cli.merge ? exp.cli.merge(cfg, input.patch) : deepMerge(cfg, input.patch);
+  const own = Object.fromEntries(Object.keys(exp.cli.options).map((k) => [k, input.options?.[k]]));
+  cfg = exp.cli.applyOptions(cfg, own) as BaseConfig;
+  if (input.seeds !== undefined) {
+    if (!Number.isInteger(input.seeds) || input.seeds < 1) throw new ConfigInputError(`--seeds must be a positive integer, got '${input.seeds}'`);
+    cfg = { ...cfg, seeds: input.seeds };
+  }
+  const sets = input.sets ?? [];
+  try {
+    const before = exp.schedule.length(cfg);
+    cfg = applySets(cfg, sets);
+    if (input.scaleSchedule) cfg = scaleSchedule(exp, cfg, before, sets.map(([k]) => k), notes);
+    cfg = exp.validate(cfg) as BaseConfig;
+  } catch (e) { throw new ConfigInputError((e as Error).message); }
+  const problems = input.checkEnvironment === false ? [] : exp.environmentProblems(cfg);
+  if (problems.length > 0) throw new ConfigInputError(problems.join('\n'));
+  return cfg;
+}
+
+/**
+ * --scale-schedule: move every schedule event (anneal, milestones, noise switch-off) by the factor the
+ * training length changed by, except those the user set himself; say what moved in `notes`.
+ */
+export function scaleSchedule(exp: AnyExperiment, cfg: BaseConfig, before: number, setKeys: string[], notes: string[]): BaseConfig {
+  const s = exp.schedule;
+  const after = s.length(cfg);
+  if (!(after > 0 && before > 0) || after === before) {
+    notes.push(`--scale-schedule: ${s.lengthKey} is ${after} as in the preset; no schedule event moved`);
+    return cfg;
+  }
+  const related = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
+  const r = s.scale(cfg, after / before, (key) => setKeys.some((k) => related(k, key)));
+  const moves = r.moved.map(([k, a, b]) => `${k} ${a} -> ${b}`);
+  notes.push(`--scale-schedule: ${s.lengthKey} ${before} -> ${after} (x${(after / before).toPrecision(3)}): ${moves.length ? moves.join(', ') : 'no schedule event to move'}`);
+  return r.config as BaseConfig;
+}
