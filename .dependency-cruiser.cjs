@@ -2,7 +2,7 @@
 // folder-level import cycle can exist), and only the experiment registry imports an experiment
 // kind's folder (src/experiments/<kind>/), so nothing outside a kind's folder switches on its name.
 // Tests (*.test.ts, *.testutil.ts) may import anything. Checked by `npm run lint` (depcruise).
-const LAYERS = ['util', 'engine', 'nn', 'data', 'models', 'metrics', 'train', 'runs', 'viz', 'experiments', 'report', 'server', 'cli'];
+const LAYERS = ['util', 'engine', 'nn', 'data', 'models', 'metrics', 'train', 'runs', 'viz', 'experiments', 'queue', 'report', 'server', 'cli'];
 const TESTS = '\\.(test|testutil)\\.ts$';
 
 const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
