@@ -5,10 +5,15 @@ import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { RunFolderError, expandRunDirs } from '../report/runData.js';
 import { writeReport } from '../report/report.js';
+import { isSweepDir } from '../runs/sweepFile.js';
 
 const USAGE = `usage: lrlab report RUN_DIR... [--out PATH]
 
 RUN_DIR is a run folder, or a folder of runs (a sweep folder, runs/): every run folder in it.
+A sweep leads with its own section: the swept keys and values, a table with one row per grid point
+(each method's mean ± std over seeds, the gap between the two compared methods with its std and
+seed count, seeds finished) and plots of the gap and of each method vs the swept parameter (error
+bars: ± one std over seeds; a heatmap for two swept keys); then a section per run.
 
 Writes a self-contained report.html (inline SVG charts, no scripts, works offline) and the charts as
 SVG files next to it: for image runs the paper's Figure 3 (clean and patch-only validation accuracy)
@@ -37,10 +42,11 @@ export const reportCommand: Command = {
     } catch (e) { throw new UsageError((e as Error).message); }
     const given = parsed.positionals;
     if (given.length === 0) throw new UsageError('give at least one run folder (lrlab report RUN_DIR... [--out PATH])');
-    const dirs = expandRunDirs(given);
+    const sweeps = given.filter((d) => isSweepDir(d));
+    const dirs = expandRunDirs(given).filter((d) => !isSweepDir(d)); // (a sweep without runs yet: its table only)
     const out = parsed.values.out !== undefined ? reportFile(parsed.values.out) : given.length === 1 ? join(given[0]!, 'report.html') : 'report.html';
     try {
-      const r = await writeReport(dirs, out, (w) => console.error(`lrlab report: warning: ${w}`));
+      const r = await writeReport(dirs, out, (w) => console.error(`lrlab report: warning: ${w}`), { sweeps });
       console.log(`report: ${r.html}`);
       for (const s of r.svgs) console.log(`figure: ${s}`);
       return 0;

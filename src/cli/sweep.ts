@@ -3,23 +3,26 @@ import { alignedTable } from '../util/textTable.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { interruptFlag } from './signals.js';
 import { availableParallelism, constants } from 'node:os';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Command, RUN_OPTIONS, UsageError, parseValue, printDryRun } from './command.js';
+import { type Command, RUN_OPTIONS, UsageError, printDryRun } from './command.js';
 import { Progress, SWEEP_PARENT_ENV } from './progress.js';
 import { buildConfig, environmentNotes, type RunValues } from './run.js';
+import { reachableQueue, sweepOnQueue } from './worker.js';
+import { overOf, parseAxis, specPoints, type Axis, type SweepPoint } from './grid.js';
+import { ReusePlan } from './sweepPlan.js';
+import { partsLine, sweepSummary, sweepTable, sweepText } from '../report/sweepTable.js';
 import { setDotted } from '../experiments/configTools.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
 import { experimentKinds, experimentOf, experimentWithPreset, experiments, findExperiment } from '../experiments/registry.js';
-import { createRunDir, defaultRunDir, readJson, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
-import type { SummaryEnvelope } from '../runs/format.js';
-import { type MeanStd, fmtMeanStd, meanStd } from '../util/stats.js';
+import { createRunDir, defaultRunDir, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
 
 const USAGE = () => `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--experiment ${experimentKinds().join('|')}] [--seeds N]
                    [--preset NAME] [--config FILE] [--data DIR] [--set key=value ...] [--workers K]
-                   [--out DIR] [--force] [--quiet] [--dry-run]
+                   [--out DIR] [--force] [--quiet] [--dry-run] [--queue URL]
+                   [--sample N [--sample-seed S]] [--no-reuse] [--no-batch]
 
 Runs an experiment on every point of a grid (the product of the --over lists) and every seed, in
 parallel worker processes (default: one per core, each single-threaded), and writes one summary
@@ -27,29 +30,41 @@ table: final accuracies per method, mean ± std over seeds, and the gap between 
 (synthetic: P-only test accuracy of L-S minus S; images: clean validation accuracy, large minus small LR).
 
   --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
+  --over key=lin:a:b:n   n evenly spaced values from a to b (lin:0.1:0.5:5 = 0.1, 0.2, ..., 0.5)
+  --over key=log:a:b:n   n values evenly spaced in log scale (log:0.001:0.1:3 = 0.001, 0.01, 0.1)
+  --sample N         random search: N points instead of the grid, each key drawn independently (lin:a:b
+                     uniform, log:a:b log-uniform, a list one of its values; n may be left out)
+  --sample-seed S    the random search's seed (default: the config's seed); the same seed, the same points
+  --no-reuse         train every part; by default a part already run (same part identity: kind, the
+                     part's own config, seed, code version) in this sweep or in any run folder under the
+                     runs folder that holds the sweep is copied, not trained again (S does not depend on
+                     L-S's eta1: a sweep over train.eta1 trains S and S+noise once per seed)
+  --no-batch         each run trains its parts one by one (by default the parts of a run that share shapes
+                     train as one batched program, with the same results; a point's run holds its methods)
   --experiment E     ${experimentKinds().join(' or ')} (default: the kind whose preset --preset names, else ${experimentKinds()[0]})
   --workers K        worker processes (default: ${availableParallelism()})
   --dry-run          print the base config (JSON, on stdout) and the grid points, then exit
+  --queue URL        train every part on queue workers (\`lrlab worker\`) through Redis instead of local
+                     processes: redis://[user:password@]host:port[/db] (README: Distributed sweeps)
 Other options as in \`lrlab <experiment>\`. Presets: ${experiments().map((e) => `${e.kind}: ${Object.keys(e.presets).join(', ')}`).join('; ')}.
 An interrupted sweep continues with \`lrlab resume DIR\` (finished runs are not rerun).`;
 
-export interface SweepSpec { base: BaseConfig; over: [string, unknown[]][]; seeds: number; workers: number }
-export interface SweepPoint { label: string; values: Record<string, unknown> }
-
-export function parseOver(over: string[]): [string, unknown[]][] {
-  return over.map((o) => {
-    const i = o.indexOf('=');
-    if (i <= 0) throw new UsageError(`--over expects key=v1,v2,..., got '${o}'`);
-    const vals = o.slice(i + 1).split(',').map((v) => parseValue(v.trim()));
-    if (vals.length === 0 || vals.some((v) => v === '')) throw new UsageError(`--over ${o.slice(0, i)}: empty value in '${o}'`);
-    return [o.slice(0, i).trim(), vals];
-  });
+/**
+ * What sweep.json records (runs/sweepFile.ts): the base config, each key's values (`over`; the axes
+ * as written, lin/log ranges kept), seeds, workers, a random search's size and seed, and whether
+ * finished parts are reused (default: yes).
+ */
+export interface SweepSpec {
+  base: BaseConfig; over: [string, unknown[]][]; seeds: number; workers: number;
+  axes?: Axis[]; sample?: { n: number; seed: number }; reuse?: boolean;
+  /** false (--no-batch): every run trains its parts one by one. Not recorded in sweep.json (results are the same either way). */
+  batch?: boolean;
 }
+export type { SweepPoint } from './grid.js';
 
-export function gridPoints(over: [string, unknown[]][]): SweepPoint[] {
-  let pts: Record<string, unknown>[] = [{}];
-  for (const [k, vs] of over) pts = pts.flatMap((p) => vs.map((v) => ({ ...p, [k]: v })));
-  return pts.map((values, i) => ({ label: `p${String(i).padStart(3, '0')}`, values }));
+/** The grid of some --over options: each key and its values (ranges expanded). */
+export function parseOver(over: string[]): [string, unknown[]][] {
+  return overOf(over.map((o) => parseAxis(o)));
 }
 
 /** The config of one grid point and seed (validated: a bad key or value fails before anything runs). */
@@ -80,35 +95,59 @@ function runJob(args: string[], children: Set<ChildProcess>): Promise<{ code: nu
   });
 }
 
-export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Promise<number> {
-  const points = gridPoints(spec.over);
+export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, queue?: string): Promise<number> {
+  const points = specPoints(spec);
   const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.base.seed + i);
   const jobs = points.flatMap((p) => seeds.map((seed) => ({ p, seed, cfg: pointConfig(spec.base, p, seed), out: join(dir, 'points', p.label, `seed${seed}`) })));
   try { refuseIfRunningElsewhere(dir); } catch (e) { throw new UsageError((e as Error).message); }
-  writeJsonAtomic(join(dir, 'sweep.json'), { kind: 'sweep', spec, points });
+  const { batch: _batch, ...recorded } = spec; // (not recorded: see SweepSpec.batch)
+  writeJsonAtomic(join(dir, 'sweep.json'), { kind: 'sweep', spec: recorded, points });
   writeRunStatus(dir, 'running');
+  // which parts are copied from finished runs, which point runs wait for which (sweepPlan.ts)
+  const plan = new ReusePlan(experimentOf(spec.base), jobs, dir, spec.reuse !== false);
+  if (!quiet && spec.reuse !== false) console.error(`sweep: ${plan.toTrain} part(s) to train, ${plan.reused} copied from runs already done (same part identity; --no-reuse trains them all)`);
+  if (queue) { // every part on the queue (src/queue/), then the same summary
+    const r = await sweepOnQueue(dir, jobs.map((j) => ({ cfg: j.cfg, dir: j.out, label: `${j.p.label}/seed${j.seed}` })), queue, quiet);
+    if (r.state === 'interrupted') {
+      writeRunStatus(dir, 'interrupted');
+      console.error(`${quiet ? '' : '\n'}interrupted: the coordinator stopped; the workers go on and their results wait in the queue. Continue with: lrlab resume ${dir}`);
+      return 130;
+    }
+    if (!quiet) process.stderr.write('\n');
+    return finishSweep(dir, spec, points, r.failures);
+  }
   const bar = new Progress(jobs.length, 'sweep', process.stderr, quiet);
-  let done = 0, failed = 0, next = 0;
+  let done = 0, failed = 0;
   const failures: string[] = [];
   const children = new Set<ChildProcess>();
   // SIGINT/SIGTERM: start no new point, pass the signal on (each running point checkpoints and stops), wait for them
-  const stop = interruptFlag((sig) => { for (const c of children) c.kill(sig); });
+  // a point run starts once the runs it waits for (their parts it reuses) have ended
+  const ended = new Set<number>(), pending = jobs.map((_, i) => i);
+  let waiters: (() => void)[] = [];
+  const wakeAll = () => { const w = waiters; waiters = []; for (const f of w) f(); };
+  const stop = interruptFlag((sig) => { for (const c of children) c.kill(sig); wakeAll(); });
   const worker = async () => {
-    while (next < jobs.length && !stop.get()) {
-      const j = jobs[next++]!;
-      if (existsSync(join(j.out, 'summary.json'))) { done++; bar.update(done, `${done}/${jobs.length} runs`); continue; }
-      let args: string[];
-      if (existsSync(join(j.out, 'config.json'))) args = ['resume', j.out, '--quiet'];
-      else {
-        mkdirSync(j.out, { recursive: true });
-        writeJsonAtomic(join(j.out, '..', `config-seed${j.seed}.json`), j.cfg);
-        args = [spec.base.kind, '--config', join(j.out, '..', `config-seed${j.seed}.json`), '--out', j.out, '--force', '--quiet'];
-      }
-      const r = await runJob(args, children);
-      if (stop.get() && r.code === 130) continue; // interrupted: it continues on resume
-      done++;
-      if (r.code !== 0) { failed++; failures.push(`${j.p.label} ${JSON.stringify(j.p.values)} seed ${j.seed}: ${r.stderr.trim().split('\n').pop()}`); }
-      bar.update(done, `${done}/${jobs.length} runs${failed ? `, ${failed} failed` : ''}`);
+    while (pending.length > 0 && !stop.get()) {
+      const at = pending.findIndex((i) => plan.ready(i, ended));
+      if (at < 0) { await new Promise<void>((r) => waiters.push(r)); continue; }
+      const ji = pending.splice(at, 1)[0]!, j = jobs[ji]!;
+      try {
+        if (existsSync(join(j.out, 'summary.json')) || await plan.prepare(ji)) { done++; bar.update(done, `${done}/${jobs.length} runs`); continue; }
+        let args: string[];
+        // (the sweep has copied what can be reused: its workers do not search again)
+        const noBatch = spec.batch === false ? ['--no-batch'] : [];
+        if (existsSync(join(j.out, 'config.json'))) args = ['resume', j.out, '--quiet', '--no-reuse', ...noBatch];
+        else {
+          mkdirSync(j.out, { recursive: true });
+          writeJsonAtomic(join(j.out, '..', `config-seed${j.seed}.json`), j.cfg);
+          args = [spec.base.kind, '--config', join(j.out, '..', `config-seed${j.seed}.json`), '--out', j.out, '--force', '--quiet', '--no-reuse', ...noBatch];
+        }
+        const r = await runJob(args, children);
+        if (stop.get() && r.code === 130) continue; // interrupted: it continues on resume
+        done++;
+        if (r.code !== 0) { failed++; failures.push(`${j.p.label} ${JSON.stringify(j.p.values)} seed ${j.seed}: ${r.stderr.trim().split('\n').pop()}`); }
+        bar.update(done, `${done}/${jobs.length} runs${failed ? `, ${failed} failed` : ''}`);
+      } finally { ended.add(ji); wakeAll(); }
     }
   };
   try {
@@ -120,58 +159,30 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean): Pr
     return 130;
   }
   bar.done();
-  writeRunStatus(dir, failures.length ? 'failed' : 'done');
-  const summary = summarizeSweep(dir, spec, points);
-  writeJsonAtomic(join(dir, 'summary.json'), summary);
-  console.log(formatSweepTable(summary));
-  console.log(`\nsweep folder: ${dir}`);
+  return finishSweep(dir, spec, points, failures);
+}
+
+/** The end of a sweep: status.json (with the parts run and reused), summary.json and the table (report/sweepTable.ts); 1 when a run (or part) failed. */
+function finishSweep(dir: string, _spec: SweepSpec, _points: SweepPoint[], failures: string[]): number {
+  const t = sweepTable(dir);
+  writeRunStatus(dir, failures.length ? 'failed' : 'done', { parts_run: t.parts.run, parts_reused: t.parts.reused });
+  writeJsonAtomic(join(dir, 'summary.json'), sweepSummary(t));
+  console.log(sweepText(t));
+  console.log(`\n${partsLine(t.parts)}`);
+  console.log(`sweep folder: ${dir}  (lrlab report ${dir}: the table and the gap plots)`);
   if (failures.length) { console.error(`\n${failures.length} run(s) failed:\n  ${failures.join('\n  ')}`); return 1; }
   return 0;
 }
 
-export interface SweepSummary {
-  kind: 'sweep';
-  experiment: string;
-  keys: string[];
-  /** The accuracy columns per method (the kind's sweep view), those shown in the table, and what they measure ('test', 'validation'). */
-  columns: string[];
-  shown: string[];
-  what: string;
-  rows: { label: string; values: Record<string, unknown>; runs: number; methods: Record<string, Record<string, MeanStd>>; gap: MeanStd }[];
-  /** What `gap` measures. */
-  gapLabel: string;
-}
+/** A sweep's summary.json (report/sweepTable.ts's sweepSummary). */
+export type SweepSummary = ReturnType<typeof sweepSummary>;
 
-export function summarizeSweep(dir: string, spec: SweepSpec, points: SweepPoint[]): SweepSummary {
-  const exp = experimentOf(spec.base);
-  const sv = exp.sweep;
-  const methods = exp.methods(spec.base);
-  const first = sv.gap.first ?? methods[0], second = sv.gap.second ?? methods[1];
-  const rows = points.map((p) => {
-    const pdir = join(dir, 'points', p.label);
-    const finals = existsSync(pdir) ? readdirSync(pdir).filter((f) => f.startsWith('seed') && existsSync(join(pdir, f, 'summary.json')))
-      .map((f) => sv.finals(readJson<SummaryEnvelope>(join(pdir, f, 'summary.json')))) : [];
-    const ms: Record<string, Record<string, MeanStd>> = {};
-    for (const m of methods) ms[m] = Object.fromEntries(sv.columns.map((c) => [c, meanStd(finals.map((x) => x[m]?.[c]))]));
-    const gap = meanStd(finals.map((x) => {
-      const a = first ? x[first]?.[sv.gap.column] : null, b = second ? x[second]?.[sv.gap.column] : null;
-      return a != null && b != null ? a - b : null;
-    }));
-    return { label: p.label, values: p.values, runs: finals.length, methods: ms, gap };
-  });
-  const gapLabel = `${first ?? '?'} − ${second ?? '?'} ${sv.gap.column}`;
-  return { kind: 'sweep', experiment: exp.kind, keys: spec.over.map(([k]) => k), columns: sv.columns, shown: sv.shown, what: sv.what, rows, gapLabel };
-}
-
-export function formatSweepTable(s: SweepSummary): string {
-  const methods = Object.keys(s.rows[0]?.methods ?? {});
-  const head = [...s.keys, ...s.shown.flatMap((c) => methods.map((m) => `${m} ${c}`)), `gap ${s.gapLabel}`];
-  const rows = s.rows.map((r) => [
-    ...s.keys.map((k) => JSON.stringify(r.values[k])),
-    ...s.shown.flatMap((c) => methods.map((m) => fmtMeanStd(r.methods[m]![c]))),
-    fmtMeanStd(r.gap),
-  ]);
-  return [`final ${s.what} accuracy, mean ± std over seeds`, ...alignedTable(head, rows)].join('\n');
+/** --dry-run: how many parts the sweep would train and how many it would copy (same part identity). */
+function previewLine(exp: AnyExperiment, spec: SweepSpec, points: SweepPoint[], out: string): string {
+  const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.base.seed + i);
+  const jobs = points.flatMap((p) => seeds.map((seed) => ({ cfg: pointConfig(spec.base, p, seed), out: join(out, 'points', p.label, `seed${seed}`) })));
+  const [train, reused] = ReusePlan.preview(exp, jobs, resolve(out), spec.reuse !== false);
+  return `parts: ${train} to train, ${reused} reused (same part identity: in this sweep or already run under ${resolve(out, '..')})${spec.reuse === false ? ' (--no-reuse)' : ''}`;
 }
 
 /** The options of every kind's run command (e.g. images' --data), for parseArgs. */
@@ -198,6 +209,8 @@ export const sweepCommand: Command = {
       args: argv, strict: true, allowPositionals: false,
       options: {
         ...RUN_OPTIONS, ...kindOptions(), over: { type: 'string', multiple: true }, experiment: { type: 'string' }, workers: { type: 'string' },
+        queue: { type: 'string' },
+        sample: { type: 'string' }, 'sample-seed': { type: 'string' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' },
       },
     });
     if (!values.over?.length) throw new UsageError('give at least one --over key=v1,v2,...');
@@ -209,13 +222,25 @@ export const sweepCommand: Command = {
       }
     }
     const dryRun = values['dry-run'] ?? false;
-    const base = buildConfig(exp, { ...(values as RunValues), seeds: '1' }, !dryRun);
+    const base = buildConfig(exp, { ...(values as RunValues), seeds: '1' }, !dryRun && !values.queue); // (--queue: data and device are the workers')
     const seeds = values.seeds === undefined ? 1 : Number(values.seeds);
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got '${values.seeds}'`);
     const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${values.workers}'`);
-    const spec: SweepSpec = { base, over: parseOver(values.over), seeds, workers };
-    const points = gridPoints(spec.over);
+    const sample = values.sample === undefined ? undefined : Number(values.sample);
+    if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) throw new UsageError(`--sample must be a positive integer (the number of points to draw), got '${values.sample}'`);
+    if (values['sample-seed'] !== undefined && sample === undefined) throw new UsageError('--sample-seed needs --sample N');
+    const sampleSeed = values['sample-seed'] === undefined ? base.seed : Number(values['sample-seed']);
+    if (!Number.isInteger(sampleSeed) || sampleSeed < 0) throw new UsageError(`--sample-seed must be a non-negative integer, got '${values['sample-seed']}'`);
+    const axes = values.over.map((o) => parseAxis(o, sample !== undefined));
+    const twice = axes.map((a) => a.key).find((k, i, all) => all.indexOf(k) !== i);
+    if (twice) throw new UsageError(`--over ${twice} is given twice; give each key once`);
+    const spec: SweepSpec = {
+      base, over: overOf(axes), seeds, workers, axes,
+      ...(sample !== undefined ? { sample: { n: sample, seed: sampleSeed } } : {}), ...(values['no-reuse'] ? { reuse: false } : {}),
+      ...(values['no-batch'] ? { batch: false } : {}),
+    };
+    const points = specPoints(spec);
     points.forEach((p) => pointConfig(base, p, base.seed)); // fail fast on bad keys/values
     const out = values.out ?? defaultRunDir('sweep', base.preset);
     if (dryRun) {
@@ -223,6 +248,7 @@ export const sweepCommand: Command = {
       const plan = [
         `would run ${points.length} grid point(s) x ${seeds} seed(s) from seed ${base.seed} = ${runs} run(s) on ${Math.min(workers, runs)} worker(s), each over this config with:`,
         ...alignedTable(['point', ...spec.over.map(([k]) => k)], points.map((p) => [p.label, ...spec.over.map(([k]) => JSON.stringify(p.values[k]))])),
+        previewLine(exp, spec, points, out),
       ].join('\n');
       const problems = exp.environmentProblems(base);
       return printDryRun(base, {
@@ -230,7 +256,8 @@ export const sweepCommand: Command = {
         reuse: 'The JSON (stdout) is the base config of every run (seeds: 1); run the same sweep with --config FILE and the same --over, --seeds and --experiment.',
       });
     }
+    if (values.queue) await reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
     const dir = createRunDir(out, values.force ?? false);
-    return runSweep(resolve(dir), spec, values.quiet ?? false);
+    return runSweep(resolve(dir), spec, values.quiet ?? false, values.queue);
   },
 };

@@ -1,7 +1,7 @@
 // Small, deterministic run folders in the formats of runSynthetic / runImages, for the report,
 // index, server and dashboard tests (and for trying the dashboard without training anything).
 import { firstLearnedStep } from '../experiments/synthetic/learned.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanStd } from '../util/stats.js';
 
@@ -110,4 +110,42 @@ export function writeSyntheticRun(dir: string, o: SyntheticFixture = {}): string
     });
   }
   return dir;
+}
+
+export interface SweepFixture { over: [string, unknown[]][]; seeds?: number; axes?: unknown[]; sample?: { n: number; seed: number }; done?: boolean }
+
+/**
+ * Write a synthetic sweep folder: sweep.json (the grid of `over`) and a finished run per point and
+ * seed whose summary gives method `m` on point i, seed s the P-only test accuracy accOf(m, i, s)
+ * (L-S 0.80 + 0.02 i + 0.02 s, S 0.70 + 0.01 s, S+noise 0.75). Returns dir.
+ */
+export function writeSyntheticSweep(dir: string, o: SweepFixture): string {
+  const { over, seeds = 2, done = true } = o;
+  let pts: Record<string, unknown>[] = [{}];
+  for (const [k, vs] of over) pts = pts.flatMap((p) => vs.map((v) => ({ ...p, [k]: v })));
+  const points = pts.map((values, i) => ({ label: `p${String(i).padStart(3, '0')}`, values }));
+  mkdirSync(dir, { recursive: true });
+  const base = { kind: 'synthetic', preset: 'default', seed: 0, seeds: 1, methods: ['L-S', 'S', 'S+noise'] };
+  writeJson(join(dir, 'sweep.json'), { kind: 'sweep', spec: { base, over, seeds, workers: 2, ...(o.axes ? { axes: o.axes } : {}), ...(o.sample ? { sample: o.sample } : {}) }, points });
+  writeJson(join(dir, 'status.json'), { state: done ? 'done' : 'running', updated: '2026-11-20T12:00:00.000Z' });
+  points.forEach((p, i) => {
+    for (let s = 0; s < seeds; s++) {
+      const run = writeSyntheticRun(join(dir, 'points', p.label, `seed${s}`), { seeds: 1, steps: 200, every: 100 });
+      const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as { methods: Record<string, { test_acc: Record<string, unknown> }> };
+      for (const m of Object.keys(summary.methods)) summary.methods[m]!.test_acc.p_only = { mean: accOf(m, i, s), std: 0, n: 1 };
+      writeJson(join(run, 'summary.json'), summary);
+      for (const m of Object.keys(summary.methods)) {
+        writeJson(join(run, 'parts', `${m.replace(/\+/g, 'plus')}-seed${s}.json`), {
+          method: m, seed: s, partId: `sha256:${m}${s}`, status: 'done', message: null, weightsSha256: 'x', seconds: 1,
+          ...(m !== 'L-S' && i > 0 ? { reusedFrom: { run: join(dir, 'points', 'p000', `seed${s}`), partId: `sha256:${m}${s}` } } : {}),
+        });
+      }
+    }
+  });
+  return dir;
+}
+
+/** The P-only test accuracy of the sweep fixture's method `m` at point i, seed s. */
+export function accOf(m: string, i: number, s: number): number {
+  return m === 'L-S' ? 0.8 + 0.02 * i + 0.02 * s : m === 'S' ? 0.7 + 0.01 * s : 0.75;
 }

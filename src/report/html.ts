@@ -41,13 +41,14 @@ tbody th { text-align: left; font-weight: 600; }
 .note { font-size: 13px; color: #6d4c41; margin: 4px 0 12px; max-width: 900px; }
 .warn { background: #fff3e0; border-left: 4px solid #fb8c00; padding: 6px 12px; font-size: 13px; margin: 8px 0; }
 figure { margin: 16px 0 24px; } figure svg { max-width: 100%; height: auto; } figcaption { font-size: 13px; color: #424242; max-width: 900px; }
+.wide { overflow-x: auto; max-width: 100%; }
 nav a { margin-right: 16px; } footer { margin-top: 40px; font-size: 12px; color: #757575; }
 `;
 
 function sectionHtml(s: Section): string {
   const facts = s.facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('');
   const warns = s.warnings.map((w) => `<p class="warn">${esc(w)}</p>`).join('');
-  const tables = s.tables.map(tableHtml).join('\n');
+  const tables = s.tables.map((t) => `<div class="wide">${tableHtml(t)}</div>`).join('\n');
   const figs = s.figures.map((f, i) => `<figure id="${esc(s.id)}-fig${i}">\n<h3>${esc(f.title)}</h3>\n${scopeSvgIds(f.svg, `${s.id}-f${i}`)}\n<figcaption>${esc(f.caption)} <a href="${esc(f.file)}">SVG file</a></figcaption>\n</figure>`).join('\n');
   return `<section id="${esc(s.id)}">\n<h2>${esc(s.title)}</h2>\n<dl class="facts">${facts}</dl>\n${warns}\n${tables}\n${figs}\n</section>`;
 }

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { writeReport } from './report.js';
-import { writeImageRun, writeSyntheticRun, IMAGE_METHODS } from './fixtures.testutil.js';
+import { writeImageRun, writeSyntheticRun, writeSyntheticSweep, IMAGE_METHODS } from './fixtures.testutil.js';
+import { expandRunDirs } from './runData.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'lrlab-report-'));
@@ -64,7 +65,7 @@ test('synthetic report: per-component accuracy and Q-contrast charts, final accu
   const d = tempDir(t);
   const run = writeSyntheticRun(join(d, 'syn'), { seeds: 2, steps: 800, every: 100 });
   const r = await writeReport([run], join(d, 'r', 'index.html'));
-  assert.deepEqual(r.svgs.map((s) => basename(s)), ['syn-components.svg', 'syn-q-contrast.svg']);
+  assert.deepEqual(r.svgs.map((s) => basename(s)), ['syn-components.svg', 'syn-q-contrast.svg', 'syn-margins.svg']);
   for (const f of r.svgs) {
     const svg = readFileSync(f, 'utf8');
     assert.match(svg, /^<svg /);
@@ -89,4 +90,21 @@ test('synthetic report of an unfinished run: the learning order from the metrics
   assert.match(html, /run not finished/);
   assert.match(html, /<tr><th scope="row">L-S<\/th>(<td>[\d.]+ ± [\d.]+<\/td>){4}<td>300 ± 0<\/td><td>not yet<\/td><td>500 ± 0<\/td><td>400 ± 0<\/td>/);
   assert.match(html, /<tr><th scope="row">S<\/th>(<td>[\d.]+ ± [\d.]+<\/td>){4}<td>[\d]+ ± [\d]+<\/td><td>100 ± 0<\/td>/);
+});
+
+test('sweep report: the sweep section leads, names the swept key, has the table of grid points and the gap plots; then the runs', async (t) => {
+  const d = tempDir(t);
+  const sw = writeSyntheticSweep(join(d, 'sw1'), { over: [['train.eta1', [0.01, 0.1]]], seeds: 2 });
+  const r = await writeReport(expandRunDirs([sw]), join(sw, 'report.html'));
+  const html = readFileSync(r.html, 'utf8');
+  assert.match(html, /<title>lrlab report: sweep sw1 over train\.eta1<\/title>/);
+  const sections = [...html.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1]);
+  assert.equal(sections[0], 'sw1: sweep over train.eta1 (synthetic)');
+  assert.equal(sections.length, 1 + 2 * 2, 'then one section per point and seed');
+  assert.equal(sections[1], 'sw1/p000/seed0 (train.eta1 = 0.01): synthetic &#39;default&#39;');
+  assert.ok(html.includes('<dt>swept</dt><dd>train.eta1: 0.01, 0.1</dd>'));
+  assert.match(html, /<tr><th scope="row">p001<\/th><td>0\.1<\/td>/);
+  assert.ok(html.includes('<dt>parts</dt><dd>8 parts run, 4 reused (copied from finished parts with the same part identity)</dd>'));
+  assert.deepEqual(r.svgs.slice(0, 2).map((s) => basename(s)), ['sweep-sw1-sweep-gap-train-eta1.svg', 'sweep-sw1-sweep-methods-train-eta1.svg']);
+  assert.ok(readFileSync(r.svgs[0]!, 'utf8').includes('train.eta1'));
 });

@@ -8,6 +8,8 @@ import { clockOf, finalStats } from './finals.js';
 import { renderSvg } from './render.js';
 import { reportHtml, type Figure, type Section } from './html.js';
 import { CODE_VERSION } from '../util/version.js';
+import { readSweepFile, sweepOfRun } from '../runs/sweepFile.js';
+import { sweepCharts, sweepHtmlTable, sweepTable, partsLine, valueCell, type SweepTable } from './sweepTable.js';
 
 export interface ReportResult { html: string; svgs: string[]; warnings: string[] }
 
@@ -32,10 +34,14 @@ function facts(run: RunData): [string, string][] {
   ];
 }
 
-async function section(run: RunData, id: string, outDir: string, svgs: string[]): Promise<Section> {
-  const rows = run.rows.map((r) => ({ ...r, series: r.method }));
-  const seriesNames = [...run.methods, ...new Set(run.rows.map((r) => r.method).filter((m) => !run.methods.includes(m)))];
-  const charts = run.experiment.view.charts({ data: { values: rows }, series: seriesNames }, [run.config], (_, m) => m);
+/** The swept values of a sweep's run ('train.eta1 = 0.01'), or '' for a run of no sweep. */
+function pointOf(run: RunData): string {
+  const sw = sweepOfRun(run.dir);
+  const p = sw ? readSweepFile(sw.dir)?.points.find((x) => x.label === sw.label) : undefined;
+  return p ? Object.entries(p.values).map(([k, v]) => `${k} = ${valueCell(v)}`).join(', ') : '';
+}
+
+async function figuresOf(charts: { id: string; title: string; caption: string; spec: Record<string, unknown> }[], id: string, outDir: string, svgs: string[]): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const c of charts) {
     const svg = await renderSvg(c.spec);
@@ -44,19 +50,45 @@ async function section(run: RunData, id: string, outDir: string, svgs: string[])
     svgs.push(file);
     figures.push({ title: c.title, caption: c.caption, svg, file: basename(file) });
   }
+  return figures;
+}
+
+/** A sweep's section: the swept keys named, the table of grid points, the gap (and per-method) plots. */
+async function sweepSection(t: SweepTable, id: string, outDir: string, svgs: string[]): Promise<Section> {
+  const axes = t.axes.map((a) => `${a.key}: ${a.kind === 'list' ? a.values.map(valueCell).join(', ') : `${a.kind}:${a.a}:${a.b}${a.n === null ? '' : `:${a.n}`}`}`);
+  const finished = t.rows.reduce((n, r) => n + r.runs, 0), planned = t.rows.reduce((n, r) => n + r.seeds, 0);
+  const facts: [string, string][] = [
+    ['folder', t.dir], ['experiment', `${t.experiment} '${t.preset}'`], ['status', t.state],
+    ['swept', axes.join('; ')], ['grid', t.sample ? `random search: ${t.sample.n} points drawn with seed ${t.sample.seed}` : `${t.rows.length} point(s)`],
+    ['seeds', t.seeds.join(', ')], ['runs finished', `${finished} of ${planned}`], ['parts', partsLine(t.parts)], ['gap', t.gapLabel],
+  ];
+  const warnings = finished < planned ? [`${planned - finished} of ${planned} point runs have not finished: their points have fewer seeds (or none)`] : [];
+  return { id, title: `${t.name}: sweep over ${t.keys.join(' × ')} (${t.experiment})`, facts, warnings, tables: [sweepHtmlTable(t)], figures: await figuresOf(sweepCharts(t), id, outDir, svgs) };
+}
+
+async function section(run: RunData, id: string, outDir: string, svgs: string[]): Promise<Section> {
+  const rows = run.rows.map((r) => ({ ...r, series: r.method }));
+  const seriesNames = [...run.methods, ...new Set(run.rows.map((r) => r.method).filter((m) => !run.methods.includes(m)))];
+  const charts = run.experiment.view.charts({ data: { values: rows }, series: seriesNames }, [run.config], (_, m) => m);
+  const figures = await figuresOf(charts, id, outDir, svgs);
   const tables = run.experiment.view.tables(run.config, seriesNames, finalStats(run));
   const warnings = run.warnings.map((w) => `${w}`);
   if (run.rows.length === 0) warnings.push('metrics.jsonl has no rows yet: the figures are empty');
-  return { id, title: `${run.name}: ${run.kind} '${run.preset}'`, facts: facts(run), warnings, tables, figures };
+  const point = pointOf(run);
+  return { id, title: `${run.name}${point ? ` (${point})` : ''}: ${run.kind} '${run.preset}'`, facts: facts(run), warnings, tables, figures };
 }
 
 /**
  * Write the report for `dirs` to `out` (an HTML file; the SVGs go next to it). Every folder is read
  * before anything is written; a missing or foreign folder throws RunFolderError. Broken metrics
  * lines are skipped and passed to `warn` as '<dir>/metrics.jsonl line N is not valid JSON; skipped'.
+ * Sweeps lead: each sweep that `sweeps` names or that a run of `dirs` belongs to gets a section with
+ * its table and plots before the runs' sections.
  */
-export async function writeReport(dirs: string[], out: string, warn: (msg: string) => void = () => {}): Promise<ReportResult> {
+export async function writeReport(dirs: string[], out: string, warn: (msg: string) => void = () => {}, o: { sweeps?: string[] } = {}): Promise<ReportResult> {
   const runs = dirs.map((d) => loadRun(d));
+  const sweepDirs = [...new Set([...(o.sweeps ?? []).map((d) => resolve(d)), ...runs.flatMap((r) => { const s = sweepOfRun(r.dir); return s ? [s.dir] : []; })])];
+  const sweeps = sweepDirs.map((d) => sweepTable(d));
   const warnings: string[] = [];
   runs.forEach((r, i) => r.warnings.forEach((w) => { const msg = `${dirs[i]}: ${w}`; warnings.push(msg); warn(msg); }));
   const outFile = resolve(out);
@@ -65,14 +97,16 @@ export async function writeReport(dirs: string[], out: string, warn: (msg: strin
   const used = new Map<string, number>();
   const svgs: string[] = [];
   const sections: Section[] = [];
-  for (const run of runs) {
-    let id = slug(run.name);
+  const uniqueId = (name: string) => {
+    const id = slug(name);
     const k = (used.get(id) ?? 0) + 1;
     used.set(id, k);
-    if (k > 1) id = `${id}-${k}`;
-    sections.push(await section(run, id, outDir, svgs));
-  }
-  const title = runs.length === 1 ? `lrlab report: ${runs[0]!.name}` : `lrlab report: ${runs.length} runs`;
+    return k > 1 ? `${id}-${k}` : id;
+  };
+  for (const t of sweeps) sections.push(await sweepSection(t, uniqueId(`sweep-${t.name}`), outDir, svgs));
+  for (const run of runs) sections.push(await section(run, uniqueId(run.name), outDir, svgs));
+  const title = sweeps.length === 1 ? `lrlab report: sweep ${sweeps[0]!.name} over ${sweeps[0]!.keys.join(' × ')}`
+    : runs.length === 1 ? `lrlab report: ${runs[0]!.name}` : `lrlab report: ${sweeps.length ? `${sweeps.length} sweeps, ` : ''}${runs.length} runs`;
   const footer = `Generated ${new Date().toISOString()} by lrlab ${CODE_VERSION} from ${runs.map((r) => relative(outDir, r.dir) || '.').join(', ')}.`;
   writeFileSync(outFile, reportHtml(title, sections, footer));
   return { html: outFile, svgs, warnings };
