@@ -429,6 +429,68 @@ OP(crossEntropy) {
   W(at::cross_entropy_loss(x, T(info, 1), {}, I(info, 2), -100, 0.0));
 }
 
+// ---------------------------------------------------------------- batched programs (many parts per step)
+// Ops over a stack of same-shaped problems along dim 0, each slice computed by the same ATen call as
+// a lone tensor would be (so a batched program reproduces its parts' results exactly), plus the
+// backward kernels autograd itself calls (for hand-written closed-form gradients).
+OP(bmm) { auto& a = T(info, 0); W(at::bmm(a, T(info, 1))); }
+// mmEach(a [P, n, k], b [P, k, m]) -> [P, n, m]: at::mm of each slice, the slices side by side on the
+// intra-op threads (each product as a lone mm computes it)
+OP(mmEach) {
+  auto& a = T(info, 0); auto& b = T(info, 1);
+  if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
+    throw OpError("mmEach needs a [P, n, k] and b [P, k, m], got " + shapeStr(a) + " and " + shapeStr(b));
+  at::Tensor out = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
+  at::parallel_for(0, a.size(0), 1, [&](int64_t s, int64_t e) {
+    for (int64_t k = s; k < e; ++k) { at::Tensor o = out.select(0, k); at::mm_out(o, a.select(0, k), b.select(0, k)); }
+  });
+  W(out);
+}
+// mvEach(A [P, n, h], v [P, h]) -> [P, n]: at::mv of each slice (what A[k].matmul(v[k]) computes)
+OP(mvEach) {
+  auto& a = T(info, 0); auto& v = T(info, 1);
+  if (a.dim() != 3 || v.dim() != 2 || a.size(0) != v.size(0) || a.size(2) != v.size(1))
+    throw OpError("mvEach needs A [P, n, h] and v [P, h], got " + shapeStr(a) + " and " + shapeStr(v));
+  at::Tensor out = at::empty({a.size(0), a.size(1)}, a.options());
+  for (int64_t k = 0; k < a.size(0); ++k) { at::Tensor o = out.select(0, k); at::mv_out(o, a.select(0, k), v.select(0, k)); }
+  W(out);
+}
+// addEach_(dst [P, ...], src [P, ...], alphas[P]): dst[k] += alphas[k] * src[k], in place, slice by slice
+OP(addEach_) {
+  auto& a = T(info, 0); auto& b = T(info, 1);
+  auto al = info[2].As<Napi::Array>();
+  if (a.dim() < 1 || b.sizes() != a.sizes() || static_cast<int64_t>(al.Length()) != a.size(0))
+    throw OpError("addEach_ needs dst and src of one shape [P, ...] and P alphas, got " + shapeStr(a) + ", " + shapeStr(b) + " and " + std::to_string(al.Length()));
+  for (int64_t k = 0; k < a.size(0); ++k) a.select(0, k).add_(b.select(0, k), al.Get(static_cast<uint32_t>(k)).As<Napi::Number>().DoubleValue());
+  return info[0];
+}
+// normalEach_(t [P, ...], gens[P] (distinct; null: leave the slice), mean, std): slice k filled from gens[k]
+OP(normalEach_) {
+  auto& a = T(info, 0);
+  auto gs = info[1].As<Napi::Array>();
+  if (a.dim() < 1 || static_cast<int64_t>(gs.Length()) != a.size(0)) throw OpError("normalEach_ needs one generator (or null) per slice of dim 0");
+  double mean = N(info, 2), sd = N(info, 3);
+  for (int64_t k = 0; k < a.size(0); ++k) {
+    Napi::Value g = gs.Get(static_cast<uint32_t>(k));
+    if (g.IsNull() || g.IsUndefined()) continue;
+    if (!g.IsObject() || !g.As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value())) throw OpError("normalEach_: gens[" + std::to_string(k) + "] must be a Generator or null");
+  }
+  // each slice has its own generator, so the slices fill in parallel with the draws of a serial fill
+  std::vector<at::Generator> gens(static_cast<size_t>(a.size(0)));
+  for (int64_t k = 0; k < a.size(0); ++k) {
+    Napi::Value g = gs.Get(static_cast<uint32_t>(k));
+    if (!g.IsNull() && !g.IsUndefined()) gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
+  }
+  at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) if (gens[k].defined()) a.select(0, k).normal_(mean, sd, gens[k]);
+  });
+  return info[0];
+}
+// thresholdBackward(grad, x, threshold): grad where x > threshold, else 0 (relu's backward)
+OP(thresholdBackward) { auto& g = T(info, 0); W(at::threshold_backward(g, T(info, 1), S(info, 2))); }
+// softplusBackward(grad, x, beta, threshold): the gradient of softplus(x, beta, threshold) times grad
+OP(softplusBackward) { auto& g = T(info, 0); W(at::softplus_backward(g, T(info, 1), S(info, 2), S(info, 3))); }
+
 // ---------------------------------------------------------------- in place (optimizers; no autograd)
 OP(add_) { auto& a = T(info, 0); a.add_(T(info, 1), N(info, 2)); return info[0]; }
 OP(add_S) { auto& a = T(info, 0); a.add_(S(info, 1), N(info, 2)); return info[0]; }
@@ -542,6 +604,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(nonzero); REG(indexCopy_);
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
+  REG(bmm); REG(mmEach); REG(mvEach); REG(addEach_); REG(normalEach_); REG(thresholdBackward); REG(softplusBackward);
   REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
   REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);

@@ -264,6 +264,22 @@ export interface NativeBinding {
   /** a += value * b * c. */
   addcmul_(a: NativeHandle, b: NativeHandle, c: NativeHandle, value: NativeScalar): NativeHandle;
 
+  // ---------------------------------------------------------------- batched programs (dim 0 stacks same-shaped problems)
+  /** Batched matrix product [P, n, k] x [P, k, m] (at::bmm: each slice the same BLAS call as a lone mm). */
+  bmm(a: NativeHandle, b: NativeHandle): NativeHandle;
+  /** at::mm of each slice, slices side by side on the intra-op threads: [P, n, k] x [P, k, m] -> [P, n, m]. */
+  mmEach(a: NativeHandle, b: NativeHandle): NativeHandle;
+  /** at::mv of each slice: A [P, n, h], v [P, h] -> [P, n]. */
+  mvEach(a: NativeHandle, v: NativeHandle): NativeHandle;
+  /** dst[k] += alphas[k] * src[k] slice by slice, in place; returns dst. */
+  addEach_(dst: NativeHandle, src: NativeHandle, alphas: number[]): NativeHandle;
+  /** Fills slice k of t with N(mean, std^2) draws from gens[k] (null: slice left as is); returns t. */
+  normalEach_(t: NativeHandle, gens: (NativeGenerator | null)[], mean: number, std: number): NativeHandle;
+  /** relu's backward: grad where x > threshold, else 0. */
+  thresholdBackward(grad: NativeHandle, x: NativeHandle, threshold: number): NativeHandle;
+  /** softplus's backward (as autograd computes it). */
+  softplusBackward(grad: NativeHandle, x: NativeHandle, beta: number, threshold: number): NativeHandle;
+
   // ---------------------------------------------------------------- autograd
   /** Turns gradient recording for leaf a on or off; returns a. */
   setRequiresGrad(a: NativeHandle, on: boolean): NativeHandle;
@@ -346,6 +362,7 @@ export const NATIVE_FUNCTIONS = [
   'conv2d', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'logSoftmax', 'softmax',
   'crossEntropy',
   'add_', 'add_S', 'mul_', 'mul_S', 'copy_', 'zero_', 'fill_', 'addcmul_',
+  'bmm', 'mmEach', 'mvEach', 'addEach_', 'normalEach_', 'thresholdBackward', 'softplusBackward',
   'setRequiresGrad', 'requiresGrad', 'isLeaf', 'grad', 'setGrad', 'backward', 'retainGrad',
   'detach', 'setGradEnabled', 'isGradEnabled',
   'shape', 'dtype', 'device', 'numel', 'item', 'toBuffer', 'to', 'dispose', 'liveTensors',

@@ -12,4 +12,9 @@ export {
   crossEntropy, logisticLoss, dropout, type Conv2dOptions, type BatchNormOptions, type Reduction,
 } from './functional.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
-export { setNumThreads, getNumThreads, cudaAvailable, checkDevice, buildConfig, parallelInfo } from './runtime.js';
+export {
+  setNumThreads, getNumThreads, cudaAvailable, checkDevice, buildConfig, parallelInfo, threadsFor, useThreadsFor, threadChoice,
+  kernelChoice, lrlabEnvironment, loadedBlas, runtimeRecord, runtimeDifferences, type OpSize, type ThreadChoice, type RuntimeRecord,
+} from './runtime.js';
+export { KERNELS_ENV, describeKernels, type KernelChoice } from './kernels.js';
+export { bmm, mmEach, mvEach, addEach_, normalEach_, thresholdBackward, softplusBackward } from './batched.js';

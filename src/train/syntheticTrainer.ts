@@ -138,6 +138,12 @@ export class SyntheticTrainer {
   get trainLoss(): number { return this.st.trainLoss; }
   get model(): SyntheticModel { return this.setup.model; }
   get done(): boolean { return this.st.status !== 'running'; }
+  /** The part's own generators (a batched trainer draws this part's noise from them, in the same order). */
+  get generators(): Readonly<Record<'gradNoise' | 'batches' | 'preact', Generator>> { return this.gens; }
+  /** The train section the trainer follows. */
+  get trainConfig(): SyntheticTrainerConfig['train'] { return this.cfg.train; }
+  /** The seed's setup (data, splits, model) this trainer trains. */
+  get seedSetup(): SyntheticSetup { return this.setup; }
 
   /** The L-S annealing threshold eps1 + q log 2. */
   get annealThreshold(): number { return this.cfg.train.eps1 + this.setup.qFraction * Math.log(2); }
@@ -209,12 +215,28 @@ export class SyntheticTrainer {
         model.params.zeroGrad();
       }
     });
+    return this.finishStep(lr, noise, lossValue, () => datasetLoss(model, train));
+  }
+
+  /**
+   * Whether the step about to finish measures the clean full-batch training loss (which decides
+   * annealing and stopping): every step of noisy GD without pre-activation noise (it costs a forward
+   * pass the next update reuses), every lossCheckEvery steps otherwise, and after a non-finite loss.
+   */
+  measuresLoss(noise: number, lossValue: number): boolean {
+    const t = this.cfg.train;
+    return (t.update === 'noisy-gd' && noise === 0) || (this.st.step + 1) % t.lossCheckEvery === 0 || !Number.isFinite(lossValue);
+  }
+
+  /**
+   * The bookkeeping of an update made with learning rate `lr` and noise `noise` whose training loss
+   * was `lossValue` (by advance(), or by a batched trainer that updated this part's weights with the
+   * same ops): count the step, measure the clean loss where measuresLoss says so (`measureLoss`, at
+   * the updated weights), detect divergence, fire the schedules' events and decide when to stop.
+   */
+  finishStep(lr: number, noise: number, lossValue: number, measureLoss: () => number): boolean {
+    if (this.measuresLoss(noise, lossValue)) this.st.trainLoss = measureLoss();
     this.st.step += 1;
-    // the clean full-batch training loss decides annealing and stopping
-    const free = t.update === 'noisy-gd' && noise === 0;
-    if (free || this.st.step % t.lossCheckEvery === 0 || !Number.isFinite(lossValue)) {
-      this.st.trainLoss = datasetLoss(model, train);
-    }
     if (!Number.isFinite(lossValue) || !Number.isFinite(this.st.trainLoss)) {
       this.st.status = 'diverged';
       this.st.message = `training diverged at step ${this.st.step} (loss ${lossValue}) with lr ${lr}: lower the learning rate`;

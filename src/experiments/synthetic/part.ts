@@ -4,8 +4,9 @@
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerState } from '../../train/syntheticTrainer.js';
 import { syntheticMetrics, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
 import type { MetricsRow } from '../../runs/format.js';
-import type { Advance, PartWork } from '../experiment.js';
-import { firstLearnedStep } from './learned.js';
+import type { Advance, PartBatch, PartKey, PartWork } from '../experiment.js';
+import { BatchedSyntheticTrainer, batchable } from '../../train/batchedSyntheticTrainer.js';
+import { firstLearnedStep, firstMarginStep } from './learned.js';
 import type { SyntheticExperimentConfig, SyntheticMethod } from './config.js';
 
 export class SyntheticPart implements PartWork {
@@ -25,17 +26,30 @@ export class SyntheticPart implements PartWork {
 
   get done(): boolean { return this.trainer.done; }
 
+  /** The part's trainer (a batch updates its weights; this part keeps its bookkeeping). */
+  get syntheticTrainer(): SyntheticTrainer { return this.trainer; }
+
   /** One update; evaluate every evalEvery steps and once at the end, checkpoint every checkpointEvery steps. */
   advance(): Advance {
     const lr = this.trainer.lr;
     this.trainer.advance();
+    return this.afterUpdate(lr);
+  }
+
+  /** What follows an update made with learning rate `lr` (by advance, or by a batch): whether to evaluate and to checkpoint. */
+  afterUpdate(lr: number): { evaluate: boolean; checkpoint: boolean } {
     if (Number.isFinite(this.trainer.trainLoss) && this.trainer.trainLoss > this.maxLoss) { this.maxLoss = this.trainer.trainLoss; this.maxLossLr = lr; }
     const t = this.cfg.train;
     const step = this.trainer.step;
     return { evaluate: step % t.evalEvery === 0 || this.trainer.done, checkpoint: t.checkpointEvery > 0 && step % t.checkpointEvery === 0 };
   }
 
+  /** Set by a batch: bring this part's model up to date before it is read / after its weights were restored. */
+  beforeRead: () => void = () => {};
+  afterRestore: () => void = () => {};
+
   evaluate(): MetricsRow {
+    this.beforeRead();
     const s = this.setup;
     const m = syntheticMetrics(s.model, s.splits.train, s.splits.test, this.cfg.data.p0, this.cfg.data.q0, s.problem.zv, s.problem.zeta);
     this.final = m;
@@ -43,11 +57,12 @@ export class SyntheticPart implements PartWork {
     return { method: this.method, seed: this.seed, step: tr.step, lr: tr.lr, noise: tr.noise, annealed: tr.annealedAtStep !== null, ...m };
   }
 
-  state(): unknown { return { ...this.trainer.state(), lossWatch: { loss0: this.loss0, maxLoss: this.maxLoss, maxLossLr: this.maxLossLr } }; }
+  state(): unknown { this.beforeRead(); return { ...this.trainer.state(), lossWatch: { loss0: this.loss0, maxLoss: this.maxLoss, maxLossLr: this.maxLossLr } }; }
   restore(state: unknown): void {
     const { lossWatch, ...trainer } = state as SyntheticTrainerState & { lossWatch?: { loss0: number; maxLoss: number; maxLossLr: number } };
     this.trainer.restore(trainer);
     if (lossWatch) ({ loss0: this.loss0, maxLoss: this.maxLoss, maxLossLr: this.maxLossLr } = lossWatch);
+    this.afterRestore();
   }
 
   result(rows: MetricsRow[]) {
@@ -56,6 +71,7 @@ export class SyntheticPart implements PartWork {
     return {
       status: tr.status, message: tr.message, steps: tr.step, annealedAtStep: tr.annealedAtStep, noiseOffAtStep: tr.noiseOffAtStep,
       learnedAtStep: { p_only: firstLearnedStep(learned, 'p_only'), q_only: firstLearnedStep(learned, 'q_only') },
+      marginLearnedAtStep: { p: firstMarginStep(learned, 'p'), q: firstMarginStep(learned, 'q') },
       final: this.final,
       warnings: this.warnings(),
     };
@@ -67,7 +83,7 @@ export class SyntheticPart implements PartWork {
     return [`the training loss grew from ${this.loss0.toPrecision(3)} to ${this.maxLoss.toPrecision(3)} (with learning rate ${this.maxLossLr}, which may be too large); its numbers are those of a broken run`];
   }
 
-  fingerprint(): string { return this.setup.model.params.fingerprint(); }
+  fingerprint(): string { this.beforeRead(); return this.setup.model.params.fingerprint(); }
 
   progress() {
     const tr = this.trainer;
@@ -79,4 +95,28 @@ export class SyntheticPart implements PartWork {
     this.trainer.dispose();
     disposeSetup(this.setup);
   }
+}
+
+/**
+ * The parts `keys` of a config as one batched program (BatchedSyntheticTrainer): each part keeps
+ * its own trainer state, rows, checkpoint and part file; null when the config does not batch
+ * (minibatch SGD, the full and conv nets) or there is one part.
+ */
+export function createSyntheticBatch(cfg: SyntheticExperimentConfig, keys: PartKey[]): PartBatch | null {
+  if (!batchable(cfg) || keys.length < 2) return null;
+  const parts: SyntheticPart[] = [];
+  try {
+    for (const k of keys) parts.push(new SyntheticPart(cfg, k.method as SyntheticMethod, k.seed));
+  } catch (e) { for (const p of parts) p.dispose(); throw e; }
+  const batch = new BatchedSyntheticTrainer(parts.map((p) => p.syntheticTrainer));
+  parts.forEach((p, k) => { p.beforeRead = () => batch.sync(k); p.afterRestore = () => batch.invalidate(k); });
+  return {
+    parts,
+    advance() {
+      const lrs = parts.map((p) => (p.done ? null : p.syntheticTrainer.lr));
+      batch.advance();
+      return parts.map((p, k) => (lrs[k] === null ? null : p.afterUpdate(lrs[k]!)));
+    },
+    dispose() { batch.dispose(); },
+  };
 }

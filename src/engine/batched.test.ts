@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Generator, Tensor, addEach_, bmm, linear, logisticLoss, mmEach, mvEach, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
+} from './index.js';
+
+const F64 = { dtype: 'float64' } as const;
+/** Bit-identical (Object.is per element: -0 and NaN too). */
+function same(a: Tensor, b: Tensor): boolean {
+  const x = a.toFloat64Array(), y = b.toFloat64Array();
+  return a.shape.join() === b.shape.join() && x.every((v, i) => Object.is(v, y[i]));
+}
+const slice = (t: Tensor, k: number) => t.narrow(0, k, 1).squeeze(0);
+
+test('bmm, mmEach and mvEach give each slice exactly the lone product (odd sizes, transposed views)', () => tidy(() => {
+  const g = new Generator(7);
+  const P = 3, n = 37, d = 21, h = 13;
+  const xs = Array.from({ length: P }, () => randn([n, d], g, F64)), ws = Array.from({ length: P }, () => randn([h, d], g, F64));
+  const X = stack(xs), Wt = stack(ws).transpose(1, 2);
+  for (const prod of [bmm(X, Wt), mmEach(X, Wt)]) {
+    assert.deepEqual(prod.shape, [P, n, h]);
+    xs.forEach((x, k) => assert.ok(same(slice(prod, k), linear(x, ws[k]!)), `slice ${k}`));
+  }
+  const us = Array.from({ length: P }, () => randn([h], g, F64));
+  const H = bmm(X, Wt).relu();
+  const f = mvEach(H, stack(us));
+  us.forEach((u, k) => assert.ok(same(slice(f, k), slice(H, k).matmul(u)), `mv slice ${k}`));
+  assert.throws(() => mvEach(H, stack(us).narrow(1, 0, 5)), /mvEach needs A \[P, n, h\] and v \[P, h\]/);
+  assert.throws(() => bmm(xs[0]!, ws[0]!), /bmm: a must be 3-D/);
+}));
+
+test('addEach_ is add_ with each slice\'s alpha; normalEach_ draws each slice from its own generator as randn would', () => tidy(() => {
+  const g = new Generator(1);
+  const a = randn([4, 5, 3], g, F64), b = randn([4, 5, 3], g, F64);
+  const alphas = [0.5, -1e-3, 0, 3];
+  const ref = alphas.map((al, k) => slice(a, k).clone().add_(slice(b, k), al));
+  addEach_(a, b, alphas);
+  ref.forEach((r, k) => assert.ok(same(slice(a, k), r)));
+  assert.throws(() => addEach_(a, b, [1, 2]), /addEach_ needs .* 4 alphas|P alphas/);
+  assert.throws(() => addEach_(a, b, [1, 2, NaN, 3]), /finite/);
+
+  const seeds = [11, 12, 13, 14, 15];
+  const t = normalEach_(zeros([5, 7, 9], F64), seeds.map((s, k) => (k === 2 ? null : new Generator(s))));
+  seeds.forEach((s, k) => {
+    if (k === 2) assert.ok(same(slice(t, k), zeros([7, 9], F64)), 'a null generator leaves its slice');
+    else assert.ok(same(slice(t, k), randn([7, 9], new Generator(s), F64)), `slice ${k}`);
+  });
+  assert.throws(() => normalEach_(zeros([2, 3], F64), [new Generator(1)]), /one generator \(or null\) per slice/);
+}));
+
+test('thresholdBackward and softplusBackward are what autograd computes for relu and the logistic loss', () => tidy(() => {
+  const g = new Generator(3);
+  const n = 29;
+  const x = randn([n, 6], g, F64), u = randn([6], g, F64), y = randn([n], g, F64).gt(0).to(F64).mul(2).sub(1);
+  const W = randn([6, 6], g, F64).requiresGrad_();
+  const pre = linear(x, W), h = pre.relu(), f = h.matmul(u);
+  logisticLoss(f, y).backward();
+  const z = f.detach().mul(y).neg();
+  const gf = softplusBackward(full([n], 1, F64).div(n), z, 1, 20).neg().mul(y);
+  const gW = thresholdBackward(gf.unsqueeze(1).mul(u.unsqueeze(0)), h.detach(), 0).T.matmul(x);
+  assert.ok(same(gW, W.grad!));
+}));

@@ -1,0 +1,57 @@
+// Ops of batched programs: dim 0 stacks same-shaped problems (the parts of a run trained together),
+// each slice computed by the same ATen call a lone tensor would get, so a batched program reproduces
+// its parts' numbers; and the backward kernels autograd itself calls, for closed-form gradients that
+// equal autograd's bit for bit.
+import { native } from './native.js';
+import { Tensor } from './tensor.js';
+import type { Generator } from './random.js';
+
+function need3(op: string, t: Tensor, name: string): void {
+  if (t.ndim !== 3) throw new Error(`${op}: ${name} must be 3-D [P, ., .], got [${t.shape.join(', ')}]`);
+}
+
+/** Batched matrix product: a [P, n, k] x b [P, k, m] -> [P, n, m]. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  need3('bmm', a, 'a');
+  need3('bmm', b, 'b');
+  return new Tensor(native.bmm(a.handle, b.handle));
+}
+
+/**
+ * a[k] b[k] for every slice k, each as a lone mm computes it, the slices side by side on the
+ * intra-op threads: a [P, n, k] x b [P, k, m] -> [P, n, m].
+ */
+export function mmEach(a: Tensor, b: Tensor): Tensor {
+  need3('mmEach', a, 'a');
+  need3('mmEach', b, 'b');
+  return new Tensor(native.mmEach(a.handle, b.handle));
+}
+
+/** A[k] v[k] for every slice k (a matrix-vector product each): A [P, n, h], v [P, h] -> [P, n]. */
+export function mvEach(A: Tensor, v: Tensor): Tensor { return new Tensor(native.mvEach(A.handle, v.handle)); }
+
+/** dst[k] += alphas[k] * src[k] for every slice k, in place (use under noGrad for parameters). */
+export function addEach_(dst: Tensor, src: Tensor, alphas: number[]): Tensor {
+  if (alphas.some((a) => !Number.isFinite(a))) throw new Error(`addEach_: alphas must be finite numbers, got ${JSON.stringify(alphas)}`);
+  native.addEach_(dst.handle, src.handle, alphas);
+  return dst;
+}
+
+/**
+ * Fill slice k of t with N(mean, std^2) draws from gens[k] (the draws of normal_ on that slice alone),
+ * in place, slices in parallel; a null generator leaves its slice as it is. The generators must be distinct.
+ */
+export function normalEach_(t: Tensor, gens: (Generator | null)[], mean = 0, std = 1): Tensor {
+  native.normalEach_(t.handle, gens.map((g) => g?.native ?? null), mean, std);
+  return t;
+}
+
+/** The backward of relu (threshold 0): grad where x > threshold, else 0. */
+export function thresholdBackward(grad: Tensor, x: Tensor, threshold = 0): Tensor {
+  return new Tensor(native.thresholdBackward(grad.handle, x.handle, threshold));
+}
+
+/** The backward of x.softplus(beta, threshold): grad times d softplus / dx, as autograd computes it. */
+export function softplusBackward(grad: Tensor, x: Tensor, beta = 1, threshold = 20): Tensor {
+  return new Tensor(native.softplusBackward(grad.handle, x.handle, beta, threshold));
+}

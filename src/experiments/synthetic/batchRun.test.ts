@@ -1,0 +1,108 @@
+// Batched runs (the parts of a run trained as one program, the default) against the same parts run
+// one by one, and their resume: every part's metrics rows and part file are those of running it
+// alone, bit for bit; an interrupted or crashed batched run resumes to the uninterrupted results.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deepMerge } from '../configTools.js';
+import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from './config.js';
+import { runSynthetic } from './index.js';
+import type { RunHooks } from '../partRunner.js';
+import { readJson, readJsonl } from '../../runs/runFolder.js';
+
+/** d = 12, N = 50, m = 12, 2 seeds x 3 methods, 200 steps, a checkpoint every 40 steps. */
+function tiny(patch: unknown = {}): SyntheticExperimentConfig {
+  return validateSyntheticConfig(deepMerge(deepMerge(baseSyntheticConfig(), {
+    preset: 'test', seed: 3, seeds: 2,
+    data: { d: 12, n: 50, qSupport: 12, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 30, qOnly: 20, both: 25 } },
+    model: { m: 12 },
+    train: {
+      update: 'noisy-gd', lambda: 1e-3, tauXi: 0.02, tau0: 0.5, eta1: 4, eta2: 1, eps1: 0.1, eps2: 0.01, eps2S: 0.01,
+      stopAtLoss: false, maxSteps: 200, noiseStd: 0.3, noiseAnnealAtStep: 100, noiseAnnealAtLoss: null,
+      lossCheckEvery: 5, evalEvery: 50, checkpointEvery: 40,
+    },
+  }), patch));
+}
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const d = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lrlab-batch-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+type Row = { method: string; seed: number; step: number; seconds?: number };
+
+/** Each part's rows (file order within the part, wall-clock time dropped) and part file (without seconds). */
+function results(dir: string): { rows: Record<string, unknown[]>; parts: Record<string, unknown> } {
+  const rows: Record<string, unknown[]> = {};
+  for (const { seconds: _s, ...r } of readJsonl<Row>(join(dir, 'metrics.jsonl')).rows) (rows[`${r.method}/${r.seed}`] ??= []).push(r);
+  const parts = Object.fromEntries(readdirSync(join(dir, 'parts')).sort().map((f) => {
+    const { seconds: _s, ...p } = readJson<{ seconds: number }>(join(dir, 'parts', f));
+    return [f, p];
+  }));
+  return { rows, parts };
+}
+
+/** Hooks that stop (or, with crash, throw as a killed process would leave things) at the k-th poll (one poll per batched step). */
+function stopAt(k: number, crash = false): RunHooks {
+  let calls = 0;
+  return { shouldStop: () => { if (++calls !== k) return false; if (crash) throw new Error('simulated crash'); return true; } };
+}
+
+test('a batched run gives every part the rows and part file of running it alone', async (t) => {
+  const root = tempDir(t);
+  for (const [name, cfg] of [['anneal by step', tiny()], ['stop at loss (parts end at different steps)', tiny({ train: { stopAtLoss: true, eps2: 0.3, eps2S: 0.2, maxSteps: 400 } })]] as const) {
+    const [a, b] = [join(root, `${name}-batched`), join(root, `${name}-alone`)];
+    assert.equal(await runSynthetic(cfg, a), 'done');
+    assert.equal(await runSynthetic(cfg, b, { batch: false }), 'done');
+    const [ra, rb] = [results(a), results(b)];
+    assert.equal(Object.keys(ra.parts).length, 6);
+    assert.deepEqual(ra, rb, name);
+    assert.equal(readFileSync(join(a, 'summary.json'), 'utf8'), readFileSync(join(b, 'summary.json'), 'utf8'), `${name}: summary.json`);
+    if (name.startsWith('stop')) assert.ok(new Set(Object.values(ra.parts).map((p) => (p as { steps: number }).steps)).size > 1, 'parts ended at different steps');
+  }
+});
+
+test('an interrupted batched run resumes (batched or one by one) to the uninterrupted results', async (t) => {
+  const root = tempDir(t);
+  const cfg = tiny();
+  const ref = join(root, 'ref');
+  assert.equal(await runSynthetic(cfg, ref), 'done');
+  for (const [k, batch] of [[77, true], [1, true], [120, false]] as const) {
+    const dir = join(root, `stop-${k}-${batch}`);
+    assert.equal(await runSynthetic(cfg, dir, stopAt(k)), 'interrupted');
+    assert.equal(readdirSync(join(dir, 'checkpoints')).length, 6, 'every part checkpointed');
+    assert.equal(await runSynthetic(cfg, dir, { batch }), 'done');
+    assert.deepEqual(results(dir), results(ref), `stopped at poll ${k}, resumed ${batch ? 'batched' : 'one by one'}`);
+    if (batch) assert.ok(readFileSync(join(dir, 'metrics.jsonl')).equals(readFileSync(join(ref, 'metrics.jsonl'))), 'metrics.jsonl byte for byte');
+  }
+  // repeated interruptions
+  const dir = join(root, 'repeated');
+  let calls = 0, stops = 0;
+  while (await runSynthetic(cfg, dir, { shouldStop: () => ++calls % 37 === 0 }) === 'interrupted') stops++;
+  assert.ok(stops >= 5, `${stops} interruptions`);
+  assert.ok(readFileSync(join(dir, 'metrics.jsonl')).equals(readFileSync(join(ref, 'metrics.jsonl'))));
+  assert.deepEqual(results(dir), results(ref));
+});
+
+test('a crashed batched run resumes from its last checkpoint (rows after it and a torn line dropped), also after a part has ended', async (t) => {
+  const root = tempDir(t);
+  for (const [name, cfg, k] of [
+    ['between checkpoints', tiny(), 110],
+    ['before the first checkpoint', tiny(), 20],
+    ['after a part ended', tiny({ train: { stopAtLoss: true, eps2: 0.3, eps2S: 0.2, maxSteps: 400, checkpointEvery: 0 } }), 0],
+  ] as const) {
+    const ref = join(root, `${name}-ref`);
+    assert.equal(await runSynthetic(cfg, ref, { batch: false }), 'done');
+    // crash one poll after the first part ended, where asked (k = 0)
+    const first = Math.min(...Object.values(results(ref).parts).map((p) => (p as { steps: number }).steps));
+    const dir = join(root, name);
+    await assert.rejects(runSynthetic(cfg, dir, stopAt(k || first + 3, true)), /simulated crash/);
+    if (k === 0) assert.ok(readdirSync(join(dir, 'parts')).length >= 1, 'a part had ended');
+    appendFileSync(join(dir, 'metrics.jsonl'), '{"method":"S","seed":3,"step":1');
+    assert.equal(await runSynthetic(cfg, dir), 'done');
+    assert.deepEqual(results(dir), results(ref), name);
+  }
+});
