@@ -110,6 +110,27 @@ export function evaluateSet(model: ImageModel, x: Tensor, y: Tensor, batchSize: 
   return { loss: loss / n, acc: correct / n };
 }
 
+/**
+ * Per-example correctness (1: argmax === label) of the model in eval mode (no noise) on x [n, ...],
+ * y int64 [n], in batches; `transform` may replace each batch's inputs (e.g. patch them) first.
+ */
+export function exampleCorrect(model: ImageModel, x: Tensor, y: Tensor, batchSize: number,
+  transform?: (xb: Tensor, yb: Tensor, start: number, len: number) => Tensor): Uint8Array {
+  const n = x.shape[0]!;
+  const out = new Uint8Array(n);
+  noGrad(() => {
+    for (let i = 0; i < n; i += batchSize) {
+      const len = Math.min(batchSize, n - i);
+      out.set(tidy(() => {
+        const yb = y.narrow(0, i, len);
+        const xb = transform ? transform(x.narrow(0, i, len), yb, i, len) : x.narrow(0, i, len);
+        return model.forward(xb, { training: false }).argmax(1).eq(yb).to({ dtype: 'uint8', device: 'cpu' }).toUint8Array();
+      }), i);
+    }
+  });
+  return out;
+}
+
 /** A labelled evaluation set. */
 export interface EvalSet { x: Tensor; y: Tensor }
 

@@ -1,5 +1,6 @@
 // Learning-order measures of the synthetic experiment: accuracy and loss on each component subset
-// (P-only, Q-only, both), the Q contrast g(zv+zeta) + g(zv-zeta) - 2g(zv), and the norms of W and V.
+// (P-only, Q-only, both), the Q contrast g(zv+zeta) + g(zv-zeta) - 2g(zv), the norms of W and V, and
+// the component margins on the mixed training examples (the order measure of Lemmas 5.2-5.3).
 import { Tensor, logisticLoss, noGrad, tidy } from '../engine/index.js';
 import { COMPONENT, type SyntheticDataset } from '../data/synthetic.js';
 import type { SyntheticModel } from '../models/twoLayerRelu.js';
@@ -14,6 +15,8 @@ export interface SyntheticMetrics {
   test_loss: PerSubset;
   test_acc: PerSubset;
   q_contrast: number;
+  /** Mean margins of the two parts of the network on the training examples that have both components: p = mean y r(x1), q = mean y g(x2). */
+  margin: ComponentMargins;
   norm_W: number | null;
   norm_V: number | null;
   norm_U: number;
@@ -33,6 +36,22 @@ function mean(a: Float64Array, mask?: (i: number) => boolean): number | null {
   let s = 0, n = 0;
   for (let i = 0; i < a.length; i++) if (!mask || mask(i)) { s += a[i]!; n++; }
   return n ? s / n : null;
+}
+
+/** The mean margins of the P part and of the Q part (null when there are no such examples). */
+export interface ComponentMargins { p: number | null; q: number | null }
+
+/**
+ * On the training examples that carry both components, the mean margin of each part of the network
+ * (without noise): p = mean y r(x1) (the P part, the paper's r_t), q = mean y g(x2) (the Q part, g_t).
+ * Which part fits these examples first is the learning order of Lemmas 5.2-5.3: with a small lr the
+ * Q part grows first and W learns P from the P-only examples only.
+ */
+export function componentMargins(model: SyntheticModel, train: SyntheticDataset): ComponentMargins {
+  const comp = train.component.toInt32Array();
+  const [yr, yg] = noGrad(() => tidy(() => [model.r(train.x1).mul(train.y).toFloat64Array(), model.g(train.x2).mul(train.y).toFloat64Array()]));
+  const both = (i: number) => comp[i] === COMPONENT.both;
+  return { p: mean(yr!, both), q: mean(yg!, both) };
 }
 
 /** Loss and accuracy of the training set split by component tag. */
@@ -70,6 +89,6 @@ export function syntheticMetrics(model: SyntheticModel, train: SyntheticDataset,
   const norms = model.norms();
   return {
     train_loss: tr.loss, train_acc: tr.acc, test_loss: te.loss, test_acc: te.acc,
-    q_contrast: model.qContrast(zv, zeta), norm_W: norms.W ?? null, norm_V: norms.V ?? null, norm_U: norms.U,
+    q_contrast: model.qContrast(zv, zeta), margin: componentMargins(model, train), norm_W: norms.W ?? null, norm_V: norms.V ?? null, norm_U: norms.U,
   };
 }

@@ -4,18 +4,19 @@
 // no-patch), with optional BatchNorm recalibration before each evaluation. The whole state
 // (weights, BN buffers, SGD, batch iterator, noise generator, epoch sums) is saved and restored
 // exactly, also in the middle of an epoch.
-import { Generator, deriveSeed, dispose, keep, randperm, tidy, type Device, type Tensor } from '../engine/index.js';
+import { Generator, deriveSeed, dispose, keep, ones, randperm, stack, tidy, type Device, type Tensor } from '../engine/index.js';
 import { ImageBatchIterator, type ImageBatch, type ImageBatchIteratorState, type TrainSubset } from '../data/imageDataset.js';
 import type { ImageData } from '../data/imageDatasetRegistry.js';
 import { labelsTensor, normalizeImages, type RawImages } from '../data/normalize.js';
-import { PatchState, mixedValidationSet, patchOnlyValidationSet, type PatchConfig } from '../data/patch.js';
+import { PatchState, drawLoads, mixedValidationSet, patchOnlyValidationSet, type LoadDraws, type PatchConfig } from '../data/patch.js';
 import { createImageModel, recalibrateBatchNorm, type ImageModel, type ImageModelSection, type ImageShape } from '../models/index.js';
 import { SGD, type SGDState } from './sgd.js';
 import { lrAt, noiseAt, type LrSchedule, type NoiseSchedule, type SchedulePosition } from './schedules.js';
 import type { StateDict } from '../nn/parameters.js';
 import {
-  KindAccumulator, perExample, validationMetrics, type EvalSet, type ImageMetricsRow, type PerValSet, type ValSet,
+  KindAccumulator, exampleCorrect, perExample, validationMetrics, type EvalSet, type ImageMetricsRow, type PerValSet, type ValSet,
 } from '../metrics/imageMetrics.js';
+import { EventLog } from '../metrics/eventLog.js';
 
 export type ImageRunStatus = 'running' | 'done' | 'diverged';
 /** The data setupImageSeed takes (a loaded data set, see data/imageDatasets.ts). */
@@ -49,6 +50,8 @@ export interface ImageTrainerConfig {
     evalBatchSize: number;
     device: Device;
   };
+  /** Record per-example learning events (metrics/eventLog.ts): the training pass's, and an extra eval pass over the training set at each evaluation. */
+  exampleEvents?: boolean;
 }
 
 /** One compared method: its learning-rate and noise schedules, and the training images it sees. */
@@ -62,6 +65,10 @@ export interface ImageSeedSetup {
   labels: Tensor;
   patch: PatchState | null;
   val: Record<ValSet, EvalSet | null>;
+  /** The training labels on the host (for the event log). */
+  trainLabels: Uint8Array;
+  /** The fixed draws of each training image's patched version (mixed, never patch-only), for the event log; null without a patch. */
+  eventDraws: LoadDraws | null;
 }
 
 /** A random subset of k images (the same k for the same generator), in dataset order. */
@@ -97,6 +104,7 @@ export function setupImageSeed(cfg: ImageTrainerConfig, data: ImageData, seed: n
   const testY = keep(labelsTensor(rawTest, { device }));
   const pc = cfg.patch;
   let patch: PatchState | null = null;
+  let eventDraws: LoadDraws | null = null;
   const val: Record<ValSet, EvalSet | null> = { clean: { x: testX, y: testY }, mixed: null, patch_only: null };
   if (pc) {
     patch = new PatchState(pc, rawTrain.n, new Generator(deriveSeed(seed, 'patch')), { device });
@@ -107,12 +115,16 @@ export function setupImageSeed(cfg: ImageTrainerConfig, data: ImageData, seed: n
     val.mixed = { x: mixed.x, y: mixed.y };
     val.patch_only = only.x.shape[0]! > 0 ? { x: only.x, y: only.y } : null;
     if (!val.patch_only) { only.x.dispose(); only.y.dispose(); }
+    // its own generator: the draws of training and validation are unchanged
+    eventDraws = drawLoads(rawTrain.n, 0, patch.generator('events/patched'), device);
+    for (const t of Object.values(eventDraws)) keep(t);
   }
-  return { seed, images, labels, patch, val };
+  return { seed, images, labels, patch, val, trainLabels: Uint8Array.from(rawTrain.labels), eventDraws };
 }
 
 export function disposeSeedSetup(s: ImageSeedSetup): void {
   s.images.dispose(); s.labels.dispose(); s.patch?.dispose();
+  if (s.eventDraws) for (const t of Object.values(s.eventDraws)) t.dispose();
   for (const v of Object.values(s.val)) if (v) { v.x.dispose(); v.y.dispose(); }
 }
 
@@ -134,6 +146,8 @@ export interface ImageTrainerState {
   sgd: SGDState;
   iterator: ImageBatchIteratorState;
   gens: { noise: string };
+  /** The per-example event log (EventLog.toBase64), null when not recorded. */
+  events?: string | null;
 }
 
 export interface BatchInfo { epoch: number; batch: number; batches: number; step: number; loss: number | null; acc: number | null }
@@ -148,6 +162,7 @@ export class ImageTrainer {
   private readonly iter: ImageBatchIterator;
   private readonly noiseGen: Generator;
   private readonly sums = new KindAccumulator();
+  private evLog: EventLog | null = null;
   private st: { status: ImageRunStatus; message: string | null; lr: number; noise: number; history: ImageTrainerState['history'] };
 
   /** The model's initial weights come from the seed alone, so every method of a seed starts from the same model. */
@@ -164,6 +179,7 @@ export class ImageTrainer {
       patch: setup.patch ?? undefined, gen: new Generator(deriveSeed(setup.seed, 'data')),
     });
     this.noiseGen = new Generator(deriveSeed(setup.seed, 'noise'));
+    if (cfg.exampleEvents) this.evLog = this.newEventLog();
     const p0 = this.position();
     this.st = { status: 'running', message: null, lr: lrAt(method.lr, p0), noise: noiseAt(method.noise, p0), history: [] };
   }
@@ -177,6 +193,17 @@ export class ImageTrainer {
   get message(): string | null { return this.st.message; }
   get done(): boolean { return this.st.status !== 'running'; }
   get history(): readonly { epoch: number; val_acc: PerValSet }[] { return this.st.history; }
+
+  /** The per-example learning events so far (null when not recorded). */
+  get events(): EventLog | null { return this.evLog; }
+
+  private newEventLog(): EventLog {
+    const s = this.setup;
+    const n = s.trainLabels.length;
+    const patched = s.patch ? Uint8Array.from(s.patch.mask) : new Uint8Array(n);
+    const trained = this.method.subset === 'cleanOnly' ? patched.map((m) => 1 - m) : new Uint8Array(n).fill(1);
+    return new EventLog({ labels: s.trainLabels, patched, trained, evalPatched: s.eventDraws !== null });
+  }
 
   private position(): SchedulePosition { return { epoch: this.iter.epoch, step: this.sgd.steps, stepsPerEpoch: this.iter.numBatches }; }
 
@@ -228,6 +255,12 @@ export class ImageTrainer {
         this.sgd.step();
         this.sgd.zeroGrad();
         this.sums.addTally(tally);
+        if (this.evLog) {
+          // one host read: dataset index, load kind (2: patch-only) and correctness of each example as trained
+          const v = stack([b.index, b.kind, e.correct.long()]).to({ dtype: 'int32', device: 'cpu' }).toInt32Array();
+          const B = v.length / 3;
+          this.evLog.recordTrain(this.iter.epoch + 1, v.subarray(0, B), v.subarray(2 * B), v.subarray(B, 2 * B).map((k) => (k === 2 ? 1 : 0)));
+        }
       });
     } finally { dispose(b); }
     if (!finite) {
@@ -269,6 +302,7 @@ export class ImageTrainer {
   evaluate(seconds: number): ImageMetricsRow {
     if (this.cfg.train.recalibrateBn) this.recalibrate();
     const v = validationMetrics(this.model, this.setup.val, this.cfg.train.evalBatchSize);
+    if (this.evLog) this.recordEvalEvents();
     const tr = this.sums.result();
     this.sums.reset();
     this.st.history.push({ epoch: this.epoch, val_acc: { ...v.acc } });
@@ -276,6 +310,21 @@ export class ImageTrainer {
       method: this.method.name, seed: this.seed, epoch: this.epoch, step: this.step, lr: this.st.lr, noise: this.st.noise,
       train_loss: tr.loss, train_acc: tr.acc, val_loss: v.loss, val_acc: v.acc, seconds,
     };
+  }
+
+  /** Each training example's correctness on its clean image and on its patched version, in eval mode, into the event log. */
+  private recordEvalEvents(): void {
+    const s = this.setup;
+    const bs = this.cfg.train.evalBatchSize;
+    const clean = exampleCorrect(this.model, s.images, s.labels, bs);
+    const d = s.eventDraws;
+    const patched = d && s.patch ? exampleCorrect(this.model, s.images, s.labels, bs, (x, y, i, len) => {
+      const c = x.clone();
+      const all = ones([len], { dtype: 'bool', device: c.device });
+      s.patch!.apply(c, y, all, { patchOnly: d.patchOnly.narrow(0, i, len), sign: d.sign.narrow(0, i, len), scale: d.scale.narrow(0, i, len) });
+      return c;
+    }) : null;
+    this.evLog!.recordEval(this.epoch, clean, patched);
   }
 
   /** Mark the method finished (after its last epoch). */
@@ -287,7 +336,7 @@ export class ImageTrainer {
       status: this.st.status, message: this.st.message, lr: this.st.lr, noise: this.st.noise,
       sums: this.sums.state(), history: structuredClone(this.st.history),
       model: this.model.params.stateDict(), sgd: this.sgd.stateDict(), iterator: this.iter.state(),
-      gens: { noise: this.noiseGen.serialize() },
+      gens: { noise: this.noiseGen.serialize() }, events: this.evLog?.toBase64() ?? null,
     };
   }
 
@@ -304,6 +353,12 @@ export class ImageTrainer {
     }
     this.noiseGen.restore(s.gens.noise);
     this.sums.restore(s.sums);
+    if (this.evLog) {
+      if (typeof s.events !== 'string') throw new Error('the state has no per-example events but this run records them');
+      const log = EventLog.fromBase64(s.events);
+      if (log.n !== this.setup.trainLabels.length) throw new Error(`the state's events are for ${log.n} examples, not ${this.setup.trainLabels.length}`);
+      this.evLog = log;
+    }
     this.st = { status: s.status, message: s.message, lr: s.lr, noise: s.noise, history: structuredClone(s.history) };
   }
 

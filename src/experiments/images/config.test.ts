@@ -77,13 +77,14 @@ test('the paper presets carry the recipes of Appendix H.1 (Table 1) and H.2 (Tab
   const fp = imagePatchConfig(f)!;
   assert.deepEqual([fp.patchSize, fp.top, fp.left, fp.channels, fp.height], [6, 11, 11, 1, 28]);
   assert.deepEqual(imageModelShape(f), { inChannels: 1, height: 28, width: 28, classes: 10 });
-  assert.deepEqual(imageTrainerConfig(f), { dataset: f.dataset, model: f.model, shape: imageModelShape(f), patch: fp, train: f.train });
+  assert.deepEqual(imageTrainerConfig(f), { dataset: f.dataset, model: f.model, shape: imageModelShape(f), patch: fp, train: f.train, exampleEvents: true });
   assert.deepEqual(imagePreset('smoke').model, { arch: 'mlp', hidden: [32] });
 });
 
 test('unknown keys, wrong types and missing keys are named, with the known keys', () => {
   rejects(withPatch({ train: { epoch: 3 } }), "unknown config key 'train.epoch' (known keys of 'train': epochs, batchSize, momentum, nesterov, weightDecay, recalibrateBn, recalibrateBatches, device, evalEvery, checkpointEvery, evalBatchSize)");
-  rejects(withPatch({ extra: 1 }), "unknown config key 'extra' (known keys: kind, preset, seed, seeds, dataset, model, patch, train, methods)");
+  rejects(withPatch({ extra: 1 }), "unknown config key 'extra' (known keys: kind, preset, seed, seeds, dataset, model, patch, train, metrics, methods)");
+  rejects(withPatch({ metrics: { exampleEvents: 1 } }), "config key 'metrics.exampleEvents' must be a boolean, got 1");
   rejects(withPatch({ train: { epochs: '3' } }), `config key 'train.epochs' must be a positive integer, got "3"`);
   rejects(withPatch({ patch: { enabled: 'yes' } }), `config key 'patch.enabled' must be a boolean, got "yes"`);
   rejects(withPatch({ dataset: { trainSize: 'all' } }), `config key 'dataset.trainSize' must be a positive integer, got "all"`);
@@ -173,7 +174,7 @@ test('the JSON Schema of the config: strict sections, the model as a oneOf over 
     properties: { model: { oneOf: { properties: { arch: { const: string } }; additionalProperties: boolean }[] }; dataset: { properties: { name: { enum: string[] } } } };
   };
   assert.equal(j.additionalProperties, false);
-  assert.deepEqual(j.required, ['kind', 'preset', 'seed', 'seeds', 'dataset', 'model', 'patch', 'train', 'methods']);
+  assert.deepEqual(j.required, ['kind', 'preset', 'seed', 'seeds', 'dataset', 'model', 'patch', 'train', 'metrics', 'methods']);
   assert.deepEqual(j.properties.model.oneOf.map((o) => o.properties.arch.const), ['wrn', 'resnet', 'mlp']);
   assert.ok(j.properties.model.oneOf.every((o) => o.additionalProperties === false));
   assert.deepEqual(j.properties.dataset.properties.name.enum, ['fashion-mnist', 'cifar10']);

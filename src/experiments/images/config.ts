@@ -61,6 +61,15 @@ const trainSchema = object({
   if (t.nesterov && t.momentum === 0) fail(ctx, ['nesterov'], 'needs train.momentum > 0', t.nesterov);
 }, whenValid);
 
+/** What is measured besides the metrics rows' accuracies. */
+const metricsSchema = object({
+  /**
+   * Per-example learning events: each training example's correctness as trained (every epoch) and,
+   * at each evaluation, on its clean and patched versions (an extra eval pass over the training set).
+   */
+  exampleEvents: z.boolean(),
+});
+
 /** The image trainer follows its schedules by epoch and step; an event-triggered kind ('annealAtLoss') has no event here. */
 const clocked = (kind: string) => kind !== 'annealAtLoss';
 
@@ -92,6 +101,7 @@ export function imageConfigSchema() {
     model: imageModelSchema(),
     patch: patchSectionSchema,
     train: trainSchema,
+    metrics: metricsSchema,
     methods: z.array(methodSchema, { error: 'must be an array of methods { name, lr, noise, subset }' }).min(1, { error: 'must list at least one method' }),
   }).superRefine((c, ctx) => {
     // The patch must fit the data set's images (also when disabled: a config that is switched on stays valid).
@@ -147,6 +157,7 @@ export function baseImageConfig(): ImageExperimentConfig {
       epochs: 60, batchSize: 128, momentum: 0.9, nesterov: true, weightDecay: 5e-4, recalibrateBn: false,
       recalibrateBatches: 50, device: 'cpu', evalEvery: 1, checkpointEvery: 1, evalBatchSize: 500,
     },
+    metrics: { exampleEvents: true },
     methods: [
       { name: 'large-lr', lr: { kind: 'step', lr: 0.1, factor: 0.04, at: [30], unit: 'epoch' }, noise: { kind: 'off' }, subset: 'patch' },
       { name: 'small-lr', lr: { kind: 'constant', lr: 0.004 }, noise: { kind: 'off' }, subset: 'patch' },
@@ -171,5 +182,5 @@ export function imagePatchConfig(c: ImageExperimentConfig): PatchConfig | null {
 
 /** What the image trainer takes of a config: the sizes, the model and its shape, the resolved patch, the settings. */
 export function imageTrainerConfig(c: ImageExperimentConfig): ImageTrainerConfig {
-  return { dataset: c.dataset, model: c.model, shape: imageModelShape(c), patch: imagePatchConfig(c), train: c.train };
+  return { dataset: c.dataset, model: c.model, shape: imageModelShape(c), patch: imagePatchConfig(c), train: c.train, exampleEvents: c.metrics.exampleEvents };
 }

@@ -41,6 +41,7 @@ export const images: Experiment<ImageExperimentConfig, ImageData, ImageSeedSetup
   },
   setupSeed: (c, data, seed) => setupImageSeed(imageTrainerConfig(c), data, seed),
   disposeSeed: disposeSeedSetup,
+  opSize: (c) => (c.train.device === 'cpu' && c.model.arch === 'mlp' ? 'small-ops' : 'large-ops'), // measured: docs/RESULTS.md
   createPart: (c, _data, setup, key) => new ImagePart(c, setup, key.method),
   summarize: (c, parts) => summarizeImages(c, parts) as unknown as SummaryEnvelope,
   schedule: imagesSchedule,

@@ -7,6 +7,7 @@ import { firstEpochAbove, lastRowsMean, type ImageMetricsRow } from '../../metri
 import type { MetricsRow } from '../../runs/format.js';
 import type { Advance, PartWork } from '../experiment.js';
 import { imageTrainerConfig, type ImageExperimentConfig, type ImageMethodConfig } from './config.js';
+import { learnedFractions, orderSample, partEvents } from './events.js';
 
 const pct = (v: number | null | undefined) => (typeof v === 'number' ? (100 * v).toFixed(1) : '-');
 
@@ -39,9 +40,19 @@ export class ImagePart implements PartWork {
   }
 
   evaluate(seconds: number): MetricsRow {
-    this.last = this.trainer.evaluate(seconds);
+    const row = this.trainer.evaluate(seconds);
+    const log = this.trainer.events;
+    // the learning events so far: fraction learned per group (and, in the last row, the order map's sample)
+    const events = log ? { ...learnedFractions(log), ...(this.finishAfterEvaluation ? { order_sample: orderSample(log) } : {}) } : {};
+    this.last = { ...row, ...events };
     if (this.finishAfterEvaluation) this.trainer.finish();
     return this.last as unknown as MetricsRow;
+  }
+
+  /** parts/<part>.events.bin: the per-example event log (metrics/eventLog.ts). */
+  sideFiles(): Record<string, Uint8Array> {
+    const log = this.trainer.events;
+    return log ? { 'events.bin': log.encode() } : {};
   }
 
   state(): unknown { return this.trainer.state(); }
@@ -55,6 +66,7 @@ export class ImagePart implements PartWork {
       // a part that diverged right after a resume wrote no row itself
       final: this.last ?? ((rows[rows.length - 1] as unknown as ImageMetricsRow | undefined) ?? null),
       val_acc_last5_mean: lastRowsMean(history, 5), patch_only_above_50_epoch: firstEpochAbove(history, 0.5),
+      ...(tr.events ? { events: partEvents(tr.events, tr.events.encode().length) } : {}),
     };
   }
 

@@ -15,6 +15,8 @@ import type { ImageTrainerState } from '../../train/imageTrainer.js';
 import { readJson, readJsonl } from '../../runs/runFolder.js';
 import { writeTinyFashionMnist } from './testData.testutil.js';
 import { VAL_SETS, type ImageMetricsRow } from '../../metrics/imageMetrics.js';
+import { EventLog } from '../../metrics/eventLog.js';
+import { unpackBits } from '../../metrics/learningEvents.js';
 
 setNumThreads(1);
 
@@ -58,7 +60,11 @@ function assertSameResults(dir: string, ref: string, what: string): void {
   assert.deepEqual(a.rows.map(noSeconds), b.rows.map(noSeconds), `${what}: metrics rows`);
   const parts = readdirSync(join(ref, 'parts')).sort();
   assert.deepEqual(readdirSync(join(dir, 'parts')).sort(), parts);
-  for (const f of parts) assert.deepEqual(partNoTime(dir, f), partNoTime(ref, f), `${what}: ${f}`);
+  for (const f of parts.filter((x) => x.endsWith('.json'))) assert.deepEqual(partNoTime(dir, f), partNoTime(ref, f), `${what}: ${f}`);
+  // the per-example learning events: bit-identical after any interruption
+  const events = parts.filter((x) => x.endsWith('.events.bin'));
+  assert.equal(events.length, parts.length / 2, `${what}: an event log beside every part file`);
+  for (const f of events) assert.ok(readFileSync(join(dir, 'parts', f)).equals(readFileSync(join(ref, 'parts', f))), `${what}: ${f} differs`);
   assert.equal(readFileSync(join(dir, 'summary.json'), 'utf8'), readFileSync(join(ref, 'summary.json'), 'utf8'), `${what}: summary`);
   assert.equal(readJson<{ state: string }>(join(dir, 'status.json')).state, 'done');
 }
@@ -70,8 +76,9 @@ function snapshot(dir: string): Map<string, Buffer> {
   return out;
 }
 
-const PARTS = ['large-lr-seed3.json', 'large-lr-seed4.json', 'small-lr-seed3.json', 'small-lr-seed4.json', 'small-lrplusnoise-seed3.json', 'small-lrplusnoise-seed4.json'];
-const ROW_KEYS = ['method', 'seed', 'epoch', 'step', 'lr', 'noise', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'seconds'];
+const PARTS = ['large-lr-seed3', 'large-lr-seed4', 'small-lr-seed3', 'small-lr-seed4', 'small-lrplusnoise-seed3', 'small-lrplusnoise-seed4']
+  .flatMap((p) => [`${p}.events.bin`, `${p}.json`]);
+const ROW_KEYS = ['method', 'seed', 'epoch', 'step', 'lr', 'noise', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'seconds', 'learned_as_trained', 'learned_clean', 'learned_patched'];
 
 let refDir: string | null = null;
 async function reference(): Promise<string> {
@@ -93,7 +100,7 @@ test('a short run writes a complete, valid run folder', async () => {
   assert.deepEqual(bad, []);
   assert.equal(rows.length, 6 * 4);
   for (const r of rows) {
-    assert.deepEqual(Object.keys(r), ROW_KEYS);
+    assert.deepEqual(Object.keys(r), r.epoch === 3 ? [...ROW_KEYS, 'order_sample'] : ROW_KEYS);
     assert.deepEqual(Object.keys(r.train_loss), ['clean', 'mixed', 'patch_only', 'all']);
     assert.deepEqual(Object.keys(r.val_acc), [...VAL_SETS]);
     for (const s of VAL_SETS) assert.ok(r.val_acc[s]! >= 0 && r.val_acc[s]! <= 1 && Number.isFinite(r.val_loss[s]));
@@ -122,6 +129,16 @@ test('a short run writes a complete, valid run folder', async () => {
         const mean = of(m).slice(1).reduce((a, r) => a + r.val_acc[s]!, 0) / 3;
         assert.ok(Math.abs(p.val_acc_last5_mean[s]! - mean) < 1e-12, `${m} last-5 ${s}`);
       }
+      // the event log's as-trained bits are the training pass's own results: per epoch they count train_acc.all's correct examples
+      const log = EventLog.decode(readFileSync(join(dir, 'parts', `${m.replace('+', 'plus')}-seed${seed}.events.bin`)));
+      assert.deepEqual(log.trainEpochs, [1, 2, 3]);
+      assert.deepEqual(log.evalEpochs, [0, 1, 2, 3]);
+      log.trainPlanes('correct').forEach((plane, t) => {
+        const correct = unpackBits(plane, 200).reduce((a, b) => a + b, 0);
+        assert.equal(correct, Math.round(of(m)[t + 1]!.train_acc.all! * 200), `${m} epoch ${t + 1}`);
+      });
+      const learned = (of(m)[3] as unknown as { learned_as_trained: Record<string, number | null> }).learned_as_trained;
+      assert.equal(learned.all, p.events!.signals.as_trained!.groups.all!.learned);
       const above = of(m).find((r) => r.val_acc.patch_only! > 0.5);
       assert.equal(p.patch_only_above_50_epoch, above ? above.epoch : null);
     }

@@ -7,6 +7,7 @@ import { seedList } from '../partRunner.js';
 import { VAL_SETS, type ImageMetricsRow, type PerValSet, type ValSet } from '../../metrics/imageMetrics.js';
 import type { ImageRunStatus } from '../../train/imageTrainer.js';
 import type { ImageExperimentConfig } from './config.js';
+import { SIGNALS, decodeFirstLearned, orderAgreement, type GroupFinal, type PartEvents } from './events.js';
 
 export interface ImagePartResult extends PartFile {
   subset: string;
@@ -21,6 +22,8 @@ export interface ImagePartResult extends PartFile {
   val_acc_last5_mean: PerValSet;
   /** First epoch whose patch-only validation accuracy is above 50% (null: never). */
   patch_only_above_50_epoch: number | null;
+  /** The per-example learning events' figures (absent when metrics.exampleEvents is off). */
+  events?: PartEvents;
 }
 export interface ImageSummary {
   kind: 'images';
@@ -37,7 +40,42 @@ export interface ImageSummary {
     patch_only_above_50_epoch: MeanStd | null;
     patch_only_above_50_seeds: number;
     statuses: Record<string, number>;
+    /**
+     * 'events.<signal>.<group>' (group: all, unpatched, patched, patch_only_loads, class<c>): each
+     * figure of GroupFinal as mean ± std over seeds; 'order_agreement.<signal>': per other method
+     * the Spearman rank correlation of first-learned epochs, mean ± std over seeds.
+     */
+    [events: `events.${string}` | `order_agreement.${string}`]: Record<string, MeanStd>;
   }>;
+}
+
+const GROUP_FIGURES: (keyof GroupFinal)[] = ['learned', 'stays', 'median_first_learned', 'mean_forgetting', 'unforgettable'];
+
+/** A method's event figures over its seeds, and the agreement of its learning order with every other method's (same seed). */
+function eventStats(ok: ImagePartResult[], all: ImagePartResult[], method: string): Record<string, Record<string, MeanStd>> {
+  const out: Record<string, Record<string, MeanStd>> = {};
+  const withEv = ok.filter((r) => r.events);
+  if (withEv.length === 0) return out;
+  for (const s of SIGNALS) {
+    const sig = withEv.map((r) => r.events!.signals[s]).filter((v) => v !== undefined);
+    if (sig.length === 0) continue;
+    const groups = new Set(sig.flatMap((v) => [...Object.keys(v.groups), ...Object.keys(v.classes).map((c) => `class${c}`)]));
+    for (const g of groups) {
+      const pick = (v: (typeof sig)[number]) => (g.startsWith('class') ? v.classes[g.slice(5)] : v.groups[g as keyof typeof v.groups]);
+      out[`events.${s}.${g}`] = Object.fromEntries(GROUP_FIGURES.map((k) => [k, meanStd(sig.map((v) => pick(v)?.[k] ?? null))]));
+    }
+    const agree: Record<string, MeanStd> = {};
+    for (const other of [...new Set(all.map((r) => r.method))].filter((m) => m !== method)) {
+      const rho = withEv.map((r) => {
+        const o = all.find((x) => x.method === other && x.seed === r.seed && x.status === 'done' && x.events?.signals[s]);
+        const mine = r.events!.signals[s];
+        return o && mine ? orderAgreement(decodeFirstLearned(mine.first_learned), decodeFirstLearned(o.events!.signals[s]!.first_learned)) : null;
+      });
+      if (rho.some((v) => v !== null)) agree[other] = meanStd(rho);
+    }
+    if (Object.keys(agree).length) out[`order_agreement.${s}`] = agree;
+  }
+  return out;
 }
 
 /** Mean and std over seeds of every part's results. */
@@ -58,6 +96,7 @@ export function summarizeImages(cfg: ImageExperimentConfig, parts: PartFile[]): 
       patch_only_above_50_epoch: above.length ? meanStd(above) : null,
       patch_only_above_50_seeds: above.length,
       statuses,
+      ...eventStats(ok, results, m.name),
     };
   }
   return {

@@ -1,6 +1,6 @@
 // What the report and the dashboard show for an image run: the paper's Figure 3 and Figure 1, the
 // Table 1 / Table 2 layout with the paper's numbers beside ours, the detail table (last-5 means,
-// when the patch was memorized), the run's facts, and the figures an unfinished run's rows give.
+// when the patch was memorized), the per-example learning events' tables, the run's facts, and the figures an unfinished run's rows give.
 import { fmtMeanStd, meanStd, type MeanStd } from '../../util/stats.js';
 import { firstEpochAbove, lastRowsMean } from '../../metrics/imageMetrics.js';
 import type { MetricsRow } from '../../runs/format.js';
@@ -9,6 +9,7 @@ import { notReached, partsCell, pct, seedCount, seedsNote, type Table } from '..
 import type { ExperimentView, LooseConfig } from '../experiment.js';
 import { imageAnnealMarks } from './annealing.js';
 import { imageCharts } from './charts.js';
+import { classEventsTable, hasEvents, learningEventsTable, orderAgreementTable } from './eventTables.js';
 import { PAPER_ORDER, PAPER_TABLE1, PAPER_TABLE2, paperComparison, paperMethod } from './paper.js';
 
 const SETS = ['clean', 'mixed', 'patch_only'] as const;
@@ -99,7 +100,10 @@ export const imagesView: ExperimentView = {
   indexKeys: ['val_acc_last5_mean.clean', 'patch_only_above_50_epoch'],
   methodNames: (c) => methodsOf(c).map((m) => String(m.name)),
   rowFinals: imageRowFinals,
-  tables: (c, methods, f) => [imageMainTable(c, methods, f), imageDetailTable(methods, f, (c.patch as { enabled?: boolean } | undefined)?.enabled !== false)],
+  tables: (c, methods, f) => [
+    imageMainTable(c, methods, f), imageDetailTable(methods, f, (c.patch as { enabled?: boolean } | undefined)?.enabled !== false),
+    ...(hasEvents(methods, f) ? [learningEventsTable(methods, f), classEventsTable(methods, f), orderAgreementTable(methods, f)] : []),
+  ],
   charts: (ctx, configs, seriesOf) => imageCharts({ ...ctx, anneal: imageAnnealMarks(configs.map((config) => ({ config })), seriesOf) }),
   facts(run) {
     const c = run.config;

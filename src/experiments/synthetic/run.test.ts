@@ -5,11 +5,15 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { deepMerge } from '../configTools.js';
 import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from './config.js';
-import { runSynthetic } from './index.js';
+import { runSynthetic as runSyntheticBatched } from './index.js';
 import type { RunHooks } from '../partRunner.js';
 import type { SyntheticPartResult, SyntheticSummary } from './summary.js';
 import { readJson, readJsonl } from '../../runs/runFolder.js';
 import { SUBSETS, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
+
+// These tests count polls of a part run one by one (the kill points name a part and step); batched
+// runs (the default) have their own resume and crash tests in batchRun.test.ts.
+const runSynthetic = (c: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}) => runSyntheticBatched(c, dir, { batch: false, ...hooks });
 
 /** A row of metrics.jsonl. */
 type Row = { method: string; seed: number; step: number; lr: number; noise: number; annealed: boolean } & SyntheticMetrics;
@@ -87,7 +91,7 @@ test('a short run writes a complete, valid run folder', async (t) => {
   const { rows, bad } = readJsonl<Row>(join(dir, 'metrics.jsonl'));
   assert.deepEqual(bad, []);
   assert.equal(rows.length, 6 * 5);
-  const KEYS = ['method', 'seed', 'step', 'lr', 'noise', 'annealed', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'q_contrast', 'norm_W', 'norm_V', 'norm_U'];
+  const KEYS = ['method', 'seed', 'step', 'lr', 'noise', 'annealed', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'q_contrast', 'margin', 'norm_W', 'norm_V', 'norm_U'];
   for (const r of rows) {
     assert.deepEqual(Object.keys(r).sort(), [...KEYS].sort());
     for (const k of ['train_loss', 'train_acc', 'test_loss', 'test_acc'] as const) {

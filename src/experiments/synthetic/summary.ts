@@ -1,11 +1,14 @@
 // A synthetic run's part files and summary.json: each method's final test/train numbers per
-// component as mean ± std over seeds, the steps, the anneal step and the learning order (when P-only
-// and Q-only test accuracy first reached LEARNED_ACC).
+// component as mean ± std over seeds, the steps, the anneal step and the learning order: when P-only
+// and Q-only test accuracy first reached LEARNED_ACC and the P and Q margins MARGIN_LEARNED, and over
+// the population of seeds the fraction that learn P before Q (95% Wilson intervals) and the
+// distribution of those steps (learned.ts).
 import { meanStd, type MeanStd } from '../../util/stats.js';
 import type { PartFile } from '../../runs/format.js';
 import { seedList } from '../partRunner.js';
 import { SUBSETS, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
 import type { SyntheticExperimentConfig, SyntheticMethod } from './config.js';
+import { orderStats, type OrderStats } from './learned.js';
 
 /** parts/<method>-seed<i>.json of a synthetic run. */
 export interface SyntheticPartResult extends PartFile {
@@ -15,6 +18,8 @@ export interface SyntheticPartResult extends PartFile {
   noiseOffAtStep: number | null;
   /** First evaluated step at which the test accuracy on P-only / Q-only inputs reached LEARNED_ACC (null: never). */
   learnedAtStep: { p_only: number | null; q_only: number | null };
+  /** First evaluated step at which the mean margin of the P / Q part on the mixed training examples reached MARGIN_LEARNED (absent in older part files). */
+  marginLearnedAtStep?: { p: number | null; q: number | null };
   final: SyntheticMetrics;
   /** Problems that did not stop training (e.g. the loss grew absurdly but stayed finite). */
   warnings?: string[];
@@ -32,6 +37,10 @@ export interface SyntheticSummary {
     annealed_at_step: MeanStd | null;
     /** The learning order: when P-only / Q-only test accuracy first reached LEARNED_ACC, over the seeds that reached it. */
     learned_at_step: { p_only: MeanStd; q_only: MeanStd };
+    /** The margin crossings (when the P / Q part's mean margin on the mixed training examples reached MARGIN_LEARNED), over the seeds that reached them. */
+    margin_learned_at_step: { p: MeanStd; q: MeanStd };
+    /** Over the seeds that did not diverge: which component is learned first (fractions with Wilson intervals) and the steps' distribution. */
+    order: OrderStats;
     statuses: Record<string, number>;
     /** Seeds that diverged (left out of every mean above) and their number. */
     diverged_seeds: number[];
@@ -58,6 +67,11 @@ export function summarizeSynthetic(cfg: SyntheticExperimentConfig, parts: PartFi
       test_acc: per('test_acc'), test_loss: per('test_loss'), train_acc: per('train_acc'),
       steps: meanStd(rs.map((r) => r.steps)), annealed_at_step: ann.length ? meanStd(ann) : null,
       learned_at_step: { p_only: meanStd(rs.map((r) => r.learnedAtStep?.p_only)), q_only: meanStd(rs.map((r) => r.learnedAtStep?.q_only)) },
+      margin_learned_at_step: { p: meanStd(rs.map((r) => r.marginLearnedAtStep?.p)), q: meanStd(rs.map((r) => r.marginLearnedAtStep?.q)) },
+      order: orderStats(rs.map((r) => ({
+        p_only: r.learnedAtStep?.p_only ?? null, q_only: r.learnedAtStep?.q_only ?? null,
+        ...(r.marginLearnedAtStep ? { margin_p: r.marginLearnedAtStep.p, margin_q: r.marginLearnedAtStep.q } : {}),
+      }))),
       statuses, diverged_seeds: all.filter((r) => r.status === 'diverged').map((r) => r.seed),
     };
   }

@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Generator, noGrad, tensor } from '../engine/index.js';
+import { TwoLayerRelu } from '../models/twoLayerRelu.js';
+import { COMPONENT } from '../data/synthetic.js';
+import { componentMargins } from './syntheticMetrics.js';
+
+test('componentMargins: mean y r(x1) and y g(x2) over the examples with both components, on a hand-made net', () => {
+  // block net, one neuron per block: r(x1) = relu(x1[0]), g(x2) = relu(2 x2[1])
+  const net = new TwoLayerRelu({ d: 2, m: 2, form: 'block', tau0: 1, dtype: 'float64' }, new Generator(1));
+  const set = (name: string, v: number[], shape: number[]) => noGrad(() => net.params.get(name).copy_(tensor(v, { shape, dtype: 'float64' })));
+  set('W', [1, 0], [1, 2]); set('V', [0, 2], [1, 2]); set('uW', [1], [1]); set('uV', [1], [1]);
+  const ds = {
+    x1: tensor([0.5, 9, -1, 0, 0.25, 0, 7, 7], { shape: [4, 2], dtype: 'float64' }),
+    x2: tensor([0, 1, 0, 0.5, 0, -3, 5, 5], { shape: [4, 2], dtype: 'float64' }),
+    y: tensor([1, -1, 1, 1], { dtype: 'float64' }),
+    component: tensor([COMPONENT.both, COMPONENT.both, COMPONENT.both, COMPONENT.pOnly], { dtype: 'int64' }),
+  };
+  const m = componentMargins(net, ds);
+  // r: 0.5, 0, 0.25 -> y r: 0.5, 0, 0.25; g: 2, 1, 0 -> y g: 2, -1, 0 (the P-only example is left out)
+  assert.ok(Math.abs(m.p! - 0.75 / 3) < 1e-12, `p ${m.p}`);
+  assert.ok(Math.abs(m.q! - 1 / 3) < 1e-12, `q ${m.q}`);
+  const none = componentMargins(net, { ...ds, component: tensor([0, 0, 1, 1], { dtype: 'int64' }) });
+  assert.deepEqual(none, { p: null, q: null });
+  net.dispose();
+});
