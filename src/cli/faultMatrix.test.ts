@@ -30,12 +30,13 @@ const IMG = cfgFile('img', {
 
 interface Kind { name: string; args: (out: string) => string[]; rowsTotal: number }
 const KINDS: Kind[] = [
-  { name: 'synthetic run', args: (o) => ['synthetic', '--config', SYN, '--out', o, '--quiet'], rowsTotal: 3 * 13 },
-  { name: 'image run', args: (o) => ['images', '--preset', 'smoke', '--config', IMG, '--data', data, '--out', o, '--quiet'], rowsTotal: 2 * 9 },
+  // (--no-reuse: every run here trains; by default a run would copy the reference run's finished parts)
+  { name: 'synthetic run', args: (o) => ['synthetic', '--config', SYN, '--out', o, '--quiet', '--no-reuse'], rowsTotal: 3 * 13 },
+  { name: 'image run', args: (o) => ['images', '--preset', 'smoke', '--config', IMG, '--data', data, '--out', o, '--quiet', '--no-reuse'], rowsTotal: 2 * 9 },
   {
     name: 'sweep', rowsTotal: 2 * 3 * 9,
     args: (o) => ['sweep', '--config', SYN, '--set', 'train.maxSteps=400', '--set', 'train.annealAtStep=200', '--set', 'train.noiseAnnealAtStep=200',
-      '--over', 'train.eta2=0.003,0.006', '--seeds', '1', '--workers', '2', '--out', o, '--quiet'],
+      '--over', 'train.eta2=0.003,0.006', '--seeds', '1', '--workers', '2', '--out', o, '--quiet', '--no-reuse'],
   },
 ];
 const SIGNALS: { sig: NodeJS.Signals; group: boolean }[] = [{ sig: 'SIGINT', group: true }, { sig: 'SIGTERM', group: false }, { sig: 'SIGKILL', group: true }];
@@ -53,7 +54,7 @@ function results(dir: string): Record<string, unknown> {
   for (const r of runsOf(dir)) {
     out[`${r}/rows`] = readFileSync(join(dir, r, 'metrics.jsonl'), 'utf8').trim().split('\n')
       .map((l) => { const { seconds: _s, ...x } = JSON.parse(l) as Record<string, unknown>; return x; });
-    for (const f of readdirSync(join(dir, r, 'parts')).sort()) {
+    for (const f of readdirSync(join(dir, r, 'parts')).filter((x) => x.endsWith('.json')).sort()) {
       const p = JSON.parse(readFileSync(join(dir, r, 'parts', f), 'utf8')) as { weightsSha256: string; status: string; partId: string };
       out[`${r}/${f}`] = [p.weightsSha256, p.status, p.partId];
     }
@@ -109,7 +110,7 @@ test('fault matrix: SIGINT, SIGTERM, SIGKILL x synthetic run, image run, sweep: 
       for (const r of [...runsOf(dir), ...(existsSync(join(dir, 'sweep.json')) ? ['.'] : [])]) {
         assert.notEqual(readRunStatus(join(dir, r)).state, 'running', `${what}: ${r || 'run'} status`);
       }
-      const res = await lrlab(['resume', dir, '--quiet']);
+      const res = await lrlab(['resume', dir, '--quiet', '--no-reuse']);
       assert.equal(res.code, 0, `${what}: resume (${res.stderr.slice(-600)})`);
       assert.deepEqual(tornWritesUnder(dir), [], `${what}: no temporary file left`);
       assert.deepEqual(results(dir), want, `${what} at row ${atRow}: rows and final weights equal the uninterrupted run's`);

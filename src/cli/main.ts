@@ -9,8 +9,12 @@ import { experiments } from '../experiments/registry.js';
 import { sweepCommand } from './sweep.js';
 import { resumeCommand } from './resume.js';
 import { reportCommand } from './report.js';
+import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 import { indexCommand } from './indexCmd.js';
+import { workerCommand } from './worker.js';
+import { QueueConnectionError } from '../queue/connection.js';
+import { QueueUrlError } from '../queue/queueUrl.js';
 import { RunFolderError } from '../report/runData.js';
 import { RefusedError } from '../runs/runFolder.js';
 import { ConfigError } from '../util/schema.js';
@@ -24,7 +28,8 @@ export const EXIT_CODES_HELP = `exit codes:
   1    a run or command failed at run time (training error, a failed part or sweep run, I/O error)
   2    usage or config error: bad option, config key or value, unknown preset or kind, missing data or
        device, a refused run folder (exists without --force, busy in another live process, another
-       config, a checkpoint of another config or code version)
+       config, a checkpoint of another config or code version),
+       an unusable --queue (bad URL, server unreachable, wrong or missing password)
   130  interrupted by SIGINT/SIGTERM after saving a checkpoint (continue with lrlab resume DIR)`;
 
 /**
@@ -35,6 +40,7 @@ export const EXIT_CODES_HELP = `exit codes:
  */
 export function exitCodeOf(e: unknown): 1 | 2 {
   if (e instanceof UsageError || e instanceof ConfigError || e instanceof RefusedError || e instanceof RunFolderError) return EXIT.usage;
+  if (e instanceof QueueUrlError || e instanceof QueueConnectionError) return EXIT.usage; // a bad --queue URL, an unreachable queue, a wrong password
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) return EXIT.usage; // node:util parseArgs: unknown option, missing value
   return EXIT.failed;
@@ -42,7 +48,7 @@ export function exitCodeOf(e: unknown): 1 | 2 {
 
 /** One run command per registered experiment kind (at the time of the call), then the tools. */
 export function commands(): Command[] {
-  return [...experiments().map(runCommand), sweepCommand, resumeCommand, reportCommand, serveCommand, indexCommand, schemaCommand, infoCommand];
+  return [...experiments().map(runCommand), sweepCommand, workerCommand, resumeCommand, reportCommand, exportCommand, serveCommand, indexCommand, schemaCommand, infoCommand];
 }
 
 /** `lrlab --version`: the package version and the code version stamped into checkpoints. */

@@ -77,8 +77,21 @@ function stripTimes(v: unknown): unknown {
   return v;
 }
 
+/** Rows grouped by part (method, seed) in order of each part's first row, each part's rows in file order. */
+function byPart(rows: unknown[]): unknown[] {
+  const groups = new Map<string, unknown[]>();
+  for (const r of rows) {
+    const { method, seed } = r as { method: string; seed: number };
+    const k = `${method}\u0000${seed}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  return [...groups.values()].flat();
+}
+
 function runCase(c: Case, out: string): Recorded {
-  const r = spawnSync(process.execPath, [BIN, ...c.args, '--out', out, '--quiet'], { cwd: ROOT, env: { ...process.env, ...PINNED }, encoding: 'utf8' });
+  // (--no-reuse: every case trains its parts, none is copied from another case's run with the same part identity)
+  const r = spawnSync(process.execPath, [BIN, ...c.args, '--out', out, '--quiet', '--no-reuse'], { cwd: ROOT, env: { ...process.env, ...PINNED }, encoding: 'utf8' });
   assert.equal(r.status, 0, `${c.name}: lrlab exited ${r.status}\n${r.stderr}`);
   const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => stripTimes(JSON.parse(l)));
   const parts: Recorded['parts'] = {};
@@ -109,7 +122,9 @@ test('every preset\'s short run gives the recorded metrics rows and weights', { 
       const got = runCase(c, join(root, `run${i}`));
       const w = want[c.name]!;
       assert.equal(got.rows.length, w.rows.length, `${c.name}: number of metrics rows`);
-      got.rows.forEach((r, k) => assert.deepEqual(r, w.rows[k], `${c.name}: metrics row ${k} differs`));
+      // each part's rows in order (a batched run interleaves its parts' rows step by step)
+      const gotRows = byPart(got.rows), wantRows = byPart(w.rows);
+      wantRows.forEach((r, k) => assert.deepEqual(gotRows[k], r, `${c.name}: metrics row ${k} (of its part, in part order) differs`));
       assert.deepEqual(got.parts, w.parts, `${c.name}: part statuses and final weights`);
     });
   } finally { rmSync(root, { recursive: true, force: true }); }

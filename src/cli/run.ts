@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, REUSE_CONFIG, RUN_OPTIONS, UsageError, parseSets, printDryRun } from './command.js';
 import { runWithProgress } from './progress.js';
-import { applySets, deepMerge } from '../experiments/configTools.js';
+import { executeOnQueue, reachableQueue } from './worker.js';
+import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '../experiments/configBuild.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
 import { runParts, partsOf } from '../experiments/partRunner.js';
+import type { ReusedPart } from '../experiments/partReuse.js';
 import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
 import type { SummaryEnvelope } from '../runs/format.js';
 
@@ -17,57 +19,29 @@ export interface RunValues { preset?: string; config?: string; seeds?: string; s
 
 /** The preset's config; an unknown name (only own names count: not 'toString') lists the presets. */
 export function presetConfig(exp: AnyExperiment, name: string | undefined): BaseConfig {
-  const n = name ?? exp.defaultPreset;
-  if (!Object.hasOwn(exp.presets, n)) throw new UsageError(`unknown ${exp.kind} preset '${n}' (available: ${Object.keys(exp.presets).join(', ')})`);
-  return exp.presets[n]!.config() as BaseConfig;
+  return asUsage(() => resolvePreset(exp, name));
+}
+
+/** Run `f`, turning a refused config input into a usage error (exit code 2). */
+function asUsage<T>(f: () => T): T {
+  try { return f(); } catch (e) { throw e instanceof ConfigInputError ? new UsageError(e.message) : e; }
 }
 
 /**
- * Build a config from the command's options. Unless `checkEnvironment` is false, also require what
- * it needs here (data, device).
+ * Build a config from the command's options (experiments/configBuild.ts does the work, shared with
+ * the dashboard's run form). Unless `checkEnvironment` is false, also require what it needs here (data, device).
  */
 export function buildConfig(exp: AnyExperiment, o: RunValues, checkEnvironment = true, notes: string[] = []): BaseConfig {
-  let cfg = presetConfig(exp, o.preset);
+  let patch: unknown;
   if (o.config) {
-    let patch: unknown;
     try { patch = JSON.parse(readFileSync(o.config, 'utf8')); } catch (e) { throw new UsageError(`cannot read --config ${o.config}: ${(e as Error).message}`); }
-    cfg = exp.cli.merge ? exp.cli.merge(cfg, patch) : deepMerge(cfg, patch);
   }
-  const own = Object.fromEntries(Object.keys(exp.cli.options).map((k) => [k, o[k] as string | boolean | undefined]));
-  cfg = exp.cli.applyOptions(cfg, own) as BaseConfig;
-  if (o.seeds !== undefined) {
-    const n = Number(o.seeds);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--seeds must be a positive integer, got '${o.seeds}'`);
-    cfg = { ...cfg, seeds: n };
-  }
-  try {
-    const sets = parseSets(o.set ?? []);
-    const before = exp.schedule.length(cfg);
-    cfg = applySets(cfg, sets);
-    if (o['scale-schedule']) cfg = scaleSchedule(exp, cfg, before, sets.map(([k]) => k), notes);
-    cfg = exp.validate(cfg) as BaseConfig;
-  } catch (e) { throw new UsageError((e as Error).message); }
-  const problems = checkEnvironment ? exp.environmentProblems(cfg) : [];
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  return cfg;
-}
-
-/**
- * --scale-schedule: move every schedule event (anneal, milestones, noise switch-off) by the factor the
- * training length changed by, except those the user set himself; say what moved in `notes`.
- */
-export function scaleSchedule(exp: AnyExperiment, cfg: BaseConfig, before: number, setKeys: string[], notes: string[]): BaseConfig {
-  const s = exp.schedule;
-  const after = s.length(cfg);
-  if (!(after > 0 && before > 0) || after === before) {
-    notes.push(`--scale-schedule: ${s.lengthKey} is ${after} as in the preset; no schedule event moved`);
-    return cfg;
-  }
-  const related = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
-  const r = s.scale(cfg, after / before, (key) => setKeys.some((k) => related(k, key)));
-  const moves = r.moved.map(([k, a, b]) => `${k} ${a} -> ${b}`);
-  notes.push(`--scale-schedule: ${s.lengthKey} ${before} -> ${after} (x${(after / before).toPrecision(3)}): ${moves.length ? moves.join(', ') : 'no schedule event to move'}`);
-  return r.config as BaseConfig;
+  const options = Object.fromEntries(Object.keys(exp.cli.options).map((k) => [k, o[k] as string | boolean | undefined]));
+  const seeds = o.seeds === undefined ? undefined : Number(o.seeds);
+  if (seeds !== undefined && (!Number.isInteger(seeds) || seeds < 1)) throw new UsageError(`--seeds must be a positive integer, got '${o.seeds}'`);
+  return asUsage(() => resolveConfig(exp, {
+    preset: o.preset, patch, options, seeds, sets: parseSets(o.set ?? []), scaleSchedule: Boolean(o['scale-schedule']), checkEnvironment,
+  }, notes));
 }
 
 /** For --dry-run: whether the config's data and device are there (`problems`: exp.environmentProblems), as lines. */
@@ -75,13 +49,19 @@ export function environmentNotes(exp: AnyExperiment, problems: string[]): string
   return problems.length ? ['but it cannot run here:', ...problems.map((p) => `  - ${p}`)] : exp.cli.ready ? [exp.cli.ready] : [];
 }
 
-/** Run a config into a folder with a progress bar; print the kind's table. Shared by `lrlab <kind>` and `resume`. */
-export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, quiet: boolean): Promise<number> {
+/**
+ * Run a config into a folder with a progress bar; print the kind's table. Shared by `lrlab <kind>` and `resume`.
+ * With `reuse`, parts already run in another run folder under the same runs folder are copied, not trained (partReuse.ts).
+ */
+export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, quiet: boolean, reuse = true, batch = true): Promise<number> {
   const parts = partsOf(exp, cfg).length;
+  const onReuse = (r: ReusedPart[]) => {
+    if (!quiet) console.error(`reused ${r.length} of ${parts} part(s) already run with the same part identity (--no-reuse trains them again): ${r.map((p) => `${p.key.method} seed ${p.key.seed} from ${p.from}`).join('; ')}`);
+  };
   return runWithProgress({
     label: exp.kind, total: parts, dir, quiet,
     run: (shouldStop, bar) => runParts(exp, cfg, dir, {
-      shouldStop,
+      shouldStop, reuse: reuse ? { onReuse } : undefined, batch,
       onProgress: (p) => bar.update(p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0), p.info),
     }),
     table: () => exp.cli.table(readJson<SummaryEnvelope>(join(dir, 'summary.json'))),
@@ -92,7 +72,7 @@ function usage(exp: AnyExperiment): string {
   const own = Object.entries(exp.cli.options);
   const ownUsage = own.map(([k, o]) => (o.type === 'string' ? `[--${k} ${k.toUpperCase()}]` : `[--${k}]`)).join(' ');
   const w = Math.max(...Object.keys(exp.presets).map((k) => k.length));
-  return `usage: lrlab ${exp.kind} [--preset NAME] ${ownUsage ? ownUsage + ' ' : ''}[--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run]
+  return `usage: lrlab ${exp.kind} [--preset NAME] ${ownUsage ? ownUsage + ' ' : ''}[--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run] [--no-reuse] [--no-batch]
 
 ${exp.cli.help}
 
@@ -104,9 +84,15 @@ ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` 
   --out DIR         run folder (default: runs/${exp.kind}-<preset>-<time>)
   --force           overwrite an existing run folder
   --quiet           no progress bar
+  --queue URL       train the parts on queue workers (\`lrlab worker\`) through Redis: redis://[user:password@]host:port[/db]
   --dry-run         print the resolved config (JSON, on stdout) and what would run, then exit
   --scale-schedule  when --set changes ${exp.schedule.lengthKey}, move every schedule event (anneal, milestones,
                     noise switch-off) by the same factor (keys you --set yourself stay as given)
+  --no-reuse        train every part, even one already run (same part identity) in another run folder
+                    under the same runs folder; by default such a part is copied (its part file and rows)
+  --no-batch        train the parts one by one; by default the parts of a run that share shapes train together
+                    as one batched program (where the kind has one: synthetic noisy GD on the block net), with
+                    the same results
 
 presets:
 ${Object.entries(exp.presets).map(([k, v]) => `  ${k.padEnd(w)}  ${v.description}`).join('\n')}
@@ -123,18 +109,21 @@ export function runCommand(exp: AnyExperiment): Command {
     get usage() { return usage(exp); },
     async run(argv) {
       const own = Object.fromEntries(Object.entries(exp.cli.options).map(([k, o]) => [k, { type: o.type }]));
-      const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...RUN_OPTIONS, ...own } });
+      const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...RUN_OPTIONS, ...own, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, queue: { type: 'string' } } });
       const dryRun = values['dry-run'] ?? false;
       const notes: string[] = [];
-      const cfg = buildConfig(exp, values as RunValues, !dryRun, notes);
+      // with --queue the data and device are the workers' business, not this machine's
+      const cfg = buildConfig(exp, values as RunValues, !dryRun && !values.queue, notes);
       const out = values.out ?? defaultRunDir(exp.kind, cfg.preset);
       if (dryRun) {
         const problems = exp.environmentProblems(cfg);
         return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...environmentNotes(exp, problems)], reuse: REUSE_CONFIG, cannotRun: problems.length > 0 });
       }
       if (!(values.quiet ?? false)) for (const n of notes) console.error(n);
+      if (values.queue) await reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
       const dir = createRunDir(out, values.force ?? false, false);
-      return executeRun(exp, cfg, dir, values.quiet ?? false);
+      if (values.queue) return executeOnQueue(exp, cfg, dir, values.queue, values.quiet ?? false);
+      return executeRun(exp, cfg, dir, values.quiet ?? false, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false));
     },
   };
 }

@@ -9,6 +9,7 @@
 // (partRunner.ts) drives a part's PartWork: it advances it, appends its evaluation rows to
 // metrics.jsonl, checkpoints it, stops it on a signal, resumes it, and writes its part file.
 import type { z } from '../util/schema.js';
+import type { OpSize } from '../engine/runtime.js';
 import type { MeanStd } from '../util/stats.js';
 import type { MetricsRow, PartFile, SummaryEnvelope } from '../runs/format.js';
 import type { ChartContext, ChartSpec } from '../viz/charts.js';
@@ -56,6 +57,24 @@ export interface PartWork {
   fingerprint(): string;
   /** How far the part is, in the kind's clock unit (`of`: the planned total), and a one-line status. */
   progress(): { at: number; of: number; info: string };
+  /**
+   * Optional: files of the finished part besides its part file, by suffix: { 'events.bin': bytes }
+   * becomes parts/<part>.events.bin (written atomically before the part file). What a resume needs
+   * belongs in state(), which the checkpoint holds.
+   */
+  sideFiles?(): Record<string, Uint8Array>;
+  dispose(): void;
+}
+
+/**
+ * Parts trained together as ONE batched program and advanced in lockstep (Experiment.createBatch):
+ * each part's results equal those of training it alone.
+ */
+export interface PartBatch {
+  /** One PartWork per key, in the order given: each evaluates, saves, restores and reports its own part (its advance is not called). */
+  readonly parts: PartWork[];
+  /** One unit of every part not yet done; per part, what its advance would have said (null: it was done before this call). */
+  advance(): ({ evaluate: boolean; checkpoint: boolean } | null)[];
   dispose(): void;
 }
 
@@ -133,7 +152,18 @@ export interface Experiment<C extends BaseConfig = BaseConfig, Ctx = unknown, Se
   /** What the parts of one seed share (the seed's data, patch masks); consecutive parts of a seed reuse it. */
   setupSeed(c: C, ctx: Ctx, seed: number): Seed;
   disposeSeed(s: Seed): void;
+  /**
+   * Optional: what this config's ops are like, for the intra-op thread count of its run
+   * (engine/runtime.ts threadsFor: 'small-ops' -> 1 thread, 'large-ops' -> all cores; LRLAB_NUM_THREADS wins).
+   */
+  opSize?(c: C): OpSize;
   createPart(c: C, ctx: Ctx, seed: Seed, key: PartKey): PartWork;
+  /**
+   * Optional: the parts `keys` of a run (seeds outer, methods inner) as one batched program (the
+   * part runner's default; `--no-batch` runs them one by one); null when this config's parts do
+   * not batch. It sets up its seeds itself.
+   */
+  createBatch?(c: C, ctx: Ctx, keys: PartKey[]): PartBatch | null;
   /** summary.json from the part files (which may include diverged parts). */
   summarize(c: C, parts: PartFile[]): SummaryEnvelope;
   /** The length of training and its schedule events (checked against the end, moved by --scale-schedule). */

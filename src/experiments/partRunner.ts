@@ -3,12 +3,12 @@
 //   config.json, metrics.jsonl (the parts' evaluation rows), parts/<method>-seed<i>.json (each
 //   finished part: its identity, status, final numbers and weights fingerprint), checkpoints/ (an
 //   unfinished part's state), status.json and summary.json.
-// Finished parts are skipped; an interrupted part continues from its checkpoint with metrics.jsonl
-// cut back to the checkpoint's byte offset (which also drops a torn last line), so a resumed run
+// Finished parts are skipped; an interrupted part continues from its checkpoint with its rows after
+// the checkpoint's byte offset of metrics.jsonl dropped (and a torn last line), so a resumed run
 // writes the same rows and ends with the same weights as an uninterrupted one. SIGINT/SIGTERM reach
 // it as `shouldStop`, polled between units and inside long ones (an epoch pauses every
 // `yieldEveryMs` to let the signal handlers run).
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -16,8 +16,10 @@ import {
 } from '../runs/runFolder.js';
 import { partFileSchema, type MetricsRow, type PartFile } from '../runs/format.js';
 import { CODE_VERSION } from '../util/version.js';
-import type { AnyExperiment, BaseConfig, PartKey, PartWork } from './experiment.js';
+import type { AnyExperiment, BaseConfig, PartBatch, PartKey, PartWork } from './experiment.js';
 import { partId } from './partId.js';
+import { reuseParts, type ReuseOptions } from './partReuse.js';
+import { useRuntimeFor } from './runtime.js';
 
 export interface PartProgress {
   /** Index of the part in the run (seeds outer, methods inner) and the number of parts. */
@@ -33,6 +35,12 @@ export interface RunHooks {
   shouldStop?: () => boolean;
   /** Give the event loop a turn at least this often (ms; default 100), so signal handlers run. */
   yieldEveryMs?: number;
+  /** false: run the parts one by one even where the kind can train them as one batched program (Experiment.createBatch; default true). */
+  batch?: boolean;
+  /** Called after a part's checkpoint file was written (a queue worker sends it on: src/queue/). */
+  onCheckpoint?: (key: PartKey, path: string) => void;
+  /** Copy finished parts of other run folders with the same part identity instead of training them (partReuse.ts); off when absent. */
+  reuse?: ReuseOptions;
 }
 
 /** What a checkpoint file holds: which code and config wrote it, where metrics.jsonl ended, the part's state. */
@@ -72,20 +80,30 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   if (existsSync(cfgPath) && !sameJson(readJson(cfgPath), cfg)) {
     throw new RefusedError(`run folder ${dir} holds a different config (${cfgPath}); refusing to continue it with this one`);
   }
+  if (hooks.reuse) reuseParts(exp, cfg, dir, parts, hooks.reuse); // (before anything else is written: parts already run elsewhere are copied)
   const todo = parts.filter((k) => !existsSync(join(dir, 'parts', `${partName(k)}.json`)));
   for (const k of todo) {
     const ck = join(dir, 'checkpoints', `${partName(k)}.json`);
     if (existsSync(ck)) loadPartCheckpoint(ck, cfg);
   }
   const ctx: unknown = todo.length > 0 ? exp.prepare(cfg) : null;
-  prepareRunFolder(dir, cfg);
+  prepareRunFolder(dir, cfg, useRuntimeFor(exp, cfg)); // threads by the kind's ops; runtime.json
   // 'running' once a part has started (a checkpoint that does not fit leaves the folder as it was)
   let marked = false;
   const markRunning = () => { if (!marked) writeRunStatus(dir, 'running'); marked = true; };
 
   let setup = null as { seed: number; value: unknown } | null;
   try {
-    for (let pi = 0; pi < parts.length; pi++) {
+    // the kind's batched program for all parts still to run, where it has one (runBatch)
+    const batch = hooks.batch !== false && exp.createBatch && todo.length > 1 ? exp.createBatch(cfg, ctx, todo) : null;
+    if (batch) {
+      const indices = todo.map((k) => parts.findIndex((p) => p.method === k.method && p.seed === k.seed));
+      if (await runBatch(batch, { exp, cfg, dir, keys: todo, indices, count: parts.length, hooks, markRunning }) === 'interrupted') {
+        writeRunStatus(dir, 'interrupted');
+        return 'interrupted';
+      }
+    }
+    for (let pi = 0; pi < parts.length && !batch; pi++) {
       const key = parts[pi]!;
       if (existsSync(join(dir, 'parts', `${partName(key)}.json`))) continue;
       if (setup?.seed !== key.seed) {
@@ -104,6 +122,28 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   writeJsonAtomic(join(dir, 'summary.json'), exp.summarize(cfg, readPartFiles(dir)));
   writeRunStatus(dir, 'done');
   return 'done';
+}
+
+/**
+ * Run (or continue from its checkpoint) the one part `key` of `config` in `dir`, as runParts runs
+ * each part, but that part alone and without summary.json: a queue worker's folder for one part
+ * (src/queue/worker.ts). Resolves to 'done' (its part file is written) or 'interrupted'.
+ */
+export async function runOnePart(exp: AnyExperiment, config: BaseConfig, dir: string, key: PartKey, hooks: RunHooks = {}): Promise<'done' | 'interrupted'> {
+  const cfg = exp.validate(config) as BaseConfig;
+  const parts = partsOf(exp, cfg);
+  const index = parts.findIndex((k) => k.method === key.method && k.seed === key.seed);
+  if (index < 0) throw new Error(`the config has no part ${partName(key)}`);
+  if (existsSync(join(dir, 'parts', `${partName(key)}.json`))) return 'done';
+  const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
+  if (existsSync(ck)) loadPartCheckpoint(ck, cfg);
+  const ctx: unknown = exp.prepare(cfg);
+  prepareRunFolder(dir, cfg, useRuntimeFor(exp, cfg)); // threads by the kind's ops; runtime.json
+  const setup: unknown = exp.setupSeed(cfg, ctx, key.seed);
+  try {
+    const work = exp.createPart(cfg, ctx, setup, key);
+    return await runPart(work, { exp, cfg, dir, key, index, count: parts.length, hooks, markRunning: () => {} });
+  } finally { exp.disposeSeed(setup); }
 }
 
 interface PartContext {
@@ -128,8 +168,8 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
       }
       before = ck.seconds;
       c.markRunning();
-      // drop rows written after the checkpoint (and any torn line)
-      if (existsSync(metricsPath) && statSync(metricsPath).size > ck.metricsBytes) truncateSync(metricsPath, ck.metricsBytes);
+      // drop this part's rows written after the checkpoint (and any torn line)
+      dropPartRowsAfter(metricsPath, key, ck.metricsBytes);
     } else {
       c.markRunning();
       dropPartRows(metricsPath, key); // rows of a crash before the part's first checkpoint
@@ -148,6 +188,7 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
       w.sync();
       const ck: PartCheckpoint = { codeVersion: CODE_VERSION, config: cfg, partId: id, metricsBytes: statSync(metricsPath).size, seconds: seconds(), state: work.state() };
       writeFileAtomic(ckptPath, JSON.stringify(ck));
+      hooks.onCheckpoint?.(key, ckptPath);
     };
     const evaluate = () => { w.write(work.evaluate(seconds())); report(true); };
     if (!resumed) evaluate();
@@ -170,6 +211,8 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
     const file: PartFile = {
       method: key.method, seed: key.seed, partId: id, ...work.result(rows), weightsSha256: work.fingerprint(), seconds: seconds(),
     };
+    // side files first: a part file's presence means the part is complete
+    for (const [suffix, bytes] of Object.entries(work.sideFiles?.() ?? {})) writeFileAtomic(join(dir, 'parts', `${name}.${suffix}`), bytes);
     writeJsonAtomic(join(dir, 'parts', `${name}.json`), file);
     rmSync(ckptPath, { force: true }); // a finished part is never resumed (WRN checkpoints are ~200 MB)
     return 'done';
@@ -199,6 +242,23 @@ export function dropPartRows(path: string, key: PartKey): void {
   writeFileAtomic(path, keep.map((l) => l + '\n').join(''));
 }
 
+/**
+ * Remove the rows of one part written after byte `offset` of a metrics file (where its checkpoint
+ * was taken), and a torn last line; other parts' rows stay where they are (a batched run's parts
+ * interleave their rows, and a part resumed alone must not cut away rows of parts resumed before it).
+ */
+export function dropPartRowsAfter(path: string, key: PartKey, offset: number): void {
+  if (!existsSync(path) || statSync(path).size <= offset) return;
+  const all = readFileSync(path);
+  const lines = all.subarray(offset).toString('utf8').split('\n');
+  const tail = lines.pop(); // '' after the last newline, else a torn line
+  const keep = lines.filter((l) => {
+    try { const r = JSON.parse(l) as { method?: unknown; seed?: unknown }; return !(r.method === key.method && r.seed === key.seed); } catch { return false; }
+  });
+  if (keep.length === lines.length && !tail) return;
+  writeFileAtomic(path, Buffer.concat([all.subarray(0, offset), Buffer.from(keep.map((l) => l + '\n').join(''))]));
+}
+
 /** The part files of a run folder that fit the common part schema. */
 export function readPartFiles(dir: string): PartFile[] {
   const d = join(dir, 'parts');
@@ -208,4 +268,102 @@ export function readPartFiles(dir: string): PartFile[] {
     if (!p.success) throw new Error(`${join(d, f)} is not a part file (${p.error.issues[0]?.message ?? 'invalid'})`);
     return p.data as PartFile;
   });
+}
+
+interface BatchContext {
+  exp: AnyExperiment; cfg: BaseConfig; dir: string; keys: PartKey[]; indices: number[]; count: number; hooks: RunHooks; markRunning: () => void;
+}
+
+/**
+ * Train the parts of a batch (all parts of a run still to do) in lockstep to their ends (or until
+ * stopped), each with its own rows, checkpoint and part file as runPart writes them. The parts'
+ * rows interleave in metrics.jsonl (step by step), so every checkpoint of the batch is taken for all
+ * its unfinished parts at once (one metrics offset), and again just before a part's part file is
+ * written: a resume cuts metrics.jsonl back to that offset without losing a finished part's rows.
+ * Disposes the batch and its parts.
+ */
+async function runBatch(batch: PartBatch, c: BatchContext): Promise<'done' | 'interrupted'> {
+  const { exp, cfg, dir, keys, hooks } = c;
+  const works = batch.parts;
+  const metricsPath = join(dir, 'metrics.jsonl');
+  const names = keys.map(partName);
+  const ckpts = names.map((n) => join(dir, 'checkpoints', `${n}.json`));
+  const ids = keys.map((k) => partId(exp.kind, exp.partConfig(cfg, k.method), k.seed));
+  const before = keys.map(() => 0);
+  const finished = keys.map(() => false);
+  let metrics: JsonlWriter | null = null;
+  try {
+    const offsets: (number | null)[] = keys.map(() => null);
+    const resumed = keys.map((_, i) => {
+      if (!existsSync(ckpts[i]!)) return false;
+      const ck = loadPartCheckpoint(ckpts[i]!, cfg);
+      try { works[i]!.restore(ck.state); } catch (e) {
+        throw new RefusedError(`checkpoint ${ckpts[i]} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
+      }
+      before[i] = ck.seconds;
+      offsets[i] = ck.metricsBytes;
+      return true;
+    });
+    c.markRunning();
+    // drop each part's rows written after its checkpoint and any torn line; fresh parts start their rows again
+    keys.forEach((k, i) => { if (resumed[i]) dropPartRowsAfter(metricsPath, k, offsets[i]!); else dropPartRows(metricsPath, k); });
+    metrics = new JsonlWriter(metricsPath);
+    const w = metrics;
+    const t0 = Date.now();
+    const seconds = (i: number) => before[i]! + (Date.now() - t0) / 1000;
+    let lastReport = 0;
+    const report = (force: boolean) => {
+      if (!hooks.onProgress || (!force && Date.now() - lastReport < 50)) return;
+      lastReport = Date.now();
+      const i = Math.max(0, finished.indexOf(false));
+      hooks.onProgress({ part: c.indices[i]!, parts: c.count, method: keys[i]!.method, seed: keys[i]!.seed, ...works[i]!.progress() });
+    };
+    const evaluate = (i: number) => { w.write(works[i]!.evaluate(seconds(i))); report(true); };
+    const checkpointAll = () => {
+      w.sync();
+      const metricsBytes = statSync(metricsPath).size;
+      keys.forEach((k, i) => {
+        if (finished[i]) return;
+        const ck: PartCheckpoint = { codeVersion: CODE_VERSION, config: cfg, partId: ids[i]!, metricsBytes, seconds: seconds(i), state: works[i]!.state() };
+        writeFileAtomic(ckpts[i]!, JSON.stringify(ck));
+        hooks.onCheckpoint?.(k, ckpts[i]!);
+      });
+    };
+    const finish = (i: number) => {
+      const work = works[i]!;
+      const rows = partRows(metricsPath, keys[i]!);
+      const file: PartFile = {
+        method: keys[i]!.method, seed: keys[i]!.seed, partId: ids[i]!, ...work.result(rows), weightsSha256: work.fingerprint(), seconds: seconds(i),
+      };
+      for (const [suffix, bytes] of Object.entries(work.sideFiles?.() ?? {})) writeFileAtomic(join(dir, 'parts', `${names[i]}.${suffix}`), bytes);
+      writeJsonAtomic(join(dir, 'parts', `${names[i]}.json`), file);
+      rmSync(ckpts[i]!, { force: true });
+      finished[i] = true;
+    };
+    keys.forEach((_, i) => { if (!resumed[i]) evaluate(i); });
+    const finishDone = () => {
+      const ending = works.flatMap((wk, i) => (wk.done && !finished[i] ? [i] : []));
+      if (ending.length === 0) return;
+      if (ending.length < works.filter((_, i) => !finished[i]).length) checkpointAll(); // the others' offset moves past the ending parts' rows
+      w.sync();
+      for (const i of ending) finish(i);
+    };
+    finishDone(); // parts restored from a checkpoint taken as they ended
+    const pauseAfterMs = hooks.yieldEveryMs ?? 100;
+    let lastYield = Date.now();
+    while (finished.includes(false)) {
+      if (Date.now() - lastYield >= pauseAfterMs) { await yieldToEvents(); lastYield = Date.now(); }
+      if (hooks.shouldStop?.()) { checkpointAll(); return 'interrupted'; }
+      const r = batch.advance();
+      r.forEach((a, i) => { if (a?.evaluate) evaluate(i); });
+      if (r.some((a, i) => a?.checkpoint && !works[i]!.done)) checkpointAll();
+      finishDone();
+      report(false);
+    }
+    return 'done';
+  } finally {
+    metrics?.close();
+    batch.dispose();
+    for (const wk of works) wk.dispose();
+  }
 }

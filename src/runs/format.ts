@@ -14,6 +14,9 @@ export const runStatusSchema = z.looseObject({
   /** The process that wrote it (a 'running' status whose process is gone was killed). */
   pid: z.int().optional(),
   updated: z.string().optional(),
+  /** A finished sweep's parts: trained, and copied from runs already done (same part identity). */
+  parts_run: z.int().optional(),
+  parts_reused: z.int().optional(),
 });
 export type RunStatusFile = z.infer<typeof runStatusSchema>;
 

@@ -51,11 +51,30 @@ export function removeTornWrites(dir: string): string[] {
  * Make a run folder ready to (re)start writing: its parts/ and checkpoints/ subfolders, no temporary
  * files left by a kill mid-write, and its config.json (written once, on the first start).
  */
-export function prepareRunFolder(dir: string, cfg: unknown): void {
+export function prepareRunFolder(dir: string, cfg: unknown, runtime?: Record<string, unknown>): void {
   for (const sub of ['parts', 'checkpoints']) mkdirSync(join(dir, sub), { recursive: true });
   for (const d of [dir, join(dir, 'parts'), join(dir, 'checkpoints')]) removeTornWrites(d);
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
+  if (runtime) recordRuntime(dir, runtime);
+}
+
+/**
+ * runtime.json: the engine settings (BLAS kernels, threads: engine/runtime.ts RuntimeRecord) of every
+ * session that worked on the run, oldest first: `{ sessions: [{ started, ...record }] }`.
+ */
+export function recordRuntime(dir: string, runtime: Record<string, unknown>): void {
+  const sessions = readRuntimeSessions(dir);
+  sessions.push({ started: new Date().toISOString(), ...runtime });
+  writeJsonAtomic(join(dir, 'runtime.json'), { sessions });
+}
+
+/** The sessions of a run's runtime.json ([] when it has none: a run folder of an older lrlab). */
+export function readRuntimeSessions(dir: string): Record<string, unknown>[] {
+  try {
+    const r = JSON.parse(readFileSync(join(dir, 'runtime.json'), 'utf8')) as { sessions?: unknown };
+    return Array.isArray(r.sessions) ? r.sessions.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object') : [];
+  } catch { return []; }
 }
 
 /** Write a run's (or sweep's) status.json: its state, this process's pid, and the time (runs/format.ts's schema). */

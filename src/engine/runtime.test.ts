@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { getNumThreads, runtimeDifferences, runtimeRecord, threadChoice, threadsFor, useThreadsFor } from './runtime.js';
+
+test('threadsFor: one thread for small ops, all cores for large ones; LRLAB_NUM_THREADS wins', () => {
+  assert.deepEqual(threadsFor('small-ops', {}).threads, 1);
+  assert.deepEqual(threadsFor('large-ops', {}).threads, availableParallelism());
+  assert.deepEqual(threadsFor(undefined, {}).threads, availableParallelism());
+  assert.deepEqual(threadsFor('small-ops', { LRLAB_NUM_THREADS: '3' }), { threads: 3, why: 'LRLAB_NUM_THREADS' });
+  assert.deepEqual(threadsFor('large-ops', { LRLAB_NUM_THREADS: '1' }).threads, 1);
+  assert.equal(threadsFor('large-ops', { LRLAB_NUM_THREADS: 'two' }).threads, availableParallelism()); // not a count: ignored
+});
+
+test('useThreadsFor sets libtorch\'s threads; the run record says what a run used', () => {
+  const saved = process.env.LRLAB_NUM_THREADS;
+  delete process.env.LRLAB_NUM_THREADS;
+  try {
+    useThreadsFor('small-ops');
+    assert.equal(getNumThreads(), 1);
+    assert.match(threadChoice().why, /small ops/);
+    const r = runtimeRecord();
+    assert.equal(r.threads, 1);
+    assert.ok(r.kernelsWhy.length > 0 && r.cpuCapability.length > 0);
+    assert.deepEqual(runtimeDifferences(r, r), []);
+    assert.deepEqual(runtimeDifferences({ ...r, kernels: 'Prescott', threads: 2 }, r), [`kernels Prescott -> ${r.kernels}`, 'threads 2 -> 1']);
+    assert.deepEqual(runtimeDifferences({}, r), []); // a record without the fields (an older run folder)
+  } finally {
+    if (saved === undefined) delete process.env.LRLAB_NUM_THREADS; else process.env.LRLAB_NUM_THREADS = saved;
+    useThreadsFor('small-ops');
+  }
+});
