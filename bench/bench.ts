@@ -1,11 +1,17 @@
 // `npm run bench [-- --json] [-- --only W1,W2] [-- --rounds N]`: ms/step of lrlab's reference
-// workloads and, in the same run, of the same workloads in PyTorch (when python3 can import torch).
+// workloads and, in the same run, of the same workloads in PyTorch (when python3 can import torch),
+// timed twice: with the OpenBLAS kernels lrlab runs on (the fair engine comparison) and as PyTorch
+// comes (OpenBLAS's own kernel choice). The machine's float32 matmul peak is measured first (a
+// 2048^2 product, best of a few), and every matmul-bound workload shows its GFLOP/s and its fraction
+// of that peak. Each workload runs with the threads lrlab chooses for its kind of ops, in both engines.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getNumThreads } from '../src/engine/index.js';
+import { Generator, KERNELS_ENV, lrlabEnvironment, randn, runtimeRecord, setNumThreads, threadsFor, tidy } from '../src/engine/index.js';
 import { torchPython } from '../src/util/torchPython.js';
 import { IMG, IMG_EPOCH, SYN_GD, SYN_SGD, W1, W2, type Workload } from './workloads.js';
+import { SYN_SWEEP, benchSynSweep } from './synSweep.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -20,7 +26,32 @@ export const CASES: BenchCase[] = [
   { workload: IMG_EPOCH, steps: 4, warmup: 1 },
 ];
 
+/** The size of the peak measurement: a float32 n x n product, best of PEAK_REPS. */
+export const PEAK_N = 2048;
+const PEAK_REPS = 5;
+
+/** The float32 matmul rate of this process (GFLOP/s): best of a few 2048^2 products. */
+export function measurePeak(threads: number): number {
+  setNumThreads(threads);
+  const g = new Generator(0);
+  return tidy(() => {
+    const a = randn([PEAK_N, PEAK_N], g);
+    const b = randn([PEAK_N, PEAK_N], g);
+    a.matmul(b).dispose();
+    let best = Infinity;
+    for (let i = 0; i < PEAK_REPS; i++) {
+      const t0 = performance.now();
+      const c = a.matmul(b);
+      c.sum().item(); // (the product is done)
+      best = Math.min(best, performance.now() - t0);
+      c.dispose();
+    }
+    return (2 * PEAK_N ** 3) / (best * 1e6);
+  });
+}
+
 function timeLrlab(c: BenchCase): number {
+  setNumThreads(threadsFor(c.workload.ops).threads);
   const step = c.workload.setup();
   for (let i = 0; i < c.warmup; i++) step();
   const t0 = performance.now();
@@ -30,47 +61,93 @@ function timeLrlab(c: BenchCase): number {
 
 function torchAvailable(): boolean { return torchPython() !== null; }
 
-function timeTorch(c: BenchCase): number | null {
+/**
+ * The environment of a PyTorch run: 'same' gets lrlab's settings (OPENBLAS_CORETYPE, OpenMP's wait
+ * policy, OpenBLAS threads), 'own' none that lrlab set (PyTorch as it comes; the user's own stay).
+ */
+export function torchEnv(kernels: 'same' | 'own', env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...env };
+  if (kernels === 'own') for (const k of lrlabEnvironment()) delete e[k];
+  delete e[KERNELS_ENV];
+  return e;
+}
+
+/** ms/step of a PyTorch workload (or 'PEAK': GFLOP/s of its 2048^2 product), or null. */
+function timeTorch(name: string, steps: number, warmup: number, threads: number, kernels: 'same' | 'own'): number | null {
   if (!torchAvailable()) return null;
-  const r = spawnSync(torchPython()!, [join(here, 'torch_ref.py'), c.workload.name, String(c.steps), String(c.warmup), String(getNumThreads())], { encoding: 'utf8' });
-  if (r.status !== 0) { process.stderr.write(`torch reference for ${c.workload.name} failed:\n${r.stderr}\n`); return null; }
+  const r = spawnSync(torchPython()!, [join(here, 'torch_ref.py'), name, String(steps), String(warmup), String(threads)], { encoding: 'utf8', env: torchEnv(kernels) });
+  if (r.status !== 0) { process.stderr.write(`torch reference for ${name} failed:\n${r.stderr}\n`); return null; }
   const line = r.stdout.trim().split('\n').pop()!;
   return (JSON.parse(line) as { ms: number }).ms;
 }
 
-export function runBench(cases: BenchCase[], rounds: number, json: boolean): void {
-  if (!json) {
-    console.log(`lrlab bench: ${getNumThreads()} threads, ${rounds} round(s), best of rounds; PyTorch ${torchAvailable() ? 'found' : 'not found (install python3-torch to compare)'}`);
-    console.log('workload  lrlab ms/step  torch ms/step  ratio   description');
+const round = (v: number | null, digits = 2) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+const min = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const fmt = (v: number | null, w: number, d = 2) => (v === null ? '-' : v.toFixed(d)).padStart(w);
+
+export interface BenchRow {
+  workload: string; threads: number; lrlab_ms: number; torch_ms: number | null; ratio: number | null;
+  torch_own_ms: number | null; ratio_own: number | null; gflops: number | null; peak_fraction: number | null;
+}
+
+export function runBench(cases: BenchCase[], rounds: number, json: boolean): BenchRow[] {
+  const rt = runtimeRecord();
+  const allThreads = threadsFor('large-ops').threads;
+  const peak = Math.max(...Array.from({ length: rounds }, () => measurePeak(allThreads)));
+  const torchPeakMs = (k: 'same' | 'own') => timeTorch('PEAK', PEAK_REPS, 1, allThreads, k);
+  const torchPeak = torchAvailable() ? [torchPeakMs('same'), torchPeakMs('own')] : [null, null];
+  if (json) {
+    console.log(JSON.stringify({ workload: 'peak', n: PEAK_N, threads: allThreads, gflops: round(peak, 1), torch_gflops: round(torchPeak[0]!, 1), torch_own_gflops: round(torchPeak[1]!, 1), kernels: rt.kernels, kernels_why: rt.kernelsWhy, load: round(loadavg()[0]!) }));
+  } else {
+    console.log(`lrlab bench: kernels ${rt.kernelsWhy}; ATen ${rt.cpuCapability}; OpenBLAS threads ${rt.openblasThreads}; ${rounds} round(s), best of rounds; load average ${loadavg()[0]!.toFixed(2)}`);
+    console.log(`PyTorch ${torchAvailable() ? 'found: timed with lrlab\'s kernels (torch, ratio) and with its own choice (torch-own, ratio-own)' : 'not found (install python3-torch to compare)'}`);
+    console.log(`peak: float32 ${PEAK_N}^2 matmul, ${allThreads} threads: lrlab ${peak.toFixed(1)} GFLOP/s; PyTorch ${fmt(torchPeak[0] ?? null, 0, 1)} (same kernels), ${fmt(torchPeak[1] ?? null, 0, 1)} (its own)`);
+    console.log('workload  thr  lrlab ms/step  torch ms  ratio  torch-own ms  ratio-own  GFLOP/s  of peak   description');
   }
+  const rows: BenchRow[] = [];
   for (const c of cases) {
+    const threads = threadsFor(c.workload.ops).threads;
     let best = Infinity;
-    let bestTorch: number | null = null;
+    let same: number | null = null;
+    let own: number | null = null;
     for (let r = 0; r < rounds; r++) {
       best = Math.min(best, timeLrlab(c));
-      const t = timeTorch(c);
-      if (t !== null) bestTorch = Math.min(bestTorch ?? Infinity, t);
+      same = min(same, timeTorch(c.workload.name, c.steps, c.warmup, threads, 'same'));
+      own = min(own, timeTorch(c.workload.name, c.steps, c.warmup, threads, 'own'));
     }
-    const ratio = bestTorch === null ? null : best / bestTorch;
-    const round = (v: number) => Math.round(v * 100) / 100;
-    if (json) {
-      console.log(JSON.stringify({ workload: c.workload.name, lrlab_ms: round(best), torch_ms: bestTorch === null ? null : round(bestTorch), ratio: ratio === null ? null : round(ratio) }));
-    } else {
-      console.log(`${c.workload.name.padEnd(9)} ${best.toFixed(2).padStart(13)}  ${(bestTorch === null ? '-' : bestTorch.toFixed(2)).padStart(12)}  ${(ratio === null ? '-' : ratio.toFixed(2)).padStart(5)}   ${c.workload.description}`);
+    const gflops = c.workload.flops === undefined ? null : c.workload.flops / (best * 1e6);
+    const row: BenchRow = {
+      workload: c.workload.name, threads, lrlab_ms: round(best)!, torch_ms: round(same), ratio: same === null ? null : round(best / same),
+      torch_own_ms: round(own), ratio_own: own === null ? null : round(best / own), gflops: round(gflops, 1), peak_fraction: gflops === null ? null : round(gflops / peak),
+    };
+    rows.push(row);
+    if (json) console.log(JSON.stringify(row));
+    else {
+      console.log(`${c.workload.name.padEnd(9)} ${String(threads).padStart(3)}  ${fmt(best, 13)}  ${fmt(same, 8)}  ${fmt(row.ratio, 5)}  ${fmt(own, 12)}  ${fmt(row.ratio_own, 9)}  ${fmt(gflops, 7, 1)}  ${gflops === null ? '      -' : `${(100 * gflops / peak).toFixed(0).padStart(6)}%`}   ${c.workload.description}`);
     }
   }
+  return rows;
 }
 
 function main(): void {
   const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    console.log('usage: npm run bench [-- --json] [-- --only W1,W2] [-- --rounds N]\n\n'
+      + 'Times lrlab\'s reference workloads and the same workloads in PyTorch, measures the float32 matmul peak, and prints\n'
+      + `GFLOP/s and the fraction of the peak of the matmul-bound ones. Workloads: ${CASES.map((c) => c.workload.name).join(', ')}, ${SYN_SWEEP}\n`
+      + `(the order preset's 24 parts batched vs one by one; --syn-steps N trains N of its 20000 steps per part, default 1000).`);
+    return;
+  }
   const json = args.includes('--json');
   const oi = args.indexOf('--only');
   const only = oi >= 0 ? (args[oi + 1] ?? '').split(',') : null;
   const ri = args.indexOf('--rounds');
   const rounds = ri >= 0 ? Math.max(1, Number(args[ri + 1]) || 1) : 2;
   const cases = only ? CASES.filter((c) => only.includes(c.workload.name)) : CASES;
-  if (cases.length === 0) { console.error(`no workload matches --only ${only?.join(',')} (have ${CASES.map((c) => c.workload.name).join(', ')})`); process.exit(2); }
-  runBench(cases, rounds, json);
+  const synSweep = !only || only.includes(SYN_SWEEP); // (bench/synSweep.ts: batched vs one-by-one parts)
+  if (cases.length === 0 && !synSweep) { console.error(`no workload matches --only ${only?.join(',')} (have ${CASES.map((c) => c.workload.name).join(', ')})`); process.exit(2); }
+  if (cases.length > 0) runBench(cases, rounds, json);
+  if (synSweep) void benchSynSweep(args, json);
 }
 
 main();

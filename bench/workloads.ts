@@ -1,6 +1,6 @@
 // Reference workloads for `npm run bench`, mirrored exactly in bench/torch_ref.py.
 import {
-  Generator, Tensor, adaptiveAvgPool2d, batchNorm, conv2d, crossEntropy, keep, linear, maxPool2d, noGrad, ones,
+  Generator, Tensor, type OpSize, adaptiveAvgPool2d, batchNorm, conv2d, crossEntropy, keep, linear, maxPool2d, noGrad, ones,
   randint, randn, tidy, zeros,
 } from '../src/engine/index.js';
 import { SGD } from '../src/train/sgd.js';
@@ -8,17 +8,25 @@ import { syntheticPreset } from '../src/experiments/synthetic/presets.js';
 import { SyntheticTrainer, setupSynthetic } from '../src/train/syntheticTrainer.js';
 import { createImageModel } from '../src/models/index.js';
 import { imagePreset } from '../src/experiments/images/presets.js';
+import { findExperiment } from '../src/experiments/registry.js';
 import { imageTrainerConfig } from '../src/experiments/images/config.js';
 import { loadImageData } from '../src/experiments/images/data.js';
 import { ImageTrainer, setupImageSeed, type ImageData } from '../src/train/imageTrainer.js';
 import { channelStats, type RawImages } from '../src/data/normalize.js';
 
-export interface Workload { name: string; description: string; setup(): () => void }
+/**
+ * A reference workload. `flops`: the float operations of one step's matrix products and convolutions
+ * (for the matmul-bound workloads: the bench prints GFLOP/s and the fraction of the measured peak);
+ * `ops`: what its ops are like, which sets the threads both engines get (engine/runtime.ts threadsFor).
+ */
+export interface Workload { name: string; description: string; flops?: number; ops: OpSize; setup(): () => void }
 
 /** W1: f(x) = u^T relu(U x), U 2048x400, N = 4096, logistic loss, one full-batch GD step. */
 export const W1: Workload = {
   name: 'W1',
   description: 'two-layer ReLU net, U 2048x400, N=4096, full-batch logistic-loss step',
+  flops: 4 * 4096 * 400 * 2048, // x U^T forward, the gradient of U backward
+  ops: 'large-ops',
   setup() {
     const g = new Generator(0);
     const [n, d, m] = [4096, 400, 2048];
@@ -42,6 +50,9 @@ export const W1: Workload = {
 export const W2: Workload = {
   name: 'W2',
   description: 'CNN 4x(conv3x3-BN-ReLU)+2 maxpool+GAP+linear on 128x1x28x28, SGD momentum step',
+  // direct-convolution flops: 2 B H W Cin Cout 9 per conv forward, as much for the weight gradients, and the input gradients of convs 2-4
+  flops: 2 * 128 * 9 * (2 * (784 * 32 + 784 * 32 * 32 + 196 * 32 * 64 + 196 * 64 * 64) + (784 * 32 * 32 + 196 * 32 * 64 + 196 * 64 * 64)),
+  ops: 'large-ops',
   setup() {
     const g = new Generator(0);
     const x = keep(randn([128, 1, 28, 28], g));
@@ -81,6 +92,7 @@ function synthetic(update: 'sgd' | 'noisy-gd'): Workload {
     description: update === 'sgd'
       ? "a synthetic step as the 'default' preset but with minibatch SGD, batch 10 (the sgd-lead update)"
       : "one step of the synthetic 'default' preset (d=100, N=120, m=100, float64, full-batch noisy GD (3.1))",
+    ops: 'small-ops',
     setup() {
       const cfg = syntheticPreset('default');
       cfg.train.update = update;
@@ -95,6 +107,9 @@ function synthetic(update: 'sgd' | 'noisy-gd'): Workload {
 export const SYN_SGD = synthetic('sgd');
 export const SYN_GD = synthetic('noisy-gd');
 
+/** The patch-fmnist preset's ops, as its experiment says (src/experiments/images/index.ts). */
+const IMAGE_OPS: OpSize = findExperiment('images')!.opSize?.(imagePreset('patch-fmnist')) ?? 'large-ops';
+
 /**
  * IMG: one training step of the patch-fmnist model (MLP 784-512-512-10 with BatchNorm) on batch 128
  * of 28x28x1 images, cycling over 10 fixed batches: forward in training mode (noise off), cross-entropy,
@@ -104,6 +119,9 @@ export const SYN_GD = synthetic('noisy-gd');
 export const IMG: Workload = {
   name: 'IMG',
   description: 'patch-fmnist MLP 784-512-512-10 + BN, batch 128 of 1x28x28, Nesterov SGD step (10 fixed batches)',
+  // forward, weight gradients, input gradients of layers 2 and 3
+  flops: 2 * 128 * (2 * (784 * 512 + 512 * 512 + 512 * 10) + (512 * 512 + 512 * 10)),
+  ops: IMAGE_OPS,
   setup() {
     const g = new Generator(0);
     const xs = Array.from({ length: 10 }, () => keep(randn([128, 1, 28, 28], g)));
@@ -151,6 +169,7 @@ function fashionMnistOrRandom(): ImageData {
 export const IMG_EPOCH: Workload = {
   name: 'IMG-epoch',
   description: 'one epoch of patch-fmnist (small LR + noise): 40 patched batches, BN recalibration, 3 validation sets',
+  ops: IMAGE_OPS,
   setup() {
     const cfg = imagePreset('patch-fmnist');
     const data = fashionMnistOrRandom();

@@ -581,6 +581,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (!getenv("LRLAB_NO_MALLOPT")) {
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+    mallopt(M_MMAP_MAX, 0); // tensors of 32 MiB and more from the heap as well (measured: W1 302 -> 138 ms per step)
   }
   if (!getenv("LRLAB_DEFAULT_ALLOCATOR")) c10::SetCPUAllocator(&gMallocAligned, /*priority=*/1);
   Napi::Function gc = GeneratorWrap::Init(env);

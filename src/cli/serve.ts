@@ -18,7 +18,8 @@ checkpoint; lrlab resume DIR continues them).
 
 options:
   --port N    port (default 8765; 0: any free port)
-  --host H    address to listen on (default 127.0.0.1; only this machine can connect)
+  --host H    address to listen on (default 127.0.0.1: only this machine can connect; on any other
+              address the dashboard is read-only: no run can be started or stopped from it)
   --runs DIR  the runs folder (default ./runs; created when missing). Its index is DIR/.lrlab-index.sqlite`;
 
 export const serveCommand: Command = {

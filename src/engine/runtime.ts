@@ -1,13 +1,52 @@
-// Runtime settings of the engine: threads, devices, build information.
-import { native } from './native.js';
+// Runtime settings of the engine: threads, kernels, devices, build information.
+import { availableParallelism } from 'node:os';
+import { envSetByLrlab, envThreads, kernels, native } from './native.js';
+import { describeKernels, type KernelChoice } from './kernels.js';
+import { loadedBlas } from './kernelCheck.mjs';
 import type { Device } from './dtype.js';
+
+/**
+ * What a run's ops are like, for the choice of intra-op threads: 'small-ops' (tensors of a few
+ * thousand elements, microseconds per op: threads only wait for each other, so 1), 'large-ops'
+ * (large matmuls and convolutions: all cores).
+ */
+export type OpSize = 'small-ops' | 'large-ops';
+
+/** An intra-op thread count and why. */
+export interface ThreadChoice { threads: number; why: string }
+
+let current: ThreadChoice = envThreads() !== null
+  ? { threads: envThreads()!, why: 'LRLAB_NUM_THREADS' }
+  : { threads: availableParallelism(), why: 'default: all cores' };
+
+/** The thread count for a run whose ops are `ops` (LRLAB_NUM_THREADS wins; none given: all cores). */
+export function threadsFor(ops: OpSize | undefined, env: NodeJS.ProcessEnv = process.env): ThreadChoice {
+  const fixed = envThreads(env);
+  if (fixed !== null) return { threads: fixed, why: 'LRLAB_NUM_THREADS' };
+  if (ops === 'small-ops') return { threads: 1, why: 'small ops: one thread (threads only wait for each other)' };
+  return { threads: availableParallelism(), why: ops === 'large-ops' ? 'large ops: all cores' : 'default: all cores' };
+}
+
+/** Set the intra-op threads for a run whose ops are `ops` (see threadsFor); returns the choice. */
+export function useThreadsFor(ops: OpSize | undefined): ThreadChoice {
+  current = threadsFor(ops);
+  native.setNumThreads(current.threads);
+  return current;
+}
 
 /** Number of intra-op threads libtorch uses (default: all cores, or $LRLAB_NUM_THREADS). */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
   native.setNumThreads(n);
+  current = { threads: n, why: 'set by the program' };
 }
 export function getNumThreads(): number { return native.getNumThreads(); }
+/** The intra-op thread count in use and why. */
+export function threadChoice(): ThreadChoice { return { threads: getNumThreads(), why: current.why }; }
+/** The OpenBLAS kernels in use and why (chosen before OpenBLAS was loaded: src/engine/kernels.ts). */
+export function kernelChoice(): KernelChoice { return { ...kernels }; }
+/** The environment variables lrlab set before loading OpenBLAS and OpenMP (OPENBLAS_CORETYPE, OMP_WAIT_POLICY, ...). */
+export function lrlabEnvironment(): string[] { return [...envSetByLrlab]; }
 export function cudaAvailable(): boolean { return native.cudaAvailable(); }
 /** Check that a device can be used, with a clear message if not. */
 export function checkDevice(d: string): Device {
@@ -24,3 +63,32 @@ export function checkDevice(d: string): Device {
 /** libtorch's build configuration (BLAS, OpenMP, CUDA). */
 export function buildConfig(): string { return native.config(); }
 export function parallelInfo(): string { return native.parallelInfo(); }
+/** BLAS libraries mapped into this process (Linux; [] elsewhere). */
+export { loadedBlas };
+
+/**
+ * What decides a run's floating-point rounding on this machine besides its config: the OpenBLAS
+ * kernels, the intra-op threads, OpenBLAS's own thread count, ATen's vector instruction set and the
+ * BLAS libraries. Recorded in every run folder; a resume with other values is not bit-identical.
+ */
+export type RuntimeRecord = {
+  kernels: string | null; kernelsWhy: string; threads: number; openblasThreads: string;
+  cpuCapability: string; blas: string[]; ompWaitPolicy: string;
+};
+
+export function runtimeRecord(): RuntimeRecord {
+  const k = kernels;
+  return {
+    kernels: k.coretype ?? k.core, kernelsWhy: describeKernels(k), threads: getNumThreads(),
+    openblasThreads: process.env.OPENBLAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 'all cores',
+    cpuCapability: /CPU capability usage: (\S+)/.exec(native.config())?.[1] ?? 'unknown',
+    blas: loadedBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? (process.env.GOMP_SPINCOUNT ? `GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}` : 'default'),
+  };
+}
+
+/** The fields of two records that differ (those that change rounding), as "kernels Zen -> Prescott". */
+export function runtimeDifferences(before: Partial<RuntimeRecord>, now: RuntimeRecord): string[] {
+  const keys: (keyof RuntimeRecord)[] = ['kernels', 'threads', 'openblasThreads', 'cpuCapability'];
+  return keys.filter((k) => before[k] !== undefined && JSON.stringify(before[k]) !== JSON.stringify(now[k]))
+    .map((k) => `${k} ${String(before[k])} -> ${String(now[k])}`);
+}

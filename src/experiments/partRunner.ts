@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  JsonlWriter, RefusedError, loadCheckpointFile, prepareRunFolder, readJson, readJsonl, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus,
+  JsonlWriter, RefusedError, loadCheckpointFile, prepareRunFolder, readJson, readJsonl, recordRuntime, refuseIfRunningElsewhere, writeFileAtomic, writeJsonAtomic, writeRunStatus,
 } from '../runs/runFolder.js';
 import { partFileSchema, type MetricsRow, type PartFile } from '../runs/format.js';
 import { CODE_VERSION } from '../util/version.js';
@@ -87,10 +87,15 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
     if (existsSync(ck)) loadPartCheckpoint(ck, cfg);
   }
   const ctx: unknown = todo.length > 0 ? exp.prepare(cfg) : null;
-  prepareRunFolder(dir, cfg, useRuntimeFor(exp, cfg)); // threads by the kind's ops; runtime.json
-  // 'running' once a part has started (a checkpoint that does not fit leaves the folder as it was)
+  const runtime = useRuntimeFor(exp, cfg); // threads by the kind's ops
+  prepareRunFolder(dir, cfg);
+  // 'running' (and this session's runtime.json entry) once a part has started: a checkpoint that does
+  // not fit leaves the folder as it was
   let marked = false;
-  const markRunning = () => { if (!marked) writeRunStatus(dir, 'running'); marked = true; };
+  const markRunning = () => {
+    if (!marked) { recordRuntime(dir, runtime); writeRunStatus(dir, 'running'); }
+    marked = true;
+  };
 
   let setup = null as { seed: number; value: unknown } | null;
   try {

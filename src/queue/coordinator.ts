@@ -169,7 +169,11 @@ export async function coordinateRuns(runs: QueueRun[], target: QueueTarget, hook
         let jobId = jobIdOf(rec.run, job.partId);
         const same = pending.get(jobId);
         if (same && same.job.method === key.method) { same.dests.push({ collector: c, key }); continue; }
-        if (same) jobId = `${jobId}.${job.part}`; // (two methods with one identity, e.g. image methods alike but for their names: two jobs)
+        if (same) {
+          jobId = `${jobId}.${job.part}`; // (two methods with one identity, e.g. image methods alike but for their names: two jobs)
+          const alt = pending.get(jobId);
+          if (alt) { alt.dests.push({ collector: c, key }); continue; }
+        }
         pending.set(jobId, { jobId, dests: [{ collector: c, key }], job, label: `${r.label ?? r.dir} ${partName(key)}`, worker: null, at: 0, of: 0, info: 'waiting for a worker', since: null });
       }
       writeRunStatus(r.dir, 'running');

@@ -12,14 +12,14 @@
 // up to `attempts` workers (set by the coordinator). A job of another lrlab code version is put back
 // untouched and this worker stops, saying so.
 import { existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, closeSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { runOnePart, partRows } from '../experiments/partRunner.js';
+import { partName, runOnePart, partRows } from '../experiments/partRunner.js';
 import { readJson } from '../runs/runFolder.js';
 import type { PartFile } from '../runs/format.js';
 import type { QueueTarget } from './queueUrl.js';
 import { openQueueConnection } from './connection.js';
-import { JobRefused, KEY_PREFIX, queueName, validatePartJob, workerName, type PartResult } from './partJob.js';
+import { JobRefused, KEY_PREFIX, jobIdOf, queueName, validatePartJob, workerName, type PartResult } from './partJob.js';
 import { readCheckpoint, restoreCheckpoint, storeCheckpoint } from './checkpointStore.js';
 
 export interface WorkerOptions {
@@ -84,6 +84,12 @@ export async function runQueueWorker(o: WorkerOptions): Promise<number> {
     }
     const { exp, cfg, key, job: pj } = v;
     const jobId = job.id!;
+    // the id names the scratch folder and the part names files: only the forms the coordinator makes
+    const idOk = jobId === jobIdOf(pj.run, pj.partId) || jobId === `${jobIdOf(pj.run, pj.partId)}.${pj.part}`;
+    const dirOk = !o.sharedDir || (isAbsolute(pj.runDir) && existsSync(join(pj.runDir, 'config.json')));
+    if (!idOk || pj.part !== partName(key) || !dirOk) {
+      throw new UnrecoverableError(`worker ${me} refused job ${jobId}: its id, part name or run folder is not one lrlab makes`);
+    }
     const dir = o.sharedDir ? join(pj.runDir, 'checkpoints', `queue-${pj.part}`) : join(o.scratch, jobId);
     if (!o.sharedDir) {
       rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // tables (ours beside the paper's numbers where the preset corresponds to one of the paper's).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { loadRun, type RunData } from './runData.js';
+import { loadRun, RunFolderError, type RunData } from './runData.js';
 import { clockOf, finalStats } from './finals.js';
 import { renderSvg } from './render.js';
 import { reportHtml, type Figure, type Section } from './html.js';
@@ -88,8 +88,14 @@ async function section(run: RunData, id: string, outDir: string, svgs: string[])
 export async function writeReport(dirs: string[], out: string, warn: (msg: string) => void = () => {}, o: { sweeps?: string[] } = {}): Promise<ReportResult> {
   const runs = dirs.map((d) => loadRun(d));
   const sweepDirs = [...new Set([...(o.sweeps ?? []).map((d) => resolve(d)), ...runs.flatMap((r) => { const s = sweepOfRun(r.dir); return s ? [s.dir] : []; })])];
-  const sweeps = sweepDirs.map((d) => sweepTable(d));
   const warnings: string[] = [];
+  // a sweep whose sweep.json is unreadable still has its runs reported, without the sweep's table
+  const sweeps = sweepDirs.flatMap((d) => {
+    try { return [sweepTable(d)]; } catch (e) {
+      if (!(e instanceof RunFolderError)) throw e;
+      const msg = `${d}: no sweep table (${e.message})`; warnings.push(msg); warn(msg); return [];
+    }
+  });
   runs.forEach((r, i) => r.warnings.forEach((w) => { const msg = `${dirs[i]}: ${w}`; warnings.push(msg); warn(msg); }));
   const outFile = resolve(out);
   const outDir = dirname(outFile);

@@ -62,7 +62,7 @@ test('--out: a .html file gets the SVGs beside it; any other path (existing fold
     assert.equal(r.code, 0, r.err);
     assert.ok(r.out.includes(`report: ${html}`), r.out);
     assert.ok(existsSync(html), html);
-    assert.deepEqual(readdirSync(dirname(html)).filter((f) => f.endsWith('.svg')).sort(), ['syn-components.svg', 'syn-q-contrast.svg']);
+    assert.deepEqual(readdirSync(dirname(html)).filter((f) => f.endsWith('.svg')).sort(), ['syn-components.svg', 'syn-margins.svg', 'syn-q-contrast.svg']);
   }
 });
 

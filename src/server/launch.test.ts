@@ -69,6 +69,9 @@ test('POST /api/runs: without the token, with a foreign Origin or Host -> 403 an
   await bad({ kind: 'rm -rf /' }, /unknown experiment kind/);
   await bad({ kind: 'synthetic', argv: ['--out', '/'] }, /unknown field 'argv'/);
   await bad({ kind: 'synthetic', folder: '../x' }, /field 'folder'/);
+  // the preset name becomes part of the folder name and the child's arguments: only the kind's own
+  await bad({ kind: 'synthetic', preset: 'default', overrides: { preset: `x/../../../../${base.slice(1)}/evil` } }, /config key 'preset' must be one of the synthetic presets/);
+  assert.deepEqual(readdirSync(base), ['runs'], 'no folder outside the runs folder');
   assert.equal((await post(d.port, '/api/runs', 'not json', own)).status, 400);
   assert.equal((await post(d.port, '/api/runs', '{}', { ...own, 'Content-Type': 'text/plain' })).status, 415);
   assert.deepEqual(readdirSync(root).filter((f) => !f.startsWith('.')), [], 'still no run folder');
@@ -89,4 +92,16 @@ test('POST /api/runs: without the token, with a foreign Origin or Host -> 403 an
   // a run that is not running cannot be stopped; an unknown one is 404
   assert.equal((await post(d.port, `/api/runs/${started.id}/stop`, '{}', own)).status, 409);
   assert.equal((await post(d.port, '/api/runs/nope/stop', '{}', own)).status, 404);
+});
+
+test('a dashboard listening beyond loopback is read-only: POST /api/runs gets 403 even with the token', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'lrlab-launch-'));
+  const root = join(base, 'runs');
+  const d = await startDashboard({ runsDir: root, host: '0.0.0.0', port: 0 });
+  t.after(async () => { await d.close(); rmSync(base, { recursive: true, force: true }); });
+  const own = { Host: `127.0.0.1:${d.port}`, Origin: `http://127.0.0.1:${d.port}`, [TOKEN_HEADER]: d.token };
+  const r = await post(d.port, '/api/runs', JSON.stringify({ kind: 'synthetic', preset: 'default', overrides: TINY }), own);
+  assert.equal(r.status, 403, r.body);
+  assert.match(JSON.parse(r.body).error, /loopback/);
+  assert.deepEqual(readdirSync(root).filter((f) => !f.startsWith('.')), [], 'no run folder was made');
 });

@@ -6,7 +6,7 @@
 // so a run whose server is gone checkpoints and stops instead of running on alone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic, defaultRunDir, processAlive } from '../runs/runFolder.js';
 import { ConfigInputError, resolveConfig } from '../experiments/configBuild.js';
@@ -69,9 +69,15 @@ export class Launcher {
       if (e instanceof ConfigInputError) throw new LaunchError(400, e.message.split('\n').join('; '));
       throw e;
     }
-    const parent = r.folder ? join(this.root, r.folder) : this.root;
-    mkdirSync(parent, { recursive: true });
+    // the preset name goes into the folder name and onto the child's command line: only the kind's own names
+    if (!Object.hasOwn(exp.presets, cfg.preset)) {
+      throw new LaunchError(400, `config key 'preset' must be one of the ${exp.kind} presets (${Object.keys(exp.presets).join(', ')}), got '${String(cfg.preset)}'`);
+    }
+    const parent = resolve(r.folder ? join(this.root, r.folder) : this.root);
     const dir = resolve(defaultRunDir(exp.kind, cfg.preset, parent));
+    const inside = (p: string) => { const rel = relative(resolve(this.root), p); return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel)); };
+    if (!inside(parent) || !inside(dir) || dir === resolve(this.root)) throw new LaunchError(400, `the run folder must lie inside the runs folder ${this.root}`);
+    mkdirSync(parent, { recursive: true });
     mkdirSync(dir); // claims the name; the CLI accepts an empty folder
     const id = relative(this.root, dir).split(sep).join('/');
     mkdirSync(join(this.root, LAUNCH_DIR), { recursive: true });

@@ -97,6 +97,8 @@ function sendFile(req: IncomingMessage, res: ServerResponse, path: string, cache
   createReadStream(path).pipe(res);
 }
 
+const isLoopback = (h: string) => h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+
 /** Hosts a request may name (a guard against DNS rebinding when bound to loopback). */
 function allowedHost(hostHeader: string | undefined, bound: string): boolean {
   if (bound === '0.0.0.0' || bound === '::') return true;
@@ -192,7 +194,9 @@ export async function startDashboard(o: ServeOptions): Promise<Dashboard> {
     const query = new URLSearchParams((req.url ?? '').includes('?') ? req.url!.slice(req.url!.indexOf('?') + 1) : '');
     checkRawPath(raw);
     if (!post) return handleGet(req, res, raw, query);
-    const refused = refuseChange(req, { token, hosts });
+    // on another address anyone who reaches the port could read the page's token: read-only there
+    const refused = !isLoopback(host) ? 'this dashboard listens beyond loopback (--host); it starts and stops runs only when bound to 127.0.0.1 or ::1'
+      : refuseChange(req, { token, hosts });
     if (refused) { req.resume(); sendJson(res, 403, { error: refused }); return; }
     await handlePost(req, res, raw);
   };

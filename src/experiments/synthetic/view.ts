@@ -73,19 +73,21 @@ const frac = (v: MeanStd | undefined) => {
   const f = v as SeedFraction | undefined;
   return f && f.mean !== null ? `${f.mean.toFixed(2)} [${f.lo!.toFixed(2)}, ${f.hi!.toFixed(2)}]` : '-';
 };
-const dist = (v: MeanStd | undefined) => {
+/** `finished`: the run has ended, so a step not reached is 'never' (until then 'not yet'). */
+const dist = (v: MeanStd | undefined, finished: boolean) => {
   const d = v as StepDistribution | undefined;
   if (!d || d.of === undefined) return '-';
-  return d.median === null ? `never (0/${d.of})` : `${fmtQuartiles(d)} (${d.n}/${d.of})`;
+  return d.median === null ? `${finished ? 'never' : 'not yet'} (0/${d.of})` : `${fmtQuartiles(d)} (${d.n}/${d.of})`;
 };
 
 /** The learning order over the population of seeds: which component each method learns first, and when. */
 export function syntheticOrderTable(methods: string[], f: FinalStats): Table {
+  const finished = f.source === 'summary';
   const rows = methods.map((m) => {
     const s = f.methods[m] ?? {};
     const o = (k: string) => s[`order.${k}`];
     return [m, String(o('p_before_q_test')?.n ?? 0), frac(o('p_before_q_test')), frac(o('q_before_p_test')), frac(o('p_before_q_margin')), frac(o('q_before_p_margin')),
-      dist(o('step_p_test')), dist(o('step_q_test')), dist(o('step_p_margin')), dist(o('step_q_margin'))];
+      dist(o('step_p_test'), finished), dist(o('step_q_test'), finished), dist(o('step_p_margin'), finished), dist(o('step_q_margin'), finished)];
   });
   return {
     caption: `Learning order over seeds: the fraction of seeds that learn P strictly before Q (and Q before P), with 95% Wilson intervals, by test crossing (test accuracy >= ${LEARNED_ACC}) and by margins (the part's mean margin on the mixed training examples >= ${MARGIN_LEARNED}); and the steps: median [quartiles] over the seeds that got there (of all seeds)`,
