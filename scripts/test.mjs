@@ -18,5 +18,8 @@ const files = (paths.length ? paths : ['src']).flatMap((p) => find(p, []));
 if (files.length === 0) { console.error('no test files found'); process.exit(1); }
 // Tests use small tensors, for which one libtorch thread is fastest (and immune to other load).
 const env = { ...process.env, LRLAB_NUM_THREADS: process.env.LRLAB_NUM_THREADS ?? '1' };
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files], { stdio: 'inherit', env });
+// Two test files at a time (each single-threaded) use both cores of a small machine; LRLAB_TEST_CONCURRENCY=1
+// runs them one by one (slower, but each alone: for timing a single file or a loaded machine).
+const concurrency = process.env.LRLAB_TEST_CONCURRENCY ?? '2';
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...flags, ...files], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

@@ -93,7 +93,7 @@ test('SIGKILL at a random point, then `lrlab resume`, gives the uninterrupted re
   assert.equal(k.signal, 'SIGKILL', `the run was killed at row ${atRow} + ${k.delayMs} ms, not finished`);
   assert.equal(existsSync(join(killed, 'summary.json')), false);
 
-  const [res, full] = await Promise.all([lrlab(['resume', killed, '--quiet']), lrlab(['synthetic', '--config', cfg, '--out', ref, '--quiet'])]);
+  const [res, full] = await Promise.all([lrlab(['resume', killed, '--quiet', '--no-reuse']), lrlab(['synthetic', '--config', cfg, '--out', ref, '--quiet', '--no-reuse'])]);
   assert.equal(res.code, 0, res.stderr);
   assert.equal(full.code, 0, full.stderr);
   const rows = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').split('\n');

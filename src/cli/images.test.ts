@@ -48,7 +48,7 @@ test('images --help lists the presets; bad input exits 2 with one clear line, wr
 
 test('a tiny run prints the summary table; SIGINT checkpoints and `lrlab resume` finishes with the same results', async () => {
   const ref = join(root, 'ref'), killed = join(root, 'killed');
-  const long = ['images', ...TINY, '--set', 'train.epochs=12', '--set', 'train.checkpointEvery=0', '--set', 'methods.0.lr.at=[6]'];
+  const long = ['images', ...TINY, '--set', 'train.epochs=12', '--set', 'train.checkpointEvery=0', '--set', 'methods.0.lr.at=[6]', '--no-reuse'];
   const [full, k] = await Promise.all([lrlab([...long, '--out', ref]), lrlabKilledAtRow([...long, '--out', killed], killed, 5, { signal: 'SIGINT' })]);
   assert.equal(full.code, 0, full.stderr);
   assert.match(full.stdout, /images preset 'smoke', seeds 0/);
@@ -69,7 +69,7 @@ test('a tiny run prints the summary table; SIGINT checkpoints and `lrlab resume`
   const torn = ['status.json.tmp-4000000-0123abcd', 'parts/a.json.tmp-4000000-0123abcd', 'checkpoints/b.json.tmp-4000000-0123abcd'];
   const live = `checkpoints/c.json.tmp-${process.pid}-0123abcd`;
   for (const f of [...torn, live]) writeFileSync(join(killed, f), 'x');
-  const res = await lrlab(['resume', killed, '--quiet']);
+  const res = await lrlab(['resume', killed, '--quiet', '--no-reuse']);
   assert.deepEqual(tornWritesUnder(killed), [live]);
   rmSync(join(killed, live));
   assert.equal(res.code, 0, res.stderr);

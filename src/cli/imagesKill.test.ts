@@ -48,14 +48,14 @@ test('images: SIGKILL at a random point, then `lrlab resume`, gives the uninterr
   const data = writeTinyFashionMnist(join(dir, 'data'), 400, 100);
   const cfg = join(dir, 'tiny.json');
   writeFileSync(cfg, JSON.stringify(TINY_CONFIG));
-  const args = (out: string) => ['images', '--preset', 'smoke', '--config', cfg, '--data', data, '--out', out, '--quiet'];
+  const args = (out: string) => ['images', '--preset', 'smoke', '--config', cfg, '--data', data, '--out', out, '--quiet', '--no-reuse'];
   const killed = join(dir, 'killed'), ref = join(dir, 'ref');
   // kill in the first or the second part (method), anywhere from after the first epoch's checkpoint
   // to 12 epochs before the end: counted in metrics rows (one before training and one per epoch)
   const atRow = randomInt(3, 2 * 31 - 12);
   const interrupted = async (): Promise<[Awaited<ReturnType<typeof lrlabKilledAtRow>>, Result]> => {
     const k = await lrlabKilledAtRow(args(killed), killed, atRow, { jitter: true });
-    return [k, await lrlab(['resume', killed, '--quiet'])];
+    return [k, await lrlab(['resume', killed, '--quiet', '--no-reuse'])];
   };
   const [full, [k, res]] = await Promise.all([lrlab(args(ref)), interrupted()]);
   assert.equal(full.code, 0, full.stderr);
