@@ -73,6 +73,7 @@ export async function coordinateRuns(runs: QueueRun[], target: QueueTarget, hook
   const queues = new Map<string, Queue>();
   const events: QueueEvents[] = [];
   const pending = new Map<string, Pending>();
+  const collected: { ids: string[]; device: ReturnType<typeof partDevice> }[] = [];
   const failures: string[] = [];
   const collectors: RunCollector[] = [];
   let done = 0, total = 0;
@@ -164,6 +165,13 @@ export async function coordinateRuns(runs: QueueRun[], target: QueueTarget, hook
       const rec = writeQueueRecord(r.dir, target, token);
       total += c.parts.length;
       done += c.parts.length - c.todo().length;
+      // parts collected before a restart (the coordinator killed between writing a part file and
+      // removing its job): their jobs and checkpoints are cleared below unless another run still needs them
+      for (const key of c.parts.filter((k) => c.hasPart(k))) {
+        const job = makePartJob(r.exp, r.cfg, key, rec.run, r.dir);
+        const id = jobIdOf(rec.run, job.partId);
+        collected.push({ ids: [id, `${id}.${job.part}`], device: partDevice(job.config) });
+      }
       for (const key of c.todo()) {
         const job = makePartJob(r.exp, r.cfg, key, rec.run, r.dir);
         let jobId = jobIdOf(rec.run, job.partId);
@@ -178,6 +186,14 @@ export async function coordinateRuns(runs: QueueRun[], target: QueueTarget, hook
       }
       writeRunStatus(r.dir, 'running');
       if (c.complete) c.finishRun(); // every part file already there (stopped after the last part)
+    }
+    for (const { ids, device } of collected) {
+      for (const id of ids) {
+        if (pending.has(id)) continue;
+        const job: Job | undefined = await (await queueOf(device)).getJob(id);
+        if (job && await job.getState() === 'completed') await job.remove().catch(() => {});
+        await redis.del(checkpointKey(id)).catch(() => {});
+      }
     }
     for (const p of [...pending.values()]) await check(p, true);
     report();
