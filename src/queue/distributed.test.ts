@@ -133,9 +133,9 @@ test('a sweep on two queue workers gives the local sweep\'s results; a coordinat
   assert.equal(Object.keys(counts).length, ids, JSON.stringify(counts));
   assert.ok(Object.values(counts).every((c) => c === 1), `a part ran twice: ${JSON.stringify(counts)}`);
   const r = new Redis({ port: redis.port, password: redis.password, lazyConnect: true });
+  t.after(() => r.disconnect()); // (also when an assertion fails: a client left connected retries forever and keeps the file alive)
   await r.connect();
   assert.deepEqual(await r.keys('lrlab:ckpt:*'), [], 'collected parts leave no checkpoint in Redis');
-  r.disconnect();
 });
 
 test('a worker SIGKILLed in the middle of a part: another continues it from its checkpoint, with identical results', { skip: skip ?? false, timeout: 180_000 }, async (t) => {
