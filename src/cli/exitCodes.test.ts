@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, lrlab, lrlabKilledAtRow, tempDir as tempDirOf, tinyConfig } from './runCli.testutil.js';
+import { ROOT, inProcess, lrlab, lrlabKilledAtRow, tempDir as tempDirOf, tinyConfig } from './runCli.testutil.js';
 
 const tempDir = (t: { after: (fn: () => void) => void }) => tempDirOf(t, 'lrlab-exit-');
-import { commands, exitCodeOf, main } from './main.js';
+import { commands, exitCodeOf } from './main.js';
 import { UsageError } from './command.js';
 import { ConfigError } from '../util/schema.js';
 import { RunFolderError } from '../report/runData.js';
@@ -18,14 +18,6 @@ import { CODE_VERSION } from '../util/version.js';
 import { RUN_STATES } from '../runs/format.js';
 import { writeSyntheticRun } from '../report/fixtures.testutil.js';
 
-/** `main(argv)` in this process, with its console output collected. */
-async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try { return { code: await main(argv), out: out.join('\n'), err: err.join('\n') }; } finally { console.log = log; console.error = error; }
-}
 
 const noStack = (stderr: string) => assert.doesNotMatch(stderr, /EPIPE|Error:|\n\s+at /, `no error or stack trace: ${stderr}`);
 

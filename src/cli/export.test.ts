@@ -5,18 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
-import { main } from './main.js';
-import { tempDir } from './runCli.testutil.js';
+import { inProcess, tempDir } from './runCli.testutil.js';
 import { writeSyntheticSweep } from '../report/fixtures.testutil.js';
 import { exportFormat } from './export.js';
 
-async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try { return { code: await main(argv), out: out.join('\n'), err: err.join('\n') }; } finally { console.log = log; console.error = error; }
-}
 
 /** Numbers, booleans and nulls in a metrics.jsonl's rows, less each row's seed and step. */
 function valuesIn(path: string): number {

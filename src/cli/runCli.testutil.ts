@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from './main.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'lrlab.js');
@@ -86,4 +87,13 @@ export function tinyConfig(dir: string, train: Record<string, unknown> = {}): st
   const path = join(dir, `tiny-${Object.keys(train).join('-') || 'base'}.json`);
   writeFileSync(path, JSON.stringify(patch));
   return path;
+}
+
+/** `lrlab argv` in this process (`main`; child processes it starts are still their own), its console output caught. */
+export async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const log = console.log, error = console.error;
+  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
+  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
+  try { return { code: await main(argv), out: out.join('\n'), err: err.join('\n') }; } finally { console.log = log; console.error = error; }
 }

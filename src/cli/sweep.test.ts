@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, tinyConfig } from './runCli.testutil.js';
-import { main } from './main.js';
+import { inProcess, tempDir, tinyConfig } from './runCli.testutil.js';
 
 /** Run thunks one after another (they share the patched console). */
 async function series<T>(fs: (() => Promise<T>)[]): Promise<T[]> {
@@ -16,14 +15,6 @@ async function series<T>(fs: (() => Promise<T>)[]): Promise<T[]> {
   return out;
 }
 
-/** `lrlab argv` in this process (sweep workers are still processes of their own), its console output caught. */
-async function inProcess(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => { out.push(a.join(' ')); };
-  console.error = (...a: unknown[]) => { err.push(a.join(' ')); };
-  try { return { code: await main(argv), out: out.join('\n'), err: err.join('\n') }; } finally { console.log = log; console.error = error; }
-}
 
 const status = (d: string) => JSON.parse(readFileSync(join(d, 'status.json'), 'utf8')) as { state: string; parts_run?: number; parts_reused?: number };
 
