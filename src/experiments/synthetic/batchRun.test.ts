@@ -3,34 +3,14 @@
 // alone, bit for bit; an interrupted or crashed batched run resumes to the uninterrupted results.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { deepMerge } from '../configTools.js';
-import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from './config.js';
+import { tempDir, tiny } from './tiny.testutil.js';
 import { runSynthetic } from './index.js';
 import type { RunHooks } from '../partRunner.js';
 import { readJson, readJsonl } from '../../runs/runFolder.js';
 
-/** d = 12, N = 50, m = 12, 2 seeds x 3 methods, 200 steps, a checkpoint every 40 steps. */
-function tiny(patch: unknown = {}): SyntheticExperimentConfig {
-  return validateSyntheticConfig(deepMerge(deepMerge(baseSyntheticConfig(), {
-    preset: 'test', seed: 3, seeds: 2,
-    data: { d: 12, n: 50, qSupport: 12, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 30, qOnly: 20, both: 25 } },
-    model: { m: 12 },
-    train: {
-      update: 'noisy-gd', lambda: 1e-3, tauXi: 0.02, tau0: 0.5, eta1: 4, eta2: 1, eps1: 0.1, eps2: 0.01, eps2S: 0.01,
-      stopAtLoss: false, maxSteps: 200, noiseStd: 0.3, noiseAnnealAtStep: 100, noiseAnnealAtLoss: null,
-      lossCheckEvery: 5, evalEvery: 50, checkpointEvery: 40,
-    },
-  }), patch));
-}
 
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const d = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lrlab-batch-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
 
 type Row = { method: string; seed: number; step: number; seconds?: number };
 
@@ -52,7 +32,7 @@ function stopAt(k: number, crash = false): RunHooks {
 }
 
 test('a batched run gives every part the rows and part file of running it alone', async (t) => {
-  const root = tempDir(t);
+  const root = tempDir(t, 'lrlab-batch-');
   for (const [name, cfg] of [['anneal by step', tiny()], ['stop at loss (parts end at different steps)', tiny({ train: { stopAtLoss: true, eps2: 0.3, eps2S: 0.2, maxSteps: 400 } })]] as const) {
     const [a, b] = [join(root, `${name}-batched`), join(root, `${name}-alone`)];
     assert.equal(await runSynthetic(cfg, a), 'done');
@@ -66,7 +46,7 @@ test('a batched run gives every part the rows and part file of running it alone'
 });
 
 test('an interrupted batched run resumes (batched or one by one) to the uninterrupted results', async (t) => {
-  const root = tempDir(t);
+  const root = tempDir(t, 'lrlab-batch-');
   const cfg = tiny();
   const ref = join(root, 'ref');
   assert.equal(await runSynthetic(cfg, ref), 'done');
@@ -88,7 +68,7 @@ test('an interrupted batched run resumes (batched or one by one) to the uninterr
 });
 
 test('a crashed batched run resumes from its last checkpoint (rows after it and a torn line dropped), also after a part has ended', async (t) => {
-  const root = tempDir(t);
+  const root = tempDir(t, 'lrlab-batch-');
   for (const [name, cfg, k] of [
     ['between checkpoints', tiny(), 110],
     ['before the first checkpoint', tiny(), 20],
