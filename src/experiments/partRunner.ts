@@ -167,10 +167,7 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
     let before = 0;
     const resumed = existsSync(ckptPath);
     if (resumed) {
-      const ck = loadPartCheckpoint(ckptPath, cfg);
-      try { work.restore(ck.state); } catch (e) {
-        throw new RefusedError(`checkpoint ${ckptPath} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
-      }
+      const ck = restoreFromCheckpoint(work, ckptPath, cfg);
       before = ck.seconds;
       c.markRunning();
       // drop this part's rows written after the checkpoint (and any torn line)
@@ -213,18 +210,31 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
     }
     w.sync();
     const rows = partRows(metricsPath, key);
-    const file: PartFile = {
-      method: key.method, seed: key.seed, partId: id, ...work.result(rows), weightsSha256: work.fingerprint(), seconds: seconds(),
-    };
-    // side files first: a part file's presence means the part is complete
-    for (const [suffix, bytes] of Object.entries(work.sideFiles?.() ?? {})) writeFileAtomic(join(dir, 'parts', `${name}.${suffix}`), bytes);
-    writeJsonAtomic(join(dir, 'parts', `${name}.json`), file);
-    rmSync(ckptPath, { force: true }); // a finished part is never resumed (WRN checkpoints are ~200 MB)
+    writeFinishedPart(work, dir, key, id, rows, seconds());
     return 'done';
   } finally {
     metrics?.close();
     work.dispose();
   }
+}
+
+/** Restore `work` from its checkpoint file; a checkpoint that does not fit the part is refused. */
+function restoreFromCheckpoint(work: PartWork, ckptPath: string, cfg: BaseConfig): PartCheckpoint {
+  const ck = loadPartCheckpoint(ckptPath, cfg);
+  try { work.restore(ck.state); } catch (e) {
+    throw new RefusedError(`checkpoint ${ckptPath} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
+  }
+  return ck;
+}
+
+/** Write a finished part's side files and part file, then drop its checkpoint. */
+function writeFinishedPart(work: PartWork, dir: string, key: PartKey, id: string, rows: MetricsRow[], seconds: number): void {
+  const name = partName(key);
+  const file: PartFile = { method: key.method, seed: key.seed, partId: id, ...work.result(rows), weightsSha256: work.fingerprint(), seconds };
+  // side files first: a part file's presence means the part is complete
+  for (const [suffix, bytes] of Object.entries(work.sideFiles?.() ?? {})) writeFileAtomic(join(dir, 'parts', `${name}.${suffix}`), bytes);
+  writeJsonAtomic(join(dir, 'parts', `${name}.json`), file);
+  rmSync(join(dir, 'checkpoints', `${name}.json`), { force: true }); // a finished part is never resumed (WRN checkpoints are ~200 MB)
 }
 
 /** One part's rows of a metrics file, in file order. */
@@ -301,10 +311,7 @@ async function runBatch(batch: PartBatch, c: BatchContext): Promise<'done' | 'in
     const offsets: (number | null)[] = keys.map(() => null);
     const resumed = keys.map((_, i) => {
       if (!existsSync(ckpts[i]!)) return false;
-      const ck = loadPartCheckpoint(ckpts[i]!, cfg);
-      try { works[i]!.restore(ck.state); } catch (e) {
-        throw new RefusedError(`checkpoint ${ckpts[i]} does not fit this run (${(e as Error).message}); remove it to restart that part from scratch`);
-      }
+      const ck = restoreFromCheckpoint(works[i]!, ckpts[i]!, cfg);
       before[i] = ck.seconds;
       offsets[i] = ck.metricsBytes;
       return true;
@@ -337,12 +344,7 @@ async function runBatch(batch: PartBatch, c: BatchContext): Promise<'done' | 'in
     const finish = (i: number) => {
       const work = works[i]!;
       const rows = partRows(metricsPath, keys[i]!);
-      const file: PartFile = {
-        method: keys[i]!.method, seed: keys[i]!.seed, partId: ids[i]!, ...work.result(rows), weightsSha256: work.fingerprint(), seconds: seconds(i),
-      };
-      for (const [suffix, bytes] of Object.entries(work.sideFiles?.() ?? {})) writeFileAtomic(join(dir, 'parts', `${names[i]}.${suffix}`), bytes);
-      writeJsonAtomic(join(dir, 'parts', `${names[i]}.json`), file);
-      rmSync(ckpts[i]!, { force: true });
+      writeFinishedPart(work, dir, keys[i]!, ids[i]!, rows, seconds(i));
       finished[i] = true;
     };
     keys.forEach((_, i) => { if (!resumed[i]) evaluate(i); });
