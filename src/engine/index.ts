@@ -17,4 +17,5 @@ export {
   kernelChoice, lrlabEnvironment, loadedBlas, runtimeRecord, runtimeDifferences, type OpSize, type ThreadChoice, type RuntimeRecord,
 } from './runtime.js';
 export { KERNELS_ENV, describeKernels, type KernelChoice } from './kernels.js';
+export { chiSquared } from './chiSquared.js';
 export { bmm, mmEach, mvEach, addEach_, normalEach_, thresholdBackward, softplusBackward } from './batched.js';

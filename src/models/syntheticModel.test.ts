@@ -11,9 +11,9 @@ const parse = (v: unknown) => parseConfig(syntheticModelSchema, v, 'model');
 test('the model section: one form per arch, each with only its keys', () => {
   assert.deepEqual(parse({ arch: 'block', m: 8 }), { arch: 'block', m: 8 });
   assert.deepEqual(parse({ arch: 'conv', m: 8, convK: 4 }), { arch: 'conv', m: 8, convK: 4 });
-  assert.throws(() => parse({ arch: 'block', m: 8, convK: 4 }), { message: "unknown config key 'model.convK' (known keys of 'model': arch, m)" });
+  assert.throws(() => parse({ arch: 'block', m: 8, convK: 4 }), { message: "unknown config key 'model.convK' (known keys of 'model': arch, m, mW, mV, secondLayerScale, reduceQBlock)" });
   assert.throws(() => parse({ arch: 'conv', m: 8 }), { message: "config key 'model.convK' is missing" });
-  assert.throws(() => parse({ arch: 'block', m: 7 }), { message: "config key 'model.m' must be even for arch block (m/2 neurons each for W and V), got 7" });
+  assert.throws(() => parse({ arch: 'block', m: 7 }), { message: "config key 'model.m' must be even for arch block (m/2 neurons each for W and V), or give mW and mV, got 7" });
   assert.doesNotThrow(() => parse({ arch: 'full', m: 7 }));
   assert.throws(() => parse({ arch: 'mlp', m: 8 }), { message: 'config key \'model.arch\' must be one of "block", "full", "conv", got "mlp"' });
 });

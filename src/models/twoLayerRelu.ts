@@ -7,15 +7,16 @@
 //   so each neuron sees one block and "the model can be decomposed into
 //   N_U(u,U;x) = N_W(w,W;x1) + N_V(v,V;x2)" (Section 2): f = w^T relu(W x1) + v^T relu(V x2),
 //   with u = (w, v). W and V have m/2 rows each (the proof of Lemma 4.1, eq. D.8, sums the W
-//   part over i = 1..m/2).
+//   part over i = 1..m/2) unless mW and mV say otherwise (the reference experiments put 64 neurons
+//   on x1 and 1024 on x2, with second-layer entries +-1/sqrt(block width): secondLayerScale 'block').
 // - 'full': one U acting on concat(x1, x2), f = u^T relu(U [x1; x2]).
 //
 // Cost note (Q block): every Q input is x2 = s a (zv + c zeta), so V x2 = s a (V zv + c V zeta)
 // depends only on V's projection onto span(zv, zeta), an [m/2, 2] matrix. The gradient of the
 // logistic loss w.r.t. V lies in that span too (rows are multiples of x2), so the component of V
 // orthogonal to it only shrinks by (1 - eta lambda) and takes the spherical noise xi: it never
-// affects g. A reduced model could train the 2 columns and keep the complement as an exact
-// Gaussian AR(1) statistic; not implemented here (the full V is cheap at the paper's sizes).
+// affects g. ReducedBlockRelu (reducedBlockRelu.ts) trains the 2 columns and keeps the complement
+// as an exact statistic (its squared norm).
 import {
   Generator, Tensor, bernoulli, cat, linear, noGrad, randn, tidy, zeros, type DType,
 } from '../engine/index.js';
@@ -37,6 +38,12 @@ export interface ForwardOptions {
   noisePerBatch?: boolean;
 }
 
+/** One update of the trained weights, as the trainer made it: w <- w - lr (grad + weightDecay w + gradNoiseStd xi). */
+export interface UpdateInfo { lr: number; weightDecay: number; gradNoiseStd: number; gen: Generator | null }
+
+/** A block net's weight acting on x1 (w), the one acting on x2 (v), and the input v multiplies. */
+export interface BlockView { w: string; v: string; vInput(x2: Tensor): Tensor }
+
 /** The interface shared by the synthetic experiment's models. */
 export interface SyntheticModel {
   /** Trainable weights (W, V or U) and the fixed second layer as buffers. */
@@ -53,6 +60,16 @@ export interface SyntheticModel {
   sqNorm(weights?: Record<string, Tensor>): Tensor;
   /** Frobenius norms of all of U, and of the parts acting on x1 (W) and x2 (V) where U splits so. */
   norms(): { U: number; W?: number; V?: number };
+  /**
+   * Block nets: the names of the weights acting on x1 and on x2, and the input the latter multiplies
+   * (x2 itself, or its coordinates in a reduced basis). Absent: not a block net.
+   */
+  blockView?(): BlockView | undefined;
+  /**
+   * After each update of the trained weights: the update of the state the loss never sees (the
+   * reduced Q block's complement), from the same generator as the gradient noise. Absent: nothing to do.
+   */
+  afterUpdate?(u: UpdateInfo): void;
   /** Lemma 4.2's Q contrast g(zv + zeta) + g(zv - zeta) - 2 g(zv), without noise. */
   qContrast(zv: Tensor, zeta: Tensor): number;
   dispose(): void;
@@ -98,12 +115,18 @@ function reluUnit(x: Tensor, A: Tensor, u: Tensor, std: number, opts: ForwardOpt
 }
 
 export type ReluForm = 'block' | 'full';
+export type SecondLayerScale = 'm' | 'block';
 
 export interface TwoLayerReluConfig {
   /** Dimension of x1 and of x2. */
   d: number;
-  /** Hidden width m (the block form gives m/2 neurons to W and m/2 to V). */
+  /** Hidden width m (the block form gives m/2 neurons to W and m/2 to V unless mW, mV are given). */
   m: number;
+  /** Block form: neurons on x1 (W) and on x2 (V); both or neither, adding up to m. Default m/2 each. */
+  mW?: number;
+  mV?: number;
+  /** Second-layer entries +-1/sqrt(m) ('m', the default, Lemma A.8) or +-1/sqrt(block width) ('block'). */
+  secondLayerScale?: SecondLayerScale;
   /** 'block' (U = [W; V], the main text) or 'full' (U acts on concat(x1, x2)). */
   form: ReluForm;
   /** Std tau0 of the iid Gaussian init of U (see stationaryInitStd). */
@@ -120,6 +143,20 @@ export function validateTwoLayerReluConfig(cfg: TwoLayerReluConfig): void {
   if (cfg.form === 'block' && cfg.m % 2 !== 0) fail('m', 'must be even in the block form (m/2 rows each for W and V)', cfg.m);
   if (!(cfg.tau0 >= 0 && Number.isFinite(cfg.tau0))) fail('tau0', 'must be a finite number >= 0', cfg.tau0);
   if (cfg.dtype !== undefined && cfg.dtype !== 'float32' && cfg.dtype !== 'float64') fail('dtype', "must be 'float32' or 'float64'", cfg.dtype);
+  if ((cfg.mW === undefined) !== (cfg.mV === undefined)) fail('mW, mV', 'must be given both or neither', [cfg.mW, cfg.mV]);
+  if (cfg.mW !== undefined) {
+    if (cfg.form !== 'block') fail('mW, mV', "are only for the block form", [cfg.mW, cfg.mV]);
+    if (!Number.isInteger(cfg.mW) || cfg.mW < 1 || !Number.isInteger(cfg.mV) || cfg.mV! < 1) fail('mW, mV', 'must be positive integers', [cfg.mW, cfg.mV]);
+    if (cfg.mW + cfg.mV! !== cfg.m) fail('mW + mV', `must equal m (${cfg.m})`, cfg.mW + cfg.mV!);
+  }
+  if (cfg.secondLayerScale !== undefined && cfg.secondLayerScale !== 'm' && cfg.secondLayerScale !== 'block') fail('secondLayerScale', "must be 'm' or 'block'", cfg.secondLayerScale);
+}
+
+/** The block form's widths (W's rows, V's rows) and the scales 1/sqrt(.) of their second-layer entries. */
+export function blockWidths(cfg: Pick<TwoLayerReluConfig, 'm' | 'mW' | 'mV' | 'secondLayerScale'>): { mW: number; mV: number; scaleW: number; scaleV: number } {
+  const mW = cfg.mW ?? cfg.m / 2, mV = cfg.mV ?? cfg.m / 2;
+  const perBlock = cfg.secondLayerScale === 'block';
+  return { mW, mV, scaleW: perBlock ? mW : cfg.m, scaleV: perBlock ? mV : cfg.m };
 }
 
 /** Throw unless x is [n, d] of the given dtype; return n. */
@@ -133,7 +170,7 @@ export function checkInput(where: string, name: string, x: Tensor, d: number, dt
 /** The two-layer relu network of Section 2 (block or full form). */
 export class TwoLayerRelu implements SyntheticModel {
   readonly params = new Parameters();
-  readonly config: Readonly<Required<TwoLayerReluConfig>>;
+  readonly config: Readonly<TwoLayerReluConfig & { dtype: DType }>;
 
   /** Draws, in this order from gen: the second layer u, then U (W then V in the block form). */
   constructor(cfg: TwoLayerReluConfig, gen: Generator) {
@@ -143,14 +180,19 @@ export class TwoLayerRelu implements SyntheticModel {
     const { d, m, tau0, dtype } = config;
     const init = (rows: number, cols: number) => noGrad(() => randn([rows, cols], gen, { dtype }).mul(tau0));
     if (config.form === 'block') {
-      this.params.addBuffer('uW', randomSigns(m / 2, m, gen, dtype));
-      this.params.addBuffer('uV', randomSigns(m / 2, m, gen, dtype));
-      this.params.add('W', init(m / 2, d));
-      this.params.add('V', init(m / 2, d));
+      const { mW, mV, scaleW, scaleV } = blockWidths(config);
+      this.params.addBuffer('uW', randomSigns(mW, scaleW, gen, dtype));
+      this.params.addBuffer('uV', randomSigns(mV, scaleV, gen, dtype));
+      this.params.add('W', init(mW, d));
+      this.params.add('V', init(mV, d));
     } else {
       this.params.addBuffer('u', randomSigns(m, m, gen, dtype));
       this.params.add('U', init(m, 2 * d));
     }
+  }
+
+  blockView(): BlockView | undefined {
+    return this.config.form === 'block' ? { w: 'W', v: 'V', vInput: (x2) => x2 } : undefined;
   }
 
   private weights(): Record<string, Tensor> { return Object.fromEntries(this.params.named()); }

@@ -63,6 +63,14 @@ test('a part that diverges stops as it does alone (weights of its last finite st
   assert.notEqual(alone[1]!.status, 'diverged');
 });
 
+test('the reduced Q block with its own block widths trains batched bit-identical to each part alone (Vspan, ||Vperp||^2 and all generators)', () => {
+  const cfg = small({ model: { m: 24, mW: 8, mV: 16, secondLayerScale: 'block', reduceQBlock: true } });
+  const setup = setupSynthetic(cfg, 0);
+  assert.deepEqual(setup.model.params.named().map(([k, t]) => [k, t.shape]), [['W', [8, 16]], ['Vspan', [16, 2]]]);
+  disposeSetup(setup);
+  assertSameAsAlone(cfg, [0, 1]);
+});
+
 test('a restored part rejoins the batch from its checkpoint: the same end as training without the pause', () => {
   const cfg = small();
   const ref = trainers(cfg, [4]);

@@ -1,6 +1,6 @@
 // Many synthetic parts per step: the parts of a run (methods x seeds of one config) trained together
 // as ONE batched program of the paper's update (3.1) on the block net (Section 2). Their weights are
-// stacked along dim 0 ([P, m/2, d] for W and for V), the forward pass is one bmm per block instead of
+// stacked along dim 0 ([P, mW, d] for W, [P, mV, d] for V, or [P, mV, 2] for the reduced Q block's Vspan), the forward pass is one bmm per block instead of
 // P small matmuls, and the gradient is the closed form of the logistic loss's backward (no autograd
 // graph). Every slice goes through the same ATen kernels, in the same order, as SyntheticTrainer's
 // autograd step on that part alone (src/engine/batched.ts), so each part's numbers equal those of
@@ -15,6 +15,7 @@
 import {
   Tensor, addEach_, bmm, keep, mvEach, noGrad, normalEach_, ones, softplusBackward, stack, tensor, thresholdBackward, tidy, zeros,
 } from '../engine/index.js';
+import type { BlockView } from '../models/twoLayerRelu.js';
 import type { SyntheticTrainer, SyntheticTrainerConfig } from './syntheticTrainer.js';
 
 /** Whether a config's parts can train as one batched program (noisy GD (3.1) on the block net); else one by one. */
@@ -54,14 +55,16 @@ export class BatchedSyntheticTrainer {
   /** Parts whose model parameters lag behind their slice of the stack. */
   private readonly dirty = new Set<number>();
 
+  /** The names of the stacked weights (on x1, on x2) and the input the x2 weight multiplies, per part. */
+  private readonly views: BlockView[];
+
   constructor(readonly trainers: SyntheticTrainer[]) {
     if (trainers.length === 0) throw new Error('BatchedSyntheticTrainer: no parts');
-    for (const t of trainers) {
-      const names = t.model.params.named().map(([k]) => k).join(',');
-      if (t.trainConfig.update !== 'noisy-gd' || names !== 'W,V') {
-        throw new Error('BatchedSyntheticTrainer: only noisy GD on the block net trains batched');
-      }
-    }
+    this.views = trainers.map((t) => {
+      const view = t.model.blockView?.();
+      if (t.trainConfig.update !== 'noisy-gd' || !view) throw new Error('BatchedSyntheticTrainer: only noisy GD on the block net trains batched');
+      return view;
+    });
   }
 
   get done(): boolean { return this.trainers.every((t) => t.done); }
@@ -71,9 +74,10 @@ export class BatchedSyntheticTrainer {
     if (!this.dirty.has(k) || !this.stacks) return;
     const j = this.active.indexOf(k);
     const params = this.trainers[k]!.model.params;
+    const view = this.views[k]!;
     noGrad(() => tidy(() => {
-      params.get('W').copy_(this.stacks!.W.narrow(0, j, 1).squeeze(0));
-      params.get('V').copy_(this.stacks!.V.narrow(0, j, 1).squeeze(0));
+      params.get(view.w).copy_(this.stacks!.W.narrow(0, j, 1).squeeze(0));
+      params.get(view.v).copy_(this.stacks!.V.narrow(0, j, 1).squeeze(0));
     }));
     this.dirty.delete(k);
   }
@@ -94,12 +98,11 @@ export class BatchedSyntheticTrainer {
 
   private build(): Stacks {
     this.active = this.trainers.flatMap((t, k) => (t.done ? [] : [k]));
-    const ms = this.active.map((k) => this.trainers[k]!);
-    const of = (f: (t: SyntheticTrainer) => Tensor) => keep(stack(ms.map(f)));
+    const of = (f: (t: SyntheticTrainer, view: BlockView) => Tensor) => keep(tidy(() => stack(this.active.map((k) => f(this.trainers[k]!, this.views[k]!)))));
     return noGrad(() => ({
-      X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t) => t.seedSetup.splits.train.x2), Y: of((t) => t.seedSetup.splits.train.y),
+      X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), Y: of((t) => t.seedSetup.splits.train.y),
       uW: of((t) => t.model.params.get('uW')), uV: of((t) => t.model.params.get('uV')),
-      W: of((t) => t.model.params.get('W')), V: of((t) => t.model.params.get('V')),
+      W: of((t, v) => t.model.params.get(v.w)), V: of((t, v) => t.model.params.get(v.v)),
     }));
   }
 
@@ -152,6 +155,8 @@ export class BatchedSyntheticTrainer {
         const bad = tensor(Int32Array.from(ok.flatMap((v, j) => (v ? [] : [j]))), { dtype: 'int64' });
         grads.forEach(([w], i) => w.indexCopy_(0, bad, keepSlices[i]!.indexSelect(0, bad)));
       }
+      // what a part's model updates besides its trained weights (after its gradient noise, as alone)
+      parts.forEach((p, j) => { if (ok[j]) p.model.afterUpdate?.({ lr: lrs[j]!, weightDecay: t.lambda, gradNoiseStd: t.tauXi, gen: p.generators.gradNoise }); });
       // the clean loss at the new weights, where a part measures it; the next update starts from it
       if (this.clean) { this.clean.preW.dispose(); this.clean.preV.dispose(); this.clean = null; }
       if (parts.some((p, j) => p.measuresLoss(noises[j]!, losses[j]!))) {

@@ -71,7 +71,7 @@ export function setupSynthetic(cfg: SyntheticTrainerConfig, seed: number): Synth
   const t = cfg.train;
   const tau0 = t.tau0 ?? (t.tauXi > 0 && t.lambda > 0 ? stationaryInitStd(t.eta1, t.lambda, t.tauXi) : 0.01);
   const initGen = new Generator(deriveSeed(seed, 'init'));
-  const model = createSyntheticModel(cfg.model, { d: cfg.data.d, tau0, dtype: cfg.data.dtype }, initGen);
+  const model = createSyntheticModel(cfg.model, { d: cfg.data.d, tau0, dtype: cfg.data.dtype, zv: problem.zv, zeta: problem.zeta }, initGen);
   const comp = splits.train.component.toInt32Array();
   const qFraction = comp.filter((c) => c === 1).length / Math.max(1, comp.length);
   return { problem, splits, model, qFraction, tau0 };
@@ -203,6 +203,7 @@ export class SyntheticTrainer {
         this.sgd.setLr(lr);
         this.sgd.step();
         this.sgd.zeroGrad();
+        model.afterUpdate?.({ lr, weightDecay: t.lambda, gradNoiseStd: 0, gen: null });
       } else {
         noGrad(() => {
           for (const p of model.params.list()) {
@@ -213,6 +214,7 @@ export class SyntheticTrainer {
           }
         });
         model.params.zeroGrad();
+        model.afterUpdate?.({ lr, weightDecay: t.lambda, gradNoiseStd: t.tauXi, gen: this.gens.gradNoise });
       }
     });
     return this.finishStep(lr, noise, lossValue, () => datasetLoss(model, train));
