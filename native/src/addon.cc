@@ -492,6 +492,8 @@ OP(thresholdBackward) { auto& g = T(info, 0); W(at::threshold_backward(g, T(info
 OP(softplusBackward) { auto& g = T(info, 0); W(at::softplus_backward(g, T(info, 1), S(info, 2), S(info, 3))); }
 
 // ---------------------------------------------------------------- in place (optimizers; no autograd)
+// addAlpha(a, b, alpha): a + alpha b in one kernel (torch's add(a, b, alpha=...))
+OP(addAlpha) { W(at::add(T(info, 0), T(info, 1), N(info, 2))); }
 OP(add_) { auto& a = T(info, 0); a.add_(T(info, 1), N(info, 2)); return info[0]; }
 OP(add_S) { auto& a = T(info, 0); a.add_(S(info, 1), N(info, 2)); return info[0]; }
 OP(mul_) { auto& a = T(info, 0); a.mul_(T(info, 1)); return info[0]; }
@@ -606,7 +608,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
   REG(bmm); REG(mmEach); REG(mvEach); REG(addEach_); REG(normalEach_); REG(thresholdBackward); REG(softplusBackward);
-  REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
+  REG(addAlpha); REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
   REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);
   REG(shape); REG(dtype); REG(device); REG(numel); REG(item); REG(toBuffer); REG(to); REG(dispose); REG(liveTensors);

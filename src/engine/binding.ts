@@ -248,6 +248,7 @@ export interface NativeBinding {
 
   // ---------------------------------------------------------------- in place (optimizers; no autograd); each returns a
   /** a += alpha * b. */
+  addAlpha(a: NativeHandle, b: NativeHandle, alpha: number): NativeHandle;
   add_(a: NativeHandle, b: NativeHandle, alpha: number): NativeHandle;
   /** a += alpha * s. */
   add_S(a: NativeHandle, s: NativeScalar, alpha: number): NativeHandle;
@@ -361,7 +362,7 @@ export const NATIVE_FUNCTIONS = [
   'nonzero', 'indexCopy_',
   'conv2d', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'logSoftmax', 'softmax',
   'crossEntropy',
-  'add_', 'add_S', 'mul_', 'mul_S', 'copy_', 'zero_', 'fill_', 'addcmul_',
+  'addAlpha', 'add_', 'add_S', 'mul_', 'mul_S', 'copy_', 'zero_', 'fill_', 'addcmul_',
   'bmm', 'mmEach', 'mvEach', 'addEach_', 'normalEach_', 'thresholdBackward', 'softplusBackward',
   'setRequiresGrad', 'requiresGrad', 'isLeaf', 'grad', 'setGrad', 'backward', 'retainGrad',
   'detach', 'setGradEnabled', 'isGradEnabled',

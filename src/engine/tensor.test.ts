@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, tensor, zeros, ones, full, eye, arange, randint, noGrad, tidy, type DType,
+  Generator, tensor, zeros, ones, full, eye, arange, randint, randn, noGrad, tidy, type DType,
 } from './index.js';
 
 const DTYPES: DType[] = ['float32', 'float64', 'int64', 'int32', 'bool', 'uint8'];
@@ -225,4 +225,14 @@ test('tensor() rejects ragged nested arrays', () => {
 test('tensor() reports a scalar before a nested array as ragged, and its own name for bad shapes', () => {
   assert.throws(() => tensor([1, [2, 3]]), /^Error: tensor: ragged nested array/);
   assert.throws(() => tensor(new Float32Array(4), { shape: [3, 2] }), /^Error: tensor: /);
+});
+
+test('addScaled: a + alpha b in one op, bit-identical to clone().add_(b, alpha), a left as it was', () => {
+  const g = new Generator(3);
+  const a = randn([7, 5], g, { dtype: 'float64' }), b = randn([7, 5], g, { dtype: 'float64' });
+  const before = Array.from(a.toFloat64Array());
+  const r = a.addScaled(b, 1e-3);
+  assert.deepEqual(Array.from(r.toFloat64Array()), Array.from(a.clone().add_(b, 1e-3).toFloat64Array()));
+  assert.deepEqual(Array.from(a.toFloat64Array()), before);
+  assert.ok(Math.abs(r.toFloat64Array()[0]! - (before[0]! + 1e-3 * b.toFloat64Array()[0]!)) < 1e-15);
 });

@@ -77,6 +77,8 @@ export class Tensor {
 
   // ------------------------------------------------------------ elementwise
   add(o: TensorOrScalar): Tensor { return this.bin(native.add, native.addS, o); }
+  /** this + alpha * o in one kernel (torch's add(o, alpha=...); the same rounding as clone().add_(o, alpha)). */
+  addScaled(o: Tensor, alpha: number): Tensor { return new Tensor(native.addAlpha(this.handle, o.handle, alpha)); }
   sub(o: TensorOrScalar): Tensor { return this.bin(native.sub, native.subS, o); }
   mul(o: TensorOrScalar): Tensor { return this.bin(native.mul, native.mulS, o); }
   div(o: TensorOrScalar): Tensor { return this.bin(native.div, native.divS, o); }

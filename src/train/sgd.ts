@@ -103,8 +103,8 @@ export class SGD {
       this.params.forEach((p, i) => {
         const grad = p.grad;
         if (grad === null) return;
-        // clone().add_(x, alpha) is torch's grad.add(x, alpha=...): one fused kernel, the same rounding.
-        let g = weightDecay !== 0 ? grad.clone().add_(p, weightDecay) : grad;
+        // torch's grad.add(p, alpha=weightDecay): one kernel
+        let g = weightDecay !== 0 ? grad.addScaled(p, weightDecay) : grad;
         if (momentum !== 0) {
           let buf = this.buffers.get(i);
           if (buf === undefined) {

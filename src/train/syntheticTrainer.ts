@@ -167,7 +167,8 @@ export class SyntheticTrainer {
     return t.update === 'sgd' && t.batchSize < this.setup.splits.train.y.shape[0]!;
   }
 
-  private nextBatch(): SyntheticDataset | null {
+  /** The next minibatch's inputs and labels (update 'sgd'), or null for the full batch. */
+  private nextBatch(): Pick<SyntheticDataset, 'x1' | 'x2' | 'y'> | null {
     const t = this.cfg.train;
     const train = this.setup.splits.train;
     const n = train.y.shape[0]!;
@@ -180,7 +181,7 @@ export class SyntheticTrainer {
     this.st.batchCursor += t.batchSize;
     const it = tensor(Int32Array.from(idx), { dtype: 'int64' });
     const pick = (x: Tensor) => x.indexSelect(0, it);
-    return { x1: pick(train.x1), x2: pick(train.x2), y: pick(train.y), component: pick(train.component) };
+    return { x1: pick(train.x1), x2: pick(train.x2), y: pick(train.y) };
   }
 
   /** One update. Returns false once the run has stopped. */
