@@ -32,6 +32,7 @@ function cases(fm: string, cifar: string): Case[] {
     { name: 'synthetic order', args: ['synthetic', '--preset', 'order', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
     { name: 'synthetic gap', args: ['synthetic', '--preset', 'gap', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
     { name: 'synthetic sgd-lead', args: ['synthetic', '--preset', 'sgd-lead', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
+    { name: 'synthetic order-wide', args: ['synthetic', '--preset', 'order-wide', ...SYN_SHORT, '--set', 'train.annealAtStep=300'] },
     { name: 'synthetic paper', args: ['synthetic', '--preset', 'paper', ...SYN_SHORT, '--set', 'train.noiseAnnealAtStep=300'] },
     { name: 'images smoke', args: ['images', '--preset', 'smoke', '--data', fm] },
     { name: 'images patch-fmnist', args: ['images', '--preset', 'patch-fmnist', '--data', fm, '--seeds', '1', ...FM_SHORT, ...at1(0, 2)] },

@@ -110,6 +110,9 @@ test('block widths and the reduced Q block: config errors name the key', () => {
   assert.throws(() => parse({ arch: 'block', m: 13, mW: 4, mV: 8 }), { message: "config key 'model.m' must equal mW + mV (4 + 8 = 12), got 13" });
   assert.throws(() => parse({ arch: 'block', m: 12, secondLayerScale: 'x' }), /model.secondLayerScale' must be 'm' or 'block'/);
   assert.throws(() => parse({ arch: 'block', m: 12, reduceQBlock: 1 }), /model.reduceQBlock' must be true or false/);
+  const odd = new TwoLayerRelu({ d, m: 13, mW: 5, mV: 8, form: 'block', tau0: 0.1 }, new Generator(0));
+  assert.deepEqual(odd.params.named().map(([k, t]) => [k, t.shape]), [['W', [5, d]], ['V', [8, d]]], 'an odd m is fine with explicit widths');
+  assert.throws(() => new TwoLayerRelu({ d, m: 13, form: 'block', tau0: 0.1 }, new Generator(0)), /m must be even in the block form/);
   const pr = problem();
   assert.throws(() => new ReducedBlockRelu({ d: 2, m: 4, tau0: 0.1, zv: pr.zv, zeta: pr.zeta }, new Generator(0)), /d must be >= 3/);
 });

@@ -8,7 +8,8 @@
 // and nothing reads it but ||V||. So the model keeps only S = ||Vperp||_F^2, updated exactly in law:
 // splitting xi_perp along Vperp and across it,
 //   S' = (a sqrt(S) + sigma g)^2 + sigma^2 chi^2_{k - 1},  a = 1 - eta lambda, sigma = eta tauXi,
-// with g ~ N(0, 1) and k = mV (d - 2) (at init, S = tau0^2 chi^2_k). The trajectory of (W, Vspan, S)
+// with g ~ N(0, 1) and k = mV (d - 2) (at init, S = tau0^2 chi^2_k). In exact arithmetic (float64 is
+// within round-off; float32 inputs sit ~1e-7 |x2| off the span) the trajectory of (W, Vspan, S)
 // has the same distribution as the full model's (W, V B, ||V - V B B^T||^2); it is not the same
 // draw (the full model draws mV d noise numbers for V, this one 2 mV + 2). Cost: V's share of a step
 // falls from mV d to mV 2 multiply-adds per example, and its noise from mV d draws to 2 mV + 2.

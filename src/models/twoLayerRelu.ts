@@ -140,7 +140,7 @@ export function validateTwoLayerReluConfig(cfg: TwoLayerReluConfig): void {
   if (!Number.isInteger(cfg.d) || cfg.d < 1) fail('d', 'must be a positive integer', cfg.d);
   if (cfg.form !== 'block' && cfg.form !== 'full') fail('form', "must be 'block' or 'full'", cfg.form);
   if (!Number.isInteger(cfg.m) || cfg.m < 1) fail('m', 'must be a positive integer', cfg.m);
-  if (cfg.form === 'block' && cfg.m % 2 !== 0) fail('m', 'must be even in the block form (m/2 rows each for W and V)', cfg.m);
+  if (cfg.form === 'block' && cfg.mW === undefined && cfg.m % 2 !== 0) fail('m', 'must be even in the block form (m/2 rows each for W and V) unless mW and mV are given', cfg.m);
   if (!(cfg.tau0 >= 0 && Number.isFinite(cfg.tau0))) fail('tau0', 'must be a finite number >= 0', cfg.tau0);
   if (cfg.dtype !== undefined && cfg.dtype !== 'float32' && cfg.dtype !== 'float64') fail('dtype', "must be 'float32' or 'float64'", cfg.dtype);
   if ((cfg.mW === undefined) !== (cfg.mV === undefined)) fail('mW, mV', 'must be given both or neither', [cfg.mW, cfg.mV]);

@@ -51,9 +51,9 @@ test('unknown keys are rejected, top-level and nested, naming the dotted key and
   rejects({ ...baseSyntheticConfig(), sed: 1 }, 'sed', /^unknown config key 'sed' \(known keys: kind, preset, seed, seeds, methods, data, model, train\)$/);
   rejects(deepMerge(baseSyntheticConfig(), { train: { etaa: 1 } }), 'train.etaa', /unknown config key.*known keys of 'train'.*eta1/);
   rejects(deepMerge(baseSyntheticConfig(), { data: { testSizes: { pOnlyy: 5 } } }), 'data.testSizes.pOnlyy', /unknown config key/);
-  rejects(deepMerge(baseSyntheticConfig(), { model: { width: 5 } }), 'model.width', /^unknown config key 'model.width' \(known keys of 'model': arch, m\)$/);
+  rejects(deepMerge(baseSyntheticConfig(), { model: { width: 5 } }), 'model.width', /^unknown config key 'model.width' \(known keys of 'model': arch, m, mW, mV, secondLayerScale, reduceQBlock\)$/);
   // convK belongs to the conv net only
-  rejects(deepMerge(baseSyntheticConfig(), { model: { convK: 4 } }), 'model.convK', /known keys of 'model': arch, m\)/);
+  rejects(deepMerge(baseSyntheticConfig(), { model: { convK: 4 } }), 'model.convK', /known keys of 'model': arch, m, mW, mV, secondLayerScale, reduceQBlock\)/);
 });
 
 test('wrong types are rejected, naming the key', () => {
@@ -141,6 +141,13 @@ test('the schema gives a JSON Schema of the whole config, the model as one form 
   assert.equal(j.additionalProperties, false);
   assert.deepEqual(Object.keys(j.properties), Object.keys(baseSyntheticConfig()));
   const forms = j.properties.model!.oneOf!.map((o) => Object.keys(o.properties).sort().join(','));
-  assert.deepEqual(forms, ['arch,m', 'arch,m', 'arch,convK,m']);
+  assert.deepEqual(forms, ['arch,m,mV,mW,reduceQBlock,secondLayerScale', 'arch,m', 'arch,convK,m']);
   assert.ok('noiseAnnealAtStep' in j.properties.train!.properties!);
+});
+
+test('the reduced Q block needs a 2-D span(zv, zeta): data.r > 0 and data.d >= 3', () => {
+  const reduced = (data: object) => deepMerge(baseSyntheticConfig(), { data, model: { arch: 'block', m: 100, reduceQBlock: true } });
+  assert.doesNotThrow(() => validateSyntheticConfig(reduced({})));
+  assert.throws(() => validateSyntheticConfig(reduced({ r: 0 })), { message: "config key 'model.reduceQBlock' needs data.r > 0 (span(zv, zeta) must be 2-D), got data.r = 0, got true" });
+  assert.throws(() => validateSyntheticConfig(reduced({ d: 2, qSupport: 2 })), /config key 'model.reduceQBlock' needs data.d >= 3, got data.d = 2/);
 });

@@ -27,6 +27,11 @@ export const syntheticConfigSchema = object({
 }).superRefine((c, ctx) => {
   // the conv net's stride d/k must be a whole number of coordinates
   if (c.model.arch === 'conv' && c.data.d % c.model.convK !== 0) fail(ctx, ['model', 'convK'], `must be a positive divisor of data.d (${c.data.d})`, c.model.convK);
+  // the reduced Q block needs a 2-D span(zv, zeta) with a complement: zeta != 0 and d >= 3
+  if (c.model.arch === 'block' && c.model.reduceQBlock) {
+    if (!(c.data.r > 0)) fail(ctx, ['model', 'reduceQBlock'], `needs data.r > 0 (span(zv, zeta) must be 2-D), got data.r = ${c.data.r}`, true);
+    else if (c.data.d < 3) fail(ctx, ['model', 'reduceQBlock'], `needs data.d >= 3, got data.d = ${c.data.d}`, true);
+  }
   refuseEventsPastEnd(syntheticSchedule, c, ctx);
 });
 export type SyntheticExperimentConfig = z.infer<typeof syntheticConfigSchema>;
