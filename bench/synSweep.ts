@@ -1,4 +1,5 @@
-// SYN-sweep: the `order` preset over 8 seeds (24 parts: L-S, S and S+noise per seed) through the
+// SYN-sweep: the noisy-GD order setting (preset `order-gd`, which was `order` when the workload was
+// defined) over 8 seeds (24 parts: L-S, S and S+noise per seed) through the
 // part runner, trained as one batched program (the default) and one by one with the single-part
 // code path (--no-batch), in the same process, one after the other; prints
 //   {"workload":"SYN-sweep","parts":24,"batched_s":...,"one_by_one_s":...,"speedup":...,
@@ -28,9 +29,9 @@ export interface SynSweepResult {
   batched_reduced_s: number; speedup_reduced: number; batched_reduced_f32_s: number; speedup_reduced_f32: number;
 }
 
-/** The `order` preset over 8 seeds, cut to its first `steps` steps with its schedule events at the same fraction. */
+/** The `order-gd` preset over 8 seeds, cut to its first `steps` steps with its schedule events at the same fraction. */
 export function synSweepConfig(steps: number): SyntheticExperimentConfig {
-  const cfg = syntheticPreset('order');
+  const cfg = syntheticPreset('order-gd');
   const full = cfg.train.maxSteps;
   if (!(Number.isInteger(steps) && steps >= 1 && steps <= full)) throw new Error(`SYN-sweep: steps must be an integer in [1, ${full}], got ${steps}`);
   const at = (s: number | null) => (s === null ? null : Math.max(1, Math.round((s * steps) / full)));
@@ -54,7 +55,7 @@ async function timeRun(cfg: SyntheticExperimentConfig, batch: boolean): Promise<
 /** The SYN-sweep config with the exact Q-block reduction (and float32 if asked). */
 function reduced(cfg: SyntheticExperimentConfig, float32: boolean): SyntheticExperimentConfig {
   const c = structuredClone(cfg);
-  if (c.model.arch !== 'block') throw new Error('SYN-sweep: the order preset is no longer a block net');
+  if (c.model.arch !== 'block') throw new Error('SYN-sweep: the order-gd preset is no longer a block net');
   c.model.reduceQBlock = true;
   if (float32) c.data.dtype = 'float32';
   return c;
@@ -78,6 +79,6 @@ export async function runSynSweep(steps = SYN_SWEEP_STEPS): Promise<SynSweepResu
 export async function benchSynSweep(args: string[], json: boolean): Promise<void> {
   const si = args.indexOf('--syn-steps');
   const steps = si >= 0 ? Number(args[si + 1]) : SYN_SWEEP_STEPS;
-  if (!json) process.stderr.write(`SYN-sweep: order preset, ${SYN_SWEEP_SEEDS} seeds, ${steps} of 20000 steps per part, ${getNumThreads()} thread(s), batched, --no-batch, batched with reduceQBlock, and that in float32\n`);
+  if (!json) process.stderr.write(`SYN-sweep: order-gd preset, ${SYN_SWEEP_SEEDS} seeds, ${steps} of 20000 steps per part, ${getNumThreads()} thread(s), batched, --no-batch, batched with reduceQBlock, and that in float32\n`);
   console.log(JSON.stringify(await runSynSweep(steps)));
 }

@@ -94,7 +94,7 @@ function synthetic(update: 'sgd' | 'noisy-gd'): Workload {
       : "one step of the synthetic 'default' preset (d=100, N=120, m=100, float64, full-batch noisy GD (3.1))",
     ops: 'small-ops',
     setup() {
-      const cfg = syntheticPreset('default');
+      const cfg = syntheticPreset('default'); // the order-gd data and model
       cfg.train.update = update;
       cfg.train.tauXi = 0.01;
       cfg.train.maxSteps = 1e9;

@@ -30,9 +30,9 @@ function cases(fm: string, cifar: string): Case[] {
   return [
     { name: 'synthetic default (2 seeds)', args: ['synthetic', '--preset', 'default', '--seeds', '2', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
     { name: 'synthetic order', args: ['synthetic', '--preset', 'order', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
+    { name: 'synthetic order-gd', args: ['synthetic', '--preset', 'order-gd', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
     { name: 'synthetic gap', args: ['synthetic', '--preset', 'gap', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
     { name: 'synthetic sgd-lead', args: ['synthetic', '--preset', 'sgd-lead', ...SYN_SHORT, '--set', 'train.annealAtStep=300', '--set', 'train.noiseAnnealAtStep=300'] },
-    { name: 'synthetic order-wide', args: ['synthetic', '--preset', 'order-wide', ...SYN_SHORT, '--set', 'train.annealAtStep=300'] },
     { name: 'synthetic paper', args: ['synthetic', '--preset', 'paper', ...SYN_SHORT, '--set', 'train.noiseAnnealAtStep=300'] },
     { name: 'images smoke', args: ['images', '--preset', 'smoke', '--data', fm] },
     { name: 'images patch-fmnist', args: ['images', '--preset', 'patch-fmnist', '--data', fm, '--seeds', '1', ...FM_SHORT, ...at1(0, 2)] },

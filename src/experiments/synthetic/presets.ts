@@ -11,7 +11,7 @@ type Patch = { [k: string]: unknown };
  * S+noise: eta2 with pre-activation noise 0.3 switched off at step 10k. The loss-based annealing of
  * Algorithm 1 is not reached within the step budget, so annealing is by step (annealAtStep).
  */
-const ORDER: Patch = {
+const ORDER_GD: Patch = {
   data: { d: 100, n: 120, p0: 0.05, q0: 0.2, r: 100 ** -0.75, aMin: 0.5, qScale: 60, testSizes: { pOnly: 2000, qOnly: 1000, both: 1000 } },
   model: { arch: 'block', m: 100 },
   train: {
@@ -26,7 +26,7 @@ const ORDER: Patch = {
  * 0.004, 120k steps. With lrlab's model (u = +-1/sqrt(m), tau0 = 0.01) the Q block's neurons die under
  * SGD and no method learns Q; kept for comparison (docs/RESULTS.md).
  */
-const SGD_LEAD: Patch = deepMerge(ORDER, {
+const SGD_LEAD: Patch = deepMerge(ORDER_GD, {
   train: {
     update: 'sgd', lambda: 1e-4, eta1: 0.0125, eta2: 0.004, maxSteps: 120000, annealAtStep: 60000,
     noiseStd: 3, noiseAnnealAtStep: 60000, evalEvery: 1000,
@@ -40,7 +40,7 @@ const SGD_LEAD: Patch = deepMerge(ORDER, {
  * with eps1 = 0.1 (Algorithm 1), S+noise's noise switched off at about the same loss (0.1 + 0.2 log 2).
  * V trains in the exact reduced form (reduceQBlock); evaluations every 250 steps to see the order.
  */
-const ORDER_WIDE: Patch = deepMerge(SGD_LEAD, {
+const ORDER: Patch = deepMerge(SGD_LEAD, {
   data: { r: 0.2 },
   model: { arch: 'block', m: 1088, mW: 64, mV: 1024, secondLayerScale: 'block', reduceQBlock: true },
   train: {
@@ -55,24 +55,24 @@ const ORDER_WIDE: Patch = deepMerge(SGD_LEAD, {
  * lambda = 0.003 (~ d^-5/4), 60k steps. S starts from the same large init and learns P slowly; the
  * gap closes as S keeps training: none left at 250k-400k steps (docs/RESULTS.md).
  */
-const GAP: Patch = deepMerge(ORDER, {
+const GAP: Patch = deepMerge(ORDER_GD, {
   train: { lambda: 0.003, tau0: null, maxSteps: 60000, annealAtStep: 10000, noiseStd: 3, noiseAnnealAtStep: 10000, evalEvery: 1000 },
 });
 
 export const SYNTHETIC_PRESETS: Record<string, { description: string; patch: Patch }> = {
   default: {
-    description: 'quick look (about a minute, 1 seed): the learning-order setting at 12k steps',
-    patch: deepMerge(ORDER, { train: { maxSteps: 12000, annealAtStep: 6000, noiseAnnealAtStep: 6000 } }),
+    description: 'quick look (about a minute, 1 seed): the noisy-GD setting of order-gd at 12k steps',
+    patch: deepMerge(ORDER_GD, { train: { maxSteps: 12000, annealAtStep: 6000, noiseAnnealAtStep: 6000 } }),
   },
   order: {
-    description: "the paper's learning-order setting at CPU size (noisy GD); over 20 seeds the order here is the reverse of the paper's (docs/RESULTS.md)",
+    description: "learning order (the reference experiments' minibatch-SGD setting: r = 0.2, 64 + 1024 neurons, exact reduced Q block): over 20 seeds L-S and S+noise learn P first in 17, S memorizes Q first in 15 (docs/RESULTS.md)",
     patch: ORDER,
   },
-  'sgd-lead': { description: "the minibatch-SGD setting of the reference experiments on a 2-core CPU (does not learn Q with lrlab's model; see docs/RESULTS.md)", patch: SGD_LEAD },
-  'order-wide': {
-    description: "the reference experiments' minibatch-SGD order setting: r = 0.2, 64 neurons on x1 and 1024 on x2 (exact reduced Q block), loss-based anneal",
-    patch: ORDER_WIDE,
+  'order-gd': {
+    description: "the paper's noisy GD (3.1) at CPU size (the order preset until 2026-12-01); over 20 seeds the order here is the reverse of the paper's (docs/RESULTS.md)",
+    patch: ORDER_GD,
   },
+  'sgd-lead': { description: "the minibatch-SGD setting of the reference experiments on a 2-core CPU (does not learn Q with lrlab's model; see docs/RESULTS.md)", patch: SGD_LEAD },
   gap: { description: 'the largest P-only test-accuracy gap of L-S over S found on a CPU: stationary init (Assumption 3.1), 60k steps (S catches up by ~250k)', patch: GAP },
   paper: {
     description: "the paper's algorithm and scalings (Assumption 3.3) at d = 100: noisy GD (3.1), loss-based annealing and stopping",
