@@ -135,7 +135,7 @@ function main(): void {
     console.log('usage: npm run bench [-- --json] [-- --only W1,W2] [-- --rounds N]\n\n'
       + 'Times lrlab\'s reference workloads and the same workloads in PyTorch, measures the float32 matmul peak, and prints\n'
       + `GFLOP/s and the fraction of the peak of the matmul-bound ones. Workloads: ${CASES.map((c) => c.workload.name).join(', ')}, ${SYN_SWEEP}\n`
-      + `(the order preset's 24 parts batched vs one by one; --syn-steps N trains N of its 20000 steps per part, default 1000).`);
+      + `(the order-gd preset's 24 parts batched vs one by one, and batched with the exact Q-block reduction and in float32; --syn-steps N trains N of its 20000 steps per part, default 1000).`);
     return;
   }
   const json = args.includes('--json');
