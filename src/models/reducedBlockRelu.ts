@@ -13,10 +13,10 @@
 // has the same distribution as the full model's (W, V B, ||V - V B B^T||^2); it is not the same
 // draw (the full model draws mV d noise numbers for V, this one 2 mV + 2). Cost: V's share of a step
 // falls from mV d to mV 2 multiply-adds per example, and its noise from mV d draws to 2 mV + 2.
-import { Generator, Tensor, cat, chiSquared, keep, linear, noGrad, randn, tensor, tidy, type DType } from '../engine/index.js';
+import { Generator, Tensor, cat, chiSquared, keep, noGrad, randn, tensor, tidy, type DType } from '../engine/index.js';
 import { Parameters } from '../nn/parameters.js';
 import {
-  addPreActivationNoise, blockWidths, checkInput, noiseStd, qContrastOf, randomSigns, validateTwoLayerReluConfig,
+  blockWidths, checkInput, checkInputPair, noiseStd, reluUnit, qContrastOf, randomSigns, validateTwoLayerReluConfig,
   type BlockView, type ForwardOptions, type SyntheticModel, type TwoLayerReluConfig, type UpdateInfo,
 } from './twoLayerRelu.js';
 
@@ -81,30 +81,23 @@ export class ReducedBlockRelu implements SyntheticModel {
     return t;
   }
 
-  private unit(x: Tensor, A: Tensor, u: Tensor, std: number, opts: ForwardOptions): Tensor {
-    return addPreActivationNoise(linear(x, A), std, opts).relu().matmul(u);
-  }
-
   forward(x1: Tensor, x2: Tensor, opts: ForwardOptions = {}): Tensor { return this.forwardWith(this.weights(), x1, x2, opts); }
 
   forwardWith(weights: Record<string, Tensor>, x1: Tensor, x2: Tensor, opts: ForwardOptions = {}): Tensor {
-    const { d, dtype } = this.config;
-    const n1 = checkInput('forward', 'x1', x1, d, dtype);
-    const n2 = checkInput('forward', 'x2', x2, d, dtype);
-    if (n1 !== n2) throw new Error(`forward: x1 and x2 have different numbers of rows (${n1} and ${n2})`);
+    checkInputPair(x1, x2, this.config.d, this.config.dtype);
     const std = noiseStd('forward', opts);
-    return tidy(() => this.unit(x1, this.weight(weights, 'W'), this.params.get('uW'), std, opts)
-      .add(this.unit(this.coordinates(x2), this.weight(weights, 'Vspan'), this.params.get('uV'), std, opts)));
+    return tidy(() => reluUnit(x1, this.weight(weights, 'W'), this.params.get('uW'), std, opts)
+      .add(reluUnit(this.coordinates(x2), this.weight(weights, 'Vspan'), this.params.get('uV'), std, opts)));
   }
 
   g(x2: Tensor, opts: ForwardOptions = {}): Tensor {
     checkInput('g', 'x2', x2, this.config.d, this.config.dtype);
-    return tidy(() => this.unit(this.coordinates(x2), this.params.get('Vspan'), this.params.get('uV'), noiseStd('g', opts), opts));
+    return tidy(() => reluUnit(this.coordinates(x2), this.params.get('Vspan'), this.params.get('uV'), noiseStd('g', opts), opts));
   }
 
   r(x1: Tensor, opts: ForwardOptions = {}): Tensor {
     checkInput('r', 'x1', x1, this.config.d, this.config.dtype);
-    return tidy(() => this.unit(x1, this.params.get('W'), this.params.get('uW'), noiseStd('r', opts), opts));
+    return tidy(() => reluUnit(x1, this.params.get('W'), this.params.get('uW'), noiseStd('r', opts), opts));
   }
 
   /** ||W||^2 + ||V||^2, V's complement entering as the constant S. */

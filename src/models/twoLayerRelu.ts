@@ -110,7 +110,7 @@ export function addPreActivationNoise(pre: Tensor, std: number, opts: ForwardOpt
 }
 
 /** u^T relu(x A^T + noise) for x [n, d_in], A [h, d_in], u [h]: one matmul. */
-function reluUnit(x: Tensor, A: Tensor, u: Tensor, std: number, opts: ForwardOptions): Tensor {
+export function reluUnit(x: Tensor, A: Tensor, u: Tensor, std: number, opts: ForwardOptions): Tensor {
   return addPreActivationNoise(linear(x, A), std, opts).relu().matmul(u);
 }
 
@@ -167,6 +167,13 @@ export function checkInput(where: string, name: string, x: Tensor, d: number, dt
   return x.shape[0]!;
 }
 
+/** Throw unless x1 and x2 are both [n, d] of dtype with the same n. */
+export function checkInputPair(x1: Tensor, x2: Tensor, d: number, dtype: DType): void {
+  const n1 = checkInput('forward', 'x1', x1, d, dtype);
+  const n2 = checkInput('forward', 'x2', x2, d, dtype);
+  if (n1 !== n2) throw new Error(`forward: x1 and x2 have different numbers of rows (${n1} and ${n2})`);
+}
+
 /** The two-layer relu network of Section 2 (block or full form). */
 export class TwoLayerRelu implements SyntheticModel {
   readonly params = new Parameters();
@@ -208,10 +215,7 @@ export class TwoLayerRelu implements SyntheticModel {
   }
 
   forwardWith(weights: Record<string, Tensor>, x1: Tensor, x2: Tensor, opts: ForwardOptions = {}): Tensor {
-    const { d, dtype } = this.config;
-    const n1 = checkInput('forward', 'x1', x1, d, dtype);
-    const n2 = checkInput('forward', 'x2', x2, d, dtype);
-    if (n1 !== n2) throw new Error(`forward: x1 and x2 have different numbers of rows (${n1} and ${n2})`);
+    checkInputPair(x1, x2, this.config.d, this.config.dtype);
     const std = noiseStd('forward', opts);
     return tidy(() => {
       if (this.config.form === 'full') {
