@@ -28,7 +28,10 @@ function start(args: string[], env: Record<string, string> = {}): Proc {
   return { child, log: () => log, exited };
 }
 
-const worker = (url: string) => start(['worker', '--queue', url, '--lock-seconds', '2', '--idle-exit', '120']);
+// a short lock lets a killed worker's part go to another within seconds; where no worker is killed a
+// longer one keeps a worker slowed by a loaded machine (its event loop late to renew the lock) from
+// having its part declared stalled and started a second time
+const worker = (url: string, lockSeconds = 2) => start(['worker', '--queue', url, '--lock-seconds', String(lockSeconds), '--idle-exit', '120']);
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
@@ -99,7 +102,7 @@ test('a sweep on two queue workers gives the local sweep\'s results; a coordinat
   const dir = tempDir(t, 'lrlab-queue-');
   const cfg = tinyConfig(dir, { checkpointEvery: 50 });
   const url = redis.url();
-  const [w1, w2] = [worker(url), worker(url)];
+  const [w1, w2] = [worker(url, 20), worker(url, 20)];
   t.after(() => { w1.child.kill('SIGKILL'); w2.child.kill('SIGKILL'); });
   const [local, queued] = await Promise.all([
     lrlab(['sweep', '--config', cfg, ...SWEEP, '--workers', '2', '--out', join(dir, 'a', 'local')]),
