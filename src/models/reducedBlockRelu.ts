@@ -16,7 +16,7 @@
 import { Generator, Tensor, cat, chiSquared, keep, noGrad, randn, tensor, tidy, type DType } from '../engine/index.js';
 import { Parameters } from '../nn/parameters.js';
 import {
-  blockWidths, checkInput, checkInputPair, noiseStd, reluUnit, qContrastOf, randomSigns, validateTwoLayerReluConfig,
+  addBlockWeights, blockWidths, checkInput, checkInputPair, noiseStd, reluUnit, qContrastOf, validateTwoLayerReluConfig,
   type BlockView, type ForwardOptions, type SyntheticModel, type TwoLayerReluConfig, type UpdateInfo,
 } from './twoLayerRelu.js';
 
@@ -54,14 +54,9 @@ export class ReducedBlockRelu implements SyntheticModel {
     const config = { ...rest, dtype: rest.dtype ?? 'float64' };
     this.config = config;
     const { d, tau0, dtype } = config;
-    const { mW, mV, scaleW, scaleV } = blockWidths(config);
     this.basis = spanBasis(zv, zeta, dtype);
-    this.perpDim = mV * (d - 2);
-    const init = (rows: number, cols: number) => noGrad(() => randn([rows, cols], gen, { dtype }).mul(tau0));
-    this.params.addBuffer('uW', randomSigns(mW, scaleW, gen, dtype));
-    this.params.addBuffer('uV', randomSigns(mV, scaleV, gen, dtype));
-    this.params.add('W', init(mW, d));
-    this.params.add('Vspan', init(mV, 2));
+    this.perpDim = blockWidths(config).mV * (d - 2);
+    addBlockWeights(this.params, { ...config, form: 'block' }, gen, 'Vspan', 2);
     this.params.addBuffer('vPerpSq', tensor([tau0 * tau0 * chiSquared(this.perpDim, gen)], { dtype: 'float64' }));
   }
 

@@ -159,6 +159,22 @@ export function blockWidths(cfg: Pick<TwoLayerReluConfig, 'm' | 'mW' | 'mV' | 's
   return { mW, mV, scaleW: perBlock ? mW : cfg.m, scaleV: perBlock ? mV : cfg.m };
 }
 
+/**
+ * The block form's weights, drawn from gen in this order (both block nets draw them so): the second
+ * layer w then v, W [mW, d] and the weight on x2, `vName` [mV, vCols], each of the last two iid N(0, tau0^2).
+ */
+export function addBlockWeights(
+  params: Parameters, cfg: TwoLayerReluConfig & { dtype: DType }, gen: Generator, vName: string, vCols: number,
+): void {
+  const { d, tau0, dtype } = cfg;
+  const { mW, mV, scaleW, scaleV } = blockWidths(cfg);
+  const init = (rows: number, cols: number) => noGrad(() => randn([rows, cols], gen, { dtype }).mul(tau0));
+  params.addBuffer('uW', randomSigns(mW, scaleW, gen, dtype));
+  params.addBuffer('uV', randomSigns(mV, scaleV, gen, dtype));
+  params.add('W', init(mW, d));
+  params.add(vName, init(mV, vCols));
+}
+
 /** Throw unless x is [n, d] of the given dtype; return n. */
 export function checkInput(where: string, name: string, x: Tensor, d: number, dtype: DType): number {
   if (!(x instanceof Tensor)) throw new Error(`${where}: ${name} must be a Tensor`);
@@ -185,16 +201,11 @@ export class TwoLayerRelu implements SyntheticModel {
     const config = { ...cfg, dtype: cfg.dtype ?? 'float64' };
     this.config = config;
     const { d, m, tau0, dtype } = config;
-    const init = (rows: number, cols: number) => noGrad(() => randn([rows, cols], gen, { dtype }).mul(tau0));
     if (config.form === 'block') {
-      const { mW, mV, scaleW, scaleV } = blockWidths(config);
-      this.params.addBuffer('uW', randomSigns(mW, scaleW, gen, dtype));
-      this.params.addBuffer('uV', randomSigns(mV, scaleV, gen, dtype));
-      this.params.add('W', init(mW, d));
-      this.params.add('V', init(mV, d));
+      addBlockWeights(this.params, config, gen, 'V', d);
     } else {
       this.params.addBuffer('u', randomSigns(m, m, gen, dtype));
-      this.params.add('U', init(m, 2 * d));
+      this.params.add('U', noGrad(() => randn([m, 2 * d], gen, { dtype }).mul(tau0)));
     }
   }
 

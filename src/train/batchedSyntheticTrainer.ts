@@ -1,8 +1,8 @@
 // Many synthetic parts per step: the parts of a run (methods x seeds of one config) trained together
 // as ONE batched program of the paper's update (3.1) on the block net (Section 2). Their weights are
-// stacked along dim 0 ([P, mW, d] for W, [P, mV, d] for V, or [P, mV, 2] for the reduced Q block's Vspan), the forward pass is one bmm per block instead of
-// P small matmuls, and the gradient is the closed form of the logistic loss's backward (no autograd
-// graph). Every slice goes through the same ATen kernels, in the same order, as SyntheticTrainer's
+// stacked along dim 0 ([P, mW, d] for W; [P, mV, d] for V, or [P, mV, 2] for the reduced Q block's
+// Vspan), the forward pass is one bmm per block instead of P small matmuls, and the gradient is the
+// closed form of the logistic loss's backward (no autograd graph). Every slice goes through the same ATen kernels, in the same order, as SyntheticTrainer's
 // autograd step on that part alone (src/engine/batched.ts), so each part's numbers equal those of
 // training it alone; the test (batchedSyntheticTrainer.test.ts) checks rows and weights bit for bit.
 //   Per part: its own learning rate and pre-activation noise (its schedules), its own generators
