@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
 import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from '../experiments/synthetic/config.js';
 import { SyntheticTrainer, setupSynthetic, disposeSetup } from './syntheticTrainer.js';
-import { BatchedSyntheticTrainer, batchable } from './batchedSyntheticTrainer.js';
+import { BatchedSyntheticTrainer, batchKey, batchable } from './batchedSyntheticTrainer.js';
 import { SYNTHETIC_METHODS, type SyntheticMethod } from './syntheticAlgorithms.js';
 
 /** A small config: d = 16, N = 40, m = 16, noisy GD with gradient noise; `patch` on top. */
@@ -28,17 +28,20 @@ function outcome(t: SyntheticTrainer) {
   return { ...rest, fingerprint: t.model.params.fingerprint(), keys: Object.keys(model) };
 }
 
-/** Train `cfg`'s parts one by one and as one batch; assert each part ends bit-identical. */
-function assertSameAsAlone(cfg: SyntheticExperimentConfig, seeds: number[], methods?: readonly SyntheticMethod[]): SyntheticTrainer[] {
-  const alone = trainers(cfg, seeds, methods);
+/** Train the parts of `cfgs` (each config's seeds x methods) one by one and as one batch; assert each part ends bit-identical. */
+function assertSameAsAlone(cfgs: SyntheticExperimentConfig | SyntheticExperimentConfig[], seeds: number[], methods?: readonly SyntheticMethod[], inspect?: (alone: SyntheticTrainer[]) => void): SyntheticTrainer[] {
+  const all = Array.isArray(cfgs) ? cfgs : [cfgs];
+  const make = () => all.flatMap((cfg) => trainers(cfg, seeds, methods));
+  const alone = make();
   for (const t of alone) while (t.advance());
-  const together = trainers(cfg, seeds, methods);
+  const together = make();
   const batch = new BatchedSyntheticTrainer(together);
   let steps = 0;
   while (!batch.done) { batch.advance(); steps++; }
   together.forEach((_, k) => batch.sync(k));
   assert.equal(steps, Math.max(...alone.map((t) => t.step)), 'the batch runs until its longest part ends');
   alone.forEach((a, k) => assert.deepEqual(outcome(together[k]!), outcome(a), `part ${k} (${a.method} seed ${a.state().seed})`));
+  inspect?.(alone);
   batch.dispose();
   for (const t of [...alone, ...together]) { t.dispose(); disposeSetup(t.seedSetup); }
   return alone;
@@ -86,6 +89,23 @@ test('a restored part rejoins the batch from its checkpoint: the same end as tra
   while (!b2.done) b2.advance();
   second.forEach((_, k) => b2.sync(k));
   ref.forEach((r, k) => assert.deepEqual(outcome(second[k]!), outcome(r)));
+});
+
+test('parts of different configs with one batchKey (a sweep over eta1, lambda, tauXi, noise) train batched, each bit-identical to it alone', () => {
+  const cfgs = [small(), small({ train: { eta1: 1, lambda: 0, tauXi: 0.1 } }), small({ train: { tauXi: 0, noiseStd: 0.8, lambda: 5e-3 } })];
+  assert.equal(new Set(cfgs.map(batchKey)).size, 1);
+  assertSameAsAlone(cfgs, [0], undefined, (alone) => assert.equal(new Set(alone.map((t) => t.model.params.fingerprint())).size, alone.length, 'every part trained differently'));
+});
+
+test('batchKey: equal for configs that share the stacked shapes, different (or null) otherwise; the trainer refuses parts of different shapes', () => {
+  assert.equal(batchKey(small()), batchKey(small({ train: { eta1: 3 }, data: { r: 0.3 } })));
+  for (const patch of [{ data: { n: 41 } }, { data: { d: 15, qSupport: 15 } }, { model: { m: 18 } }, { data: { dtype: 'float32' } }, { model: { m: 16, mW: 4, mV: 12 } }]) {
+    assert.notEqual(batchKey(small(patch)), batchKey(small()), JSON.stringify(patch));
+  }
+  assert.equal(batchKey(small({ train: { update: 'sgd' } })), null);
+  const mixed = [...trainers(small(), [0], ['S']), ...trainers(small({ model: { m: 18 } }), [0], ['S'])];
+  assert.throws(() => new BatchedSyntheticTrainer(mixed), /part 1 does not share the first part's update, shapes and dtype/);
+  for (const t of mixed) { t.dispose(); disposeSetup(t.seedSetup); }
 });
 
 test('batchable: noisy GD on the block net only', () => {

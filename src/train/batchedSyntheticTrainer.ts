@@ -23,6 +23,18 @@ export function batchable(cfg: Pick<SyntheticTrainerConfig, 'model' | 'train'>):
   return cfg.train.update === 'noisy-gd' && cfg.model.arch === 'block';
 }
 
+/**
+ * What parts must share to train in one batched program (null: the config does not batch): the
+ * update, the stacked shapes (training set size, d, the block widths, the reduced Q block) and the
+ * dtype. Parts of different configs with the same key batch together (the points of a sweep); their
+ * learning rates, noise, weight decay, gradient noise and stopping rules stay their own.
+ */
+export function batchKey(cfg: SyntheticTrainerConfig): string | null {
+  const m = cfg.model;
+  if (!batchable(cfg) || m.arch !== 'block') return null;
+  return JSON.stringify([cfg.train.update, cfg.data.n, cfg.data.d, cfg.data.dtype, m.m, m.mW ?? m.m / 2, m.reduceQBlock ?? false]);
+}
+
 interface Stacks { X1: Tensor; X2: Tensor; Y: Tensor; uW: Tensor; uV: Tensor; W: Tensor; V: Tensor }
 interface Pre { preW: Tensor; preV: Tensor }
 
@@ -65,6 +77,12 @@ export class BatchedSyntheticTrainer {
       if (t.trainConfig.update !== 'noisy-gd' || !view) throw new Error('BatchedSyntheticTrainer: only noisy GD on the block net trains batched');
       return view;
     });
+    const shapes = trainers.map((t, k) => {
+      const p = t.model.params;
+      return JSON.stringify([t.trainConfig.update, t.seedSetup.splits.train.x1.shape, p.get(this.views[k]!.w).shape, p.get(this.views[k]!.v).shape, p.get(this.views[k]!.v).dtype]);
+    });
+    const other = shapes.findIndex((sh) => sh !== shapes[0]);
+    if (other >= 0) throw new Error(`BatchedSyntheticTrainer: part ${other} does not share the first part's update, shapes and dtype (${shapes[other]} vs ${shapes[0]}): batch only parts with the same batchKey`);
   }
 
   get done(): boolean { return this.trainers.every((t) => t.done); }
@@ -116,8 +134,8 @@ export class BatchedSyntheticTrainer {
     const s = this.stacks ??= this.build();
     const parts = this.active.map((k) => this.trainers[k]!);
     const P = parts.length;
-    const t = parts[0]!.trainConfig;
     const lrs = parts.map((p) => p.lr), noises = parts.map((p) => p.noise);
+    const lambdas = parts.map((p) => p.trainConfig.lambda), tauXis = parts.map((p) => p.trainConfig.tauXi);
     const n = s.Y.shape[1]!;
     const dtype = s.W.dtype;
     let losses: Float64Array = new Float64Array(P);
@@ -147,8 +165,8 @@ export class BatchedSyntheticTrainer {
       // a part whose loss is not finite is not updated (and draws no gradient noise)
       const keepSlices = ok.every(Boolean) ? null : grads.map(([w]) => w.clone());
       for (const [w, g] of grads) {
-        if (t.lambda > 0) addEach_(g, w, lrs.map(() => t.lambda));
-        if (t.tauXi > 0) addEach_(g, normalEach_(zeros(w.shape, { dtype }), parts.map((p, j) => (ok[j] ? p.generators.gradNoise : null))), lrs.map(() => t.tauXi));
+        if (lambdas.some((l) => l > 0)) addEach_(g, w, lambdas);
+        if (tauXis.some((v) => v > 0)) addEach_(g, normalEach_(zeros(w.shape, { dtype }), parts.map((p, j) => (ok[j] && tauXis[j]! > 0 ? p.generators.gradNoise : null))), tauXis);
         addEach_(w, g, lrs.map((lr) => -lr));
       }
       if (keepSlices) {
@@ -156,7 +174,7 @@ export class BatchedSyntheticTrainer {
         grads.forEach(([w], i) => w.indexCopy_(0, bad, keepSlices[i]!.indexSelect(0, bad)));
       }
       // what a part's model updates besides its trained weights (after its gradient noise, as alone)
-      parts.forEach((p, j) => { if (ok[j]) p.model.afterUpdate?.({ lr: lrs[j]!, weightDecay: t.lambda, gradNoiseStd: t.tauXi, gen: p.generators.gradNoise }); });
+      parts.forEach((p, j) => { if (ok[j]) p.model.afterUpdate?.({ lr: lrs[j]!, weightDecay: lambdas[j]!, gradNoiseStd: tauXis[j]!, gen: p.generators.gradNoise }); });
       // the clean loss at the new weights, where a part measures it; the next update starts from it
       if (this.clean) { this.clean.preW.dispose(); this.clean.preV.dispose(); this.clean = null; }
       if (parts.some((p, j) => p.measuresLoss(noises[j]!, losses[j]!))) {
