@@ -4,7 +4,10 @@ of the same shape when the Debian data set is absent), 99.5% carrying the 6x6 ce
 shuffle and fresh per-load draws; per batch of 128 the patch, the MLP 784-512-512-10 with BatchNorm
 and one noise vector per batch before each ReLU, per-example cross-entropy, the per-kind loss/accuracy
 sums read back, Nesterov SGD; then BatchNorm recalibration on 40 training batches and evaluation (loss
-and accuracy) on the clean and mixed test sets (10,000 each) and the 1,000 patch-only images."""
+and accuracy) on the clean and mixed test sets (10,000 each) and the 1,000 patch-only images. Like the
+preset (metrics.exampleEvents, on by default), it also records per-example learning events: each
+training batch's (index, kind, correct) read back, and after the evaluation every training image's
+correctness in eval mode, clean and with its patch (one fixed set of patch draws)."""
 import gzip
 import os
 
@@ -73,6 +76,7 @@ def img_epoch():
     x_only = torch.zeros(1000, 1, 28, 28)
     _apply(x_only, y_only, torch.ones(1000, dtype=torch.bool), torch.ones(1000, dtype=torch.bool), *_draws(1000, g)[1:], z, zetas)
     val = [(x_te, y_te), (mixed, y_te), (x_only, y_only)]
+    _, ev_sign, ev_scale = _draws(N_TRAIN, g)  # the events' patched evaluation: every image patched, none patch-only
 
     sizes = [784, 512, 512, 10]
     lin = []
@@ -99,16 +103,28 @@ def img_epoch():
             idx = order[s:s + BATCH]
             x, y = x_tr.index_select(0, idx), y_tr.index_select(0, idx)
             kind = _apply(x, y, mask.index_select(0, idx), *(t.index_select(0, idx) for t in d), z, zetas)
-            yield x, y, kind
+            yield x, y, kind, idx
+
+    def example_correct(patched):
+        out = []
+        for s in range(0, N_TRAIN, EVAL_BATCH):
+            x, y = x_tr[s:s + EVAL_BATCH], y_tr[s:s + EVAL_BATCH]
+            if patched:
+                x = x.clone()
+                n = x.shape[0]
+                _apply(x, y, torch.ones(n, dtype=torch.bool), torch.zeros(n, dtype=torch.bool), ev_sign[s:s + n], ev_scale[s:s + n], z, zetas)
+            out.append((forward(x, False).argmax(1) == y).to(torch.uint8).numpy())
+        return np.concatenate(out)
 
     def step():
         sums = np.zeros(9)
-        for x, y, kind in batches():
+        for x, y, kind, idx in batches():
             logits = forward(x, True, 0.4)
             loss = F.cross_entropy(logits, y, reduction="none")
             correct = (logits.argmax(1) == y).double()
             onehot = (kind.unsqueeze(1) == torch.arange(3)).double()
             sums += torch.stack([onehot.sum(0), loss.detach().double() @ onehot, correct @ onehot], 1).flatten().numpy()
+            torch.stack([idx, kind, correct.long()]).int().numpy()  # the events' per-example record
             loss.mean().backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
@@ -116,7 +132,7 @@ def img_epoch():
             for _, _, rm, rv in bns:
                 rm.zero_()
                 rv.fill_(1)
-            for k, (x, _, _) in enumerate(batches()):
+            for k, (x, _, _, _) in enumerate(batches()):
                 if k >= RECAL:
                     break
                 forward(x, True, momentum=1 / (k + 1))
@@ -126,5 +142,7 @@ def img_epoch():
                     logits = forward(x[s:s + EVAL_BATCH], False)
                     loss += F.cross_entropy(logits, y[s:s + EVAL_BATCH], reduction="sum").item()
                     correct += (logits.argmax(1) == y[s:s + EVAL_BATCH]).sum().item()
+            example_correct(False)
+            example_correct(True)
         return sums
     return step
