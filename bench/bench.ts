@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Generator, KERNELS_ENV, lrlabEnvironment, randn, runtimeRecord, setNumThreads, threadsFor, tidy } from '../src/engine/index.js';
 import { torchPython } from '../src/util/torchPython.js';
 import { IMG, IMG_EPOCH, SYN_GD, SYN_SGD, W1, W2, type Workload } from './workloads.js';
-import { SYN_SWEEP, benchSynSweep } from './synSweep.js';
+import { SYN_SWEEP, SYN_SWEEP_GD, benchSynSweep } from './synSweep.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -134,8 +134,9 @@ function main(): void {
   if (args.includes('--help')) {
     console.log('usage: npm run bench [-- --json] [-- --only W1,W2] [-- --rounds N]\n\n'
       + 'Times lrlab\'s reference workloads and the same workloads in PyTorch, measures the float32 matmul peak, and prints\n'
-      + `GFLOP/s and the fraction of the peak of the matmul-bound ones. Workloads: ${CASES.map((c) => c.workload.name).join(', ')}, ${SYN_SWEEP}\n`
-      + `(the order-gd preset's 24 parts batched vs one by one, and batched with the exact Q-block reduction and in float32; --syn-steps N trains N of its 20000 steps per part, default 1000).`);
+      + `GFLOP/s and the fraction of the peak of the matmul-bound ones. Workloads: ${CASES.map((c) => c.workload.name).join(', ')}, ${SYN_SWEEP}, ${SYN_SWEEP_GD}\n`
+      + `(${SYN_SWEEP}: the order preset's 24 parts batched vs one by one, and batched in float32; ${SYN_SWEEP_GD}: the same for the order-gd preset,\n`
+      + `and batched with the exact Q-block reduction and that in float32; --syn-steps N trains the first N steps of each part, default 1000).`);
     return;
   }
   const json = args.includes('--json');
@@ -144,10 +145,10 @@ function main(): void {
   const ri = args.indexOf('--rounds');
   const rounds = ri >= 0 ? Math.max(1, Number(args[ri + 1]) || 1) : 2;
   const cases = only ? CASES.filter((c) => only.includes(c.workload.name)) : CASES;
-  const synSweep = !only || only.includes(SYN_SWEEP); // (bench/synSweep.ts: batched vs one-by-one parts)
-  if (cases.length === 0 && !synSweep) { console.error(`no workload matches --only ${only?.join(',')} (have ${CASES.map((c) => c.workload.name).join(', ')})`); process.exit(2); }
+  const sweeps = [SYN_SWEEP, SYN_SWEEP_GD].filter((w) => !only || only.includes(w)); // (bench/synSweep.ts: batched vs one-by-one parts)
+  if (cases.length === 0 && sweeps.length === 0) { console.error(`no workload matches --only ${only?.join(',')} (have ${[...CASES.map((c) => c.workload.name), SYN_SWEEP, SYN_SWEEP_GD].join(', ')})`); process.exit(2); }
   if (cases.length > 0) runBench(cases, rounds, json);
-  if (synSweep) void benchSynSweep(args, json);
+  if (sweeps.length > 0) void benchSynSweep(args, json, sweeps);
 }
 
 main();

@@ -1,17 +1,20 @@
-// SYN-sweep: the noisy-GD order setting (preset `order-gd`, which was `order` when the workload was
-// defined) over 8 seeds (24 parts: L-S, S and S+noise per seed) through the
-// part runner, trained as one batched program (the default) and one by one with the single-part
-// code path (--no-batch), in the same process, one after the other; prints
-//   {"workload":"SYN-sweep","parts":24,"batched_s":...,"one_by_one_s":...,"speedup":...,
-//    "batched_reduced_s":...,"speedup_reduced":...,"batched_reduced_f32_s":...,"speedup_reduced_f32":...}
+// SYN-sweep: a learning-order preset over 8 seeds (24 parts: L-S, S and S+noise per seed) through the
+// part runner, trained as one batched program (the default) and one by one with the single-part code
+// path (--no-batch), in the same process, one after the other. Two lines:
+//   {"workload":"SYN-sweep","preset":"order","parts":24,"steps":...,"batched_s":...,"one_by_one_s":...,"speedup":...,
+//    "batched_f32_s":...,"speedup_f32":...}
+// the reference minibatch-SGD setting (preset `order`, which already trains the exact Q-block
+// reduction), and
+//   {"workload":"SYN-sweep-gd","preset":"order-gd",...,"batched_reduced_s":...,"speedup_reduced":...,
+//    "batched_reduced_f32_s":...,"speedup_reduced_f32":...}
+// the noisy-GD setting (preset `order-gd`, which was `order` when the workload was defined).
 // speedup: the batched program, each part bit-identical to the one-by-one run. speedup_reduced: the
-// batched program with the exact Q-block reduction (model.reduceQBlock: the same model in law, not
-// the same draws). speedup_reduced_f32: that in float32 (data.dtype; docs/RESULTS.md says where float32
-// changes results). Every ratio is against the same one-by-one run (today's path: full V, float64).
-// The whole preset is 20k steps per part (about 10 minutes one by one on 2 cores), so by default both
-// runs train the same fraction of it: the first `steps` (1000, 5%) with the schedule events (anneal,
-// noise switch-off) moved to the same fraction of the run; evaluations every 500 steps as in the
-// preset. `--syn-steps 20000` runs the whole preset.
+// batched program with the exact Q-block reduction (model.reduceQBlock: the same model in law, not the
+// same draws). *_f32: that in float32 (data.dtype; docs/RESULTS.md says where float32 changes results).
+// Every ratio of a line is against that line's one-by-one run (the preset as it is, float64).
+// A whole preset is 20k-30k steps per part, so by default every run trains the same first `steps`
+// (1000) of it, with the schedule events set at a step moved to the same fraction of the run (events
+// set at a loss stay); evaluations as in the preset. `--syn-steps N` trains N steps per part.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,17 +24,16 @@ import { runSynthetic } from '../src/experiments/synthetic/index.js';
 import type { SyntheticExperimentConfig } from '../src/experiments/synthetic/config.js';
 
 export const SYN_SWEEP = 'SYN-sweep';
+export const SYN_SWEEP_GD = 'SYN-sweep-gd';
 export const SYN_SWEEP_SEEDS = 8;
 export const SYN_SWEEP_STEPS = 1000;
 
-export interface SynSweepResult {
-  workload: string; parts: number; batched_s: number; one_by_one_s: number; speedup: number;
-  batched_reduced_s: number; speedup_reduced: number; batched_reduced_f32_s: number; speedup_reduced_f32: number;
-}
+/** One line of the workload: seconds of each run and each run's speedup over the one-by-one run. */
+export type SynSweepResult = { workload: string; preset: string; parts: number; steps: number; one_by_one_s: number } & Record<string, number | string>;
 
-/** The `order-gd` preset over 8 seeds, cut to its first `steps` steps with its schedule events at the same fraction. */
-export function synSweepConfig(steps: number): SyntheticExperimentConfig {
-  const cfg = syntheticPreset('order-gd');
+/** A preset over 8 seeds, cut to its first `steps` steps with its step-set schedule events at the same fraction. */
+export function synSweepConfig(preset: 'order' | 'order-gd', steps: number): SyntheticExperimentConfig {
+  const cfg = syntheticPreset(preset);
   const full = cfg.train.maxSteps;
   if (!(Number.isInteger(steps) && steps >= 1 && steps <= full)) throw new Error(`SYN-sweep: steps must be an integer in [1, ${full}], got ${steps}`);
   const at = (s: number | null) => (s === null ? null : Math.max(1, Math.round((s * steps) / full)));
@@ -52,33 +54,47 @@ async function timeRun(cfg: SyntheticExperimentConfig, batch: boolean): Promise<
   } finally { rmSync(dir, { recursive: true, force: true }); }
 }
 
-/** The SYN-sweep config with the exact Q-block reduction (and float32 if asked). */
-function reduced(cfg: SyntheticExperimentConfig, float32: boolean): SyntheticExperimentConfig {
+/** The config with the exact Q-block reduction and/or float32. */
+function variant(cfg: SyntheticExperimentConfig, o: { reduce?: boolean; float32?: boolean }): SyntheticExperimentConfig {
   const c = structuredClone(cfg);
-  if (c.model.arch !== 'block') throw new Error('SYN-sweep: the order-gd preset is no longer a block net');
-  c.model.reduceQBlock = true;
-  if (float32) c.data.dtype = 'float32';
+  if (c.model.arch !== 'block') throw new Error('SYN-sweep: the preset is no longer a block net');
+  if (o.reduce) c.model.reduceQBlock = true;
+  if (o.float32) c.data.dtype = 'float32';
   return c;
 }
 
-/** Time the four runs (batched first); seconds rounded to 0.01, each speedup (one by one / that run) to 0.01. */
-export async function runSynSweep(steps = SYN_SWEEP_STEPS): Promise<SynSweepResult> {
-  const cfg = synSweepConfig(steps);
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+/** Time the one-by-one run and each batched variant (name -> config); seconds and speedups rounded to 0.01. */
+async function timeLine(workload: string, preset: 'order' | 'order-gd', steps: number, variants: [string, { reduce?: boolean; float32?: boolean }][]): Promise<SynSweepResult> {
+  const cfg = synSweepConfig(preset, steps);
   const batched = await timeRun(cfg, true);
   const alone = await timeRun(cfg, false);
-  const red = await timeRun(reduced(cfg, false), true);
-  const red32 = await timeRun(reduced(cfg, true), true);
-  const r2 = (v: number) => Math.round(v * 100) / 100;
-  return {
-    workload: SYN_SWEEP, parts: cfg.seeds * cfg.methods.length, batched_s: r2(batched), one_by_one_s: r2(alone), speedup: r2(alone / batched),
-    batched_reduced_s: r2(red), speedup_reduced: r2(alone / red), batched_reduced_f32_s: r2(red32), speedup_reduced_f32: r2(alone / red32),
-  };
+  const out: SynSweepResult = { workload, preset, parts: cfg.seeds * cfg.methods.length, steps, batched_s: r2(batched), one_by_one_s: r2(alone), speedup: r2(alone / batched) };
+  for (const [name, o] of variants) {
+    const s = await timeRun(variant(cfg, o), true);
+    out[`batched_${name}_s`] = r2(s);
+    out[`speedup_${name}`] = r2(alone / s);
+  }
+  return out;
 }
 
-/** `npm run bench` with SYN-sweep: the JSON line on stdout (what it ran on stderr unless --json). */
-export async function benchSynSweep(args: string[], json: boolean): Promise<void> {
+/** SYN-sweep (preset order: batched, batched float32) and SYN-sweep-gd (order-gd: batched, + reduceQBlock, + float32). */
+export async function runSynSweep(steps = SYN_SWEEP_STEPS, which: string[] = [SYN_SWEEP, SYN_SWEEP_GD]): Promise<SynSweepResult[]> {
+  const lines: SynSweepResult[] = [];
+  if (which.includes(SYN_SWEEP)) lines.push(await timeLine(SYN_SWEEP, 'order', steps, [['f32', { float32: true }]]));
+  if (which.includes(SYN_SWEEP_GD)) lines.push(await timeLine(SYN_SWEEP_GD, 'order-gd', steps, [['reduced', { reduce: true }], ['reduced_f32', { reduce: true, float32: true }]]));
+  return lines;
+}
+
+/** `npm run bench` with SYN-sweep / SYN-sweep-gd: a JSON line each on stdout (what it ran on stderr unless --json). */
+export async function benchSynSweep(args: string[], json: boolean, which: string[]): Promise<void> {
   const si = args.indexOf('--syn-steps');
   const steps = si >= 0 ? Number(args[si + 1]) : SYN_SWEEP_STEPS;
-  if (!json) process.stderr.write(`SYN-sweep: order-gd preset, ${SYN_SWEEP_SEEDS} seeds, ${steps} of 20000 steps per part, ${getNumThreads()} thread(s), batched, --no-batch, batched with reduceQBlock, and that in float32\n`);
-  console.log(JSON.stringify(await runSynSweep(steps)));
+  if (!json) {
+    process.stderr.write(`SYN-sweep: ${SYN_SWEEP_SEEDS} seeds x 3 methods, the first ${steps} steps per part, ${getNumThreads()} thread(s); each batched run against --no-batch in the same process\n`
+      + `  ${SYN_SWEEP}: preset order (minibatch SGD, reduced Q block): batched, batched in float32\n`
+      + `  ${SYN_SWEEP_GD}: preset order-gd (noisy GD (3.1)): batched, with reduceQBlock, and that in float32\n`);
+  }
+  for (const line of await runSynSweep(steps, which)) console.log(JSON.stringify(line));
 }
