@@ -125,13 +125,15 @@ export async function coordinateRuns(runs: QueueRun[], target: QueueTarget, hook
   /** Look at one job: collect it when finished, note a final failure, queue it again when Redis lost it. */
   const check = async (p: Pending, first: boolean) => {
     const q = await queueOf(partDevice(p.job.config));
-    const job: Job | undefined = await q.getJob(p.jobId);
+    // the state first, then the job: a Job read first and completed before its state was asked
+    // would carry no return value (BullMQ sets state and return value together, the Job is a snapshot)
+    const state = await q.getJobState(p.jobId);
+    const job: Job | undefined = state === 'unknown' ? undefined : await q.getJob(p.jobId);
     if (!job) {
       if (!first) log(`${p.label}: its job is gone from the queue (Redis restarted without its data?); queued again`);
       await add(p);
       return;
     }
-    const state = await job.getState();
     if (state === 'completed') {
       try {
         const r = checkPartResult(job.returnvalue, p.job);
