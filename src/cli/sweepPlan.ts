@@ -21,6 +21,8 @@ const hasCheckpoint = (out: string) => existsSync(join(out, 'checkpoints')) && r
 export class ReusePlan {
   /** For each job: the jobs whose parts it waits for. */
   readonly waitsFor: Set<number>[];
+  /** For each job: how many parts it trains itself (0 for a finished job; with reuse, the parts it owns). */
+  readonly trains: number[];
   /** Parts to train and parts copied so far (over the jobs not finished when the plan was made). */
   toTrain = 0;
   reused = 0;
@@ -32,6 +34,7 @@ export class ReusePlan {
     this.ids = jobs.map((j) => partsOf(exp, j.cfg).map((k) => partIdOf(exp, j.cfg, k)));
     this.waitsFor = jobs.map(() => new Set<number>());
     this.sources = enabled ? findFinishedParts(reuseRoot(sweepDir), exp.kind) : new Map();
+    this.trains = jobs.map((j, i) => (finished(j.out) ? 0 : enabled ? 0 : this.ids[i]!.length));
     if (!enabled) return;
     const owner = new Map<string, number>();
     jobs.forEach((j, i) => {
@@ -41,7 +44,12 @@ export class ReusePlan {
       for (const id of new Set(this.ids[i])) {
         if (have.has(id)) continue;
         const o = owner.get(id);
-        if (o === undefined) { owner.set(id, i); this.toTrain += this.ids[i]!.filter((x) => x === id).length; } else this.waitsFor[i]!.add(o);
+        if (o === undefined) {
+          owner.set(id, i);
+          const n = this.ids[i]!.filter((x) => x === id).length;
+          this.toTrain += n;
+          this.trains[i] = this.trains[i]! + n;
+        } else this.waitsFor[i]!.add(o);
       }
     });
   }
