@@ -5,6 +5,8 @@
 // owner has finished, then gets a copy. So a sweep over L-S's eta1 trains S and S+noise once per
 // seed, and no part is trained twice at the same time. Only the sweep process writes into a point
 // run's folder before its worker starts, and never while one runs, so nothing is written twice.
+// A local sweep's groups (sweepGroups.ts: several point runs per worker process, batched) keep a run
+// out of the group of any run it waits for: it comes in a later wave.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
