@@ -6,6 +6,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** An internal command (what a sweep's worker processes run): not listed in `lrlab --help`. */
+  hidden?: boolean;
   run(argv: string[]): Promise<number>;
 }
 

@@ -13,6 +13,7 @@ import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 import { indexCommand } from './indexCmd.js';
 import { workerCommand } from './worker.js';
+import { runGroupCommand } from './group.js';
 import { QueueConnectionError } from '../queue/connection.js';
 import { QueueUrlError } from '../queue/queueUrl.js';
 import { RunFolderError } from '../report/runData.js';
@@ -48,7 +49,7 @@ export function exitCodeOf(e: unknown): 1 | 2 {
 
 /** One run command per registered experiment kind (at the time of the call), then the tools. */
 export function commands(): Command[] {
-  return [...experiments().map(runCommand), sweepCommand, workerCommand, resumeCommand, reportCommand, exportCommand, serveCommand, indexCommand, schemaCommand, infoCommand];
+  return [...experiments().map(runCommand), sweepCommand, workerCommand, resumeCommand, reportCommand, exportCommand, serveCommand, indexCommand, schemaCommand, infoCommand, runGroupCommand];
 }
 
 /** `lrlab --version`: the package version and the code version stamped into checkpoints. */
@@ -58,7 +59,7 @@ export function versionText(): string {
 }
 
 function help(): string {
-  const all = commands();
+  const all = commands().filter((c) => !c.hidden);
   const w = Math.max(...all.map((c) => c.name.length));
   return [
     'lrlab — reproduce Li, Wei & Ma (NeurIPS 2019): the regularization effect of an initial large learning rate',

@@ -1,14 +1,10 @@
 // `lrlab sweep`: a grid over config keys times seeds, run in parallel worker processes.
 import { alignedTable } from '../util/textTable.js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { interruptFlag } from './signals.js';
-import { availableParallelism, constants } from 'node:os';
-import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Command, RUN_OPTIONS, UsageError, printDryRun } from './command.js';
-import { Progress, SWEEP_PARENT_ENV } from './progress.js';
+import { runLocalSweep } from './sweepLocal.js';
 import { buildConfig, environmentNotes, type RunValues } from './run.js';
 import { reachableQueue, sweepOnQueue } from './worker.js';
 import { overOf, parseAxis, specPoints, type Axis, type SweepPoint } from './grid.js';
@@ -28,6 +24,11 @@ Runs an experiment on every point of a grid (the product of the --over lists) an
 parallel worker processes (default: one per core, each single-threaded), and writes one summary
 table: final accuracies per method, mean ± std over seeds, and the gap between the first two methods
 (synthetic: P-only test accuracy of L-S minus S; images: clean validation accuracy, large minus small LR).
+Compatible grid points train together: the point runs whose parts share shapes (synthetic: the same
+update, n, d, block widths and dtype, for noisy GD on the block net) are split into groups, as many as
+workers, and each worker process trains its group's parts as ONE batched program (one larger matmul
+per step; each part keeps its own learning rate, noise and stopping rules, and its results equal those
+of running it alone). With --queue every part is a job of its own (not batched).
 
   --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
   --over key=lin:a:b:n   n evenly spaced values from a to b (lin:0.1:0.5:5 = 0.1, 0.2, ..., 0.5)
@@ -39,8 +40,9 @@ table: final accuracies per method, mean ± std over seeds, and the gap between 
                      part's own config, seed, code version) in this sweep or in any run folder under the
                      runs folder that holds the sweep is copied, not trained again (S does not depend on
                      L-S's eta1: a sweep over train.eta1 trains S and S+noise once per seed)
-  --no-batch         each run trains its parts one by one (by default the parts of a run that share shapes
-                     train as one batched program, with the same results; a point's run holds its methods)
+  --no-batch         one worker process per point run, its parts trained one by one (same results). By
+                     default a run that waits for a part another run trains comes in a later group, so
+                     no part is trained twice
   --experiment E     ${experimentKinds().join(' or ')} (default: the kind whose preset --preset names, else ${experimentKinds()[0]})
   --workers K        worker processes (default: ${availableParallelism()})
   --dry-run          print the base config (JSON, on stdout) and the grid points, then exit
@@ -57,7 +59,7 @@ An interrupted sweep continues with \`lrlab resume DIR\` (finished runs are not 
 export interface SweepSpec {
   base: BaseConfig; over: [string, unknown[]][]; seeds: number; workers: number;
   axes?: Axis[]; sample?: { n: number; seed: number }; reuse?: boolean;
-  /** false (--no-batch): every run trains its parts one by one. Not recorded in sweep.json (results are the same either way). */
+  /** false (--no-batch): a worker process per point run, its parts one by one (else grouped: sweepLocal.ts). Not recorded in sweep.json (results are the same either way). */
   batch?: boolean;
 }
 export type { SweepPoint } from './grid.js';
@@ -76,23 +78,6 @@ export function pointConfig(base: BaseConfig, p: SweepPoint, seed: number): Base
   try {
     return experimentOf(cfg).validate(cfg) as BaseConfig;
   } catch (e) { throw new UsageError(`grid point ${JSON.stringify(p.values)}: ${(e as Error).message}`); }
-}
-
-const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
-
-/**
- * Run one point's run in a worker process. Workers get a process group of their own (detached), so
- * a Ctrl-C at the terminal reaches only the sweep, which passes exactly one signal on to each worker
- * (a second one would make it quit without its checkpoint).
- */
-function runJob(args: string[], children: Set<ChildProcess>): Promise<{ code: number; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) } });
-    children.add(child);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    child.on('close', (code, signal) => { children.delete(child); res({ code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1), stderr }); });
-  });
 }
 
 export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, queue?: string): Promise<number> {
@@ -116,50 +101,16 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, que
     if (!quiet) process.stderr.write('\n');
     return finishSweep(dir, spec, points, r.failures);
   }
-  const bar = new Progress(jobs.length, 'sweep', process.stderr, quiet);
-  let done = 0, failed = 0;
-  const failures: string[] = [];
-  const children = new Set<ChildProcess>();
-  // SIGINT/SIGTERM: start no new point, pass the signal on (each running point checkpoints and stops), wait for them
-  // a point run starts once the runs it waits for (their parts it reuses) have ended
-  const ended = new Set<number>(), pending = jobs.map((_, i) => i);
-  let waiters: (() => void)[] = [];
-  const wakeAll = () => { const w = waiters; waiters = []; for (const f of w) f(); };
-  const stop = interruptFlag((sig) => { for (const c of children) c.kill(sig); wakeAll(); });
-  const worker = async () => {
-    while (pending.length > 0 && !stop.get()) {
-      const at = pending.findIndex((i) => plan.ready(i, ended));
-      if (at < 0) { await new Promise<void>((r) => waiters.push(r)); continue; }
-      const ji = pending.splice(at, 1)[0]!, j = jobs[ji]!;
-      try {
-        if (existsSync(join(j.out, 'summary.json')) || await plan.prepare(ji)) { done++; bar.update(done, `${done}/${jobs.length} runs`); continue; }
-        let args: string[];
-        // (the sweep has copied what can be reused: its workers do not search again)
-        const noBatch = spec.batch === false ? ['--no-batch'] : [];
-        if (existsSync(join(j.out, 'config.json'))) args = ['resume', j.out, '--quiet', '--no-reuse', ...noBatch];
-        else {
-          mkdirSync(j.out, { recursive: true });
-          writeJsonAtomic(join(j.out, '..', `config-seed${j.seed}.json`), j.cfg);
-          args = [spec.base.kind, '--config', join(j.out, '..', `config-seed${j.seed}.json`), '--out', j.out, '--force', '--quiet', '--no-reuse', ...noBatch];
-        }
-        const r = await runJob(args, children);
-        if (stop.get() && r.code === 130) continue; // interrupted: it continues on resume
-        done++;
-        if (r.code !== 0) { failed++; failures.push(`${j.p.label} ${JSON.stringify(j.p.values)} seed ${j.seed}: ${r.stderr.trim().split('\n').pop()}`); }
-        bar.update(done, `${done}/${jobs.length} runs${failed ? `, ${failed} failed` : ''}`);
-      } finally { ended.add(ji); wakeAll(); }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(spec.workers, jobs.length) }, worker));
-  } finally { stop.release(); }
-  if (stop.get()) {
+  const r = await runLocalSweep({
+    dir, plan, workers: spec.workers, batch: spec.batch !== false, quiet,
+    jobs: jobs.map((j) => ({ label: `${j.p.label}/seed${j.seed}`, values: j.p.values, seed: j.seed, cfg: j.cfg, out: j.out })),
+  });
+  if (r.interrupted) {
     writeRunStatus(dir, 'interrupted');
-    console.error(`${quiet ? '' : '\n'}interrupted: ${done} of ${jobs.length} run(s) finished, the running ones checkpointed. Continue with: lrlab resume ${dir}`);
+    console.error(`${quiet ? '' : '\n'}interrupted: ${r.done} of ${jobs.length} run(s) finished, the running ones checkpointed. Continue with: lrlab resume ${dir}`);
     return 130;
   }
-  bar.done();
-  return finishSweep(dir, spec, points, failures);
+  return finishSweep(dir, spec, points, r.failures);
 }
 
 /** The end of a sweep: status.json (with the parts run and reused), summary.json and the table (report/sweepTable.ts); 1 when a run (or part) failed. */

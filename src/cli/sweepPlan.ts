@@ -5,6 +5,8 @@
 // owner has finished, then gets a copy. So a sweep over L-S's eta1 trains S and S+noise once per
 // seed, and no part is trained twice at the same time. Only the sweep process writes into a point
 // run's folder before its worker starts, and never while one runs, so nothing is written twice.
+// A local sweep's groups (sweepGroups.ts: several point runs per worker process, batched) keep a run
+// out of the group of any run it waits for: it comes in a later wave.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
@@ -21,6 +23,8 @@ const hasCheckpoint = (out: string) => existsSync(join(out, 'checkpoints')) && r
 export class ReusePlan {
   /** For each job: the jobs whose parts it waits for. */
   readonly waitsFor: Set<number>[];
+  /** For each job: how many parts it trains itself (0 for a finished job; with reuse, the parts it owns). */
+  readonly trains: number[];
   /** Parts to train and parts copied so far (over the jobs not finished when the plan was made). */
   toTrain = 0;
   reused = 0;
@@ -32,6 +36,7 @@ export class ReusePlan {
     this.ids = jobs.map((j) => partsOf(exp, j.cfg).map((k) => partIdOf(exp, j.cfg, k)));
     this.waitsFor = jobs.map(() => new Set<number>());
     this.sources = enabled ? findFinishedParts(reuseRoot(sweepDir), exp.kind) : new Map();
+    this.trains = jobs.map((j, i) => (finished(j.out) ? 0 : enabled ? 0 : this.ids[i]!.length));
     if (!enabled) return;
     const owner = new Map<string, number>();
     jobs.forEach((j, i) => {
@@ -41,7 +46,12 @@ export class ReusePlan {
       for (const id of new Set(this.ids[i])) {
         if (have.has(id)) continue;
         const o = owner.get(id);
-        if (o === undefined) { owner.set(id, i); this.toTrain += this.ids[i]!.filter((x) => x === id).length; } else this.waitsFor[i]!.add(o);
+        if (o === undefined) {
+          owner.set(id, i);
+          const n = this.ids[i]!.filter((x) => x === id).length;
+          this.toTrain += n;
+          this.trains[i] = this.trains[i]! + n;
+        } else this.waitsFor[i]!.add(o);
       }
     });
   }

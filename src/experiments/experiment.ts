@@ -67,6 +67,13 @@ export interface PartWork {
 }
 
 /**
+ * One part of a batch (Experiment.createBatch): its run's config, what that run's parts share
+ * (Experiment.prepare of that config), and which part it is. The parts of one batch may come from
+ * several runs (the points of a sweep), each with its own config.
+ */
+export interface BatchItem<C = BaseConfig, Ctx = unknown> { cfg: C; ctx: Ctx; key: PartKey }
+
+/**
  * Parts trained together as ONE batched program and advanced in lockstep (Experiment.createBatch):
  * each part's results equal those of training it alone.
  */
@@ -159,11 +166,20 @@ export interface Experiment<C extends BaseConfig = BaseConfig, Ctx = unknown, Se
   opSize?(c: C): OpSize;
   createPart(c: C, ctx: Ctx, seed: Seed, key: PartKey): PartWork;
   /**
-   * Optional: the parts `keys` of a run (seeds outer, methods inner) as one batched program (the
-   * part runner's default; `--no-batch` runs them one by one); null when this config's parts do
-   * not batch. It sets up its seeds itself.
+   * Optional: parts as one batched program (the part runner's default; `--no-batch` runs them one by
+   * one), in the order given: the parts still to do of a run (seeds outer, methods inner), or of
+   * several runs whose configs have one batchKey (a run group: runGroup.ts). Null when these parts
+   * do not batch (their configs do not, their batchKeys differ, or there is one). It sets up its
+   * seeds itself.
    */
-  createBatch?(c: C, ctx: Ctx, keys: PartKey[]): PartBatch | null;
+  createBatch?(items: BatchItem<C, Ctx>[]): PartBatch | null;
+  /**
+   * Optional (with createBatch): what the parts of a config must share with other parts to train in
+   * one batch with them (shapes, dtype, the update), as a string; configs with equal keys batch
+   * together (their other settings stay their own). Null: this config's parts do not batch. Runners
+   * and the sweep group runs by it without knowing the kind.
+   */
+  batchKey?(c: C): string | null;
   /** summary.json from the part files (which may include diverged parts). */
   summarize(c: C, parts: PartFile[]): SummaryEnvelope;
   /** The length of training and its schedule events (checked against the end, moved by --scale-schedule). */

@@ -13,7 +13,7 @@ import { sweepOfRun } from '../runs/sweepFile.js';
 import { partFileSchema, type MetricsRow, type PartFile } from '../runs/format.js';
 import type { AnyExperiment, BaseConfig, PartKey } from './experiment.js';
 import { partId } from './partId.js';
-import { dropPartRows, partName } from './partRunner.js';
+import { dropPartRows, partName } from './partFiles.js';
 
 /** Where a finished part lies: its run folder and its part file. */
 export interface PartSource { dir: string; file: PartFile & Record<string, unknown> }

@@ -9,6 +9,7 @@ import { runParts, type RunHooks } from '../partRunner.js';
 import { syntheticConfigSchema, type SyntheticExperimentConfig, type SyntheticMethod } from './config.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from './presets.js';
 import { SyntheticPart, createSyntheticBatch } from './part.js';
+import { batchKey } from '../../train/batchedSyntheticTrainer.js';
 import { syntheticPartConfig } from './identity.js';
 import { summarizeSynthetic } from './summary.js';
 import { syntheticView } from './view.js';
@@ -28,7 +29,8 @@ export const synthetic: Experiment<SyntheticExperimentConfig, null, number> = {
   disposeSeed: () => {},
   opSize: (c) => (c.data.n * c.data.d * c.model.m <= 2.5e7 ? 'small-ops' : 'large-ops'), // one thread below ~1 ms per product (docs/RESULTS.md)
   createPart: (c, _ctx, seed, key) => new SyntheticPart(c, key.method as SyntheticMethod, seed),
-  createBatch: (c, _ctx, keys) => createSyntheticBatch(c, keys),
+  createBatch: (items) => createSyntheticBatch(items),
+  batchKey: (c) => batchKey(c),
   summarize: (c, parts) => summarizeSynthetic(c, parts) as unknown as SummaryEnvelope,
   schedule: syntheticSchedule,
   view: syntheticView,

@@ -4,8 +4,8 @@
 import { SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerState } from '../../train/syntheticTrainer.js';
 import { syntheticMetrics, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
 import type { MetricsRow } from '../../runs/format.js';
-import type { Advance, PartBatch, PartKey, PartWork } from '../experiment.js';
-import { BatchedSyntheticTrainer, batchable } from '../../train/batchedSyntheticTrainer.js';
+import type { Advance, BatchItem, PartBatch, PartWork } from '../experiment.js';
+import { BatchedSyntheticTrainer, batchKey } from '../../train/batchedSyntheticTrainer.js';
 import { firstLearnedStep, firstMarginStep } from './learned.js';
 import type { SyntheticExperimentConfig, SyntheticMethod } from './config.js';
 
@@ -98,15 +98,17 @@ export class SyntheticPart implements PartWork {
 }
 
 /**
- * The parts `keys` of a config as one batched program (BatchedSyntheticTrainer): each part keeps
- * its own trainer state, rows, checkpoint and part file; null when the config does not batch
- * (minibatch SGD, the full and conv nets) or there is one part.
+ * Parts as one batched program (BatchedSyntheticTrainer): the parts still to do of a run, or of
+ * several runs (the points of a sweep) whose configs share a batchKey; each part keeps its own
+ * config, trainer state, rows, checkpoint and part file. Null when the configs do not batch
+ * (minibatch SGD, the full and conv nets), their batchKeys differ, or there is one part.
  */
-export function createSyntheticBatch(cfg: SyntheticExperimentConfig, keys: PartKey[]): PartBatch | null {
-  if (!batchable(cfg) || keys.length < 2) return null;
+export function createSyntheticBatch(items: BatchItem<SyntheticExperimentConfig>[]): PartBatch | null {
+  const keys = items.map((it) => batchKey(it.cfg));
+  if (items.length < 2 || keys[0] === null || keys.some((k) => k !== keys[0])) return null;
   const parts: SyntheticPart[] = [];
   try {
-    for (const k of keys) parts.push(new SyntheticPart(cfg, k.method as SyntheticMethod, k.seed));
+    for (const { cfg, key } of items) parts.push(new SyntheticPart(cfg, key.method as SyntheticMethod, key.seed));
   } catch (e) { for (const p of parts) p.dispose(); throw e; }
   const batch = new BatchedSyntheticTrainer(parts.map((p) => p.syntheticTrainer));
   parts.forEach((p, k) => { p.beforeRead = () => batch.sync(k); p.afterRestore = () => batch.invalidate(k); });

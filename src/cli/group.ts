@@ -1,0 +1,87 @@
+// `lrlab run-group FILE`: an internal command (not in `lrlab --help`), what each worker process of a
+// local `lrlab sweep` runs: the run folders listed in FILE as one run group (experiments/runGroup.ts),
+// their parts trained together as one batched program where the kind can batch them. SIGINT/SIGTERM
+// checkpoint every unfinished part and stop (exit 130); `lrlab resume` of the sweep, or of each run
+// folder, continues them. With --progress it tells the sweep how far it is: JSON lines on stdout.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Command, UsageError } from './command.js';
+import { Progress, SWEEP_PARENT_ENV } from './progress.js';
+import { interruptFlag } from './signals.js';
+import type { BaseConfig } from '../experiments/experiment.js';
+import { findExperiment } from '../experiments/registry.js';
+import { runGroup, type GroupRun } from '../experiments/runGroup.js';
+
+const USAGE = `usage: lrlab run-group FILE [--quiet] [--no-reuse] [--no-batch] [--progress]
+
+Internal (what each worker process of \`lrlab sweep\` runs): runs (or continues) the run folders listed
+in FILE, a JSON list [{"config": {...}, "out": "DIR"}, ...] of one experiment kind, in this process;
+the parts still to do of all of them train together as one batched program where their configs
+share shapes (each part's results equal those of running it alone), each part with its own rows,
+checkpoint and part file in its own run folder, each run with its own summary.json.
+
+  --quiet      no progress bar
+  --no-reuse   train every part (by default parts already run under the runs folder are copied)
+  --no-batch   run the folders one after another, their parts one by one
+  --progress   print {"progress": F, "info": "..."} lines on stdout (F: the fraction done)
+
+SIGINT/SIGTERM: every unfinished part is checkpointed, then it stops (exit 130).`;
+
+/** The runs of a group file: a JSON list of {config, out}, all of one known kind. */
+export function readGroupFile(path: string): GroupRun[] {
+  let v: unknown;
+  try { v = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new UsageError(`cannot read ${path}: ${(e as Error).message}`); }
+  if (!Array.isArray(v) || v.length === 0) throw new UsageError(`${path}: expected a non-empty JSON list of {"config": {...}, "out": "DIR"}`);
+  return v.map((r: unknown, i) => {
+    const x = r as { config?: unknown; out?: unknown } | null;
+    if (!x || typeof x !== 'object' || !x.config || typeof x.config !== 'object' || typeof x.out !== 'string') {
+      throw new UsageError(`${path}: entry ${i} is not {"config": {...}, "out": "DIR"}`);
+    }
+    return { config: x.config as BaseConfig, dir: resolve(x.out) };
+  });
+}
+
+export const runGroupCommand: Command = {
+  name: 'run-group',
+  hidden: true,
+  summary: 'internal: run several run folders as one batched group (a local sweep\'s worker process)',
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv, strict: true, allowPositionals: true,
+      options: { quiet: { type: 'boolean' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, progress: { type: 'boolean' } },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one group file');
+    const runs = readGroupFile(positionals[0]!);
+    const kinds = [...new Set(runs.map((r) => (r.config as { kind?: unknown }).kind))];
+    const exp = findExperiment(kinds[0]);
+    if (!exp || kinds.length > 1) throw new UsageError(`${positionals[0]}: the runs of a group must be of one known kind, got ${kinds.map((k) => JSON.stringify(k)).join(', ')}`);
+    const problems = [...new Set(runs.flatMap((r) => exp.environmentProblems(exp.validate(r.config))))];
+    if (problems.length) throw new UsageError(problems.join('\n'));
+    const bar = new Progress(1, 'group', process.stderr, values.quiet ?? false);
+    const stop = interruptFlag();
+    // a sweep's worker whose sweep is gone (killed, machine lost) checkpoints and stops instead of running on alone
+    const sweep = Number(process.env[SWEEP_PARENT_ENV] ?? 0);
+    const shouldStop = () => stop.get() || (sweep > 0 && process.ppid !== sweep);
+    let lastLine = 0;
+    try {
+      const r = await runGroup(exp, runs, {
+        shouldStop, batch: !(values['no-batch'] ?? false), reuse: values['no-reuse'] ? undefined : {},
+        onBatchProgress: (fraction, info) => {
+          bar.update(fraction, info);
+          if (values.progress && Date.now() - lastLine >= 250) {
+            lastLine = Date.now();
+            process.stdout.write(`${JSON.stringify({ progress: fraction, info })}\n`);
+          }
+        },
+      });
+      if (r === 'interrupted') {
+        console.error(`${values.quiet ? '' : '\n'}interrupted: checkpoints saved. Continue with lrlab resume (the sweep, or each run folder)`);
+        return 130;
+      }
+      bar.done();
+      return 0;
+    } finally { stop.release(); }
+  },
+};

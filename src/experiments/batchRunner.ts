@@ -1,0 +1,128 @@
+// The batch runner: the parts of a PartBatch (Experiment.createBatch) trained in lockstep to their
+// ends, or until stopped, each with its own rows, checkpoint and part file as the part runner writes
+// them for a part trained alone. The parts may belong to several run folders (a run group:
+// runGroup.ts, the points of a sweep); each part writes into its own folder's metrics.jsonl and
+// checkpoints/ and parts/, and each checkpoint holds the byte offset of its own folder's metrics file.
+//   The parts' rows interleave in a folder's metrics.jsonl (step by step), so every checkpoint of the
+// batch is taken for all its unfinished parts at once, and again just before a part's part file is
+// written: a resume cuts each metrics.jsonl back to its checkpoint's offset without losing a finished
+// part's rows, and (batched again) writes the same bytes as an uninterrupted run.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonlWriter } from '../runs/runFolder.js';
+import type { AnyExperiment, BaseConfig, PartBatch, PartKey } from './experiment.js';
+import { partId } from './partId.js';
+import { dropPartRows, dropPartRowsAfter, partName, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
+import type { RunHooks } from './partRunner.js';
+
+/** One part of a batch: its run (config and folder), its key, and where it stands in its run (progress). */
+export interface BatchMember {
+  cfg: BaseConfig; dir: string; key: PartKey;
+  /** Index of the part in its run (seeds outer, methods inner) and the number of its run's parts. */
+  index: number; count: number;
+  /** Mark its run running (status.json, runtime.json); called once the batch has restored its checkpoints, may be called more than once. */
+  markRunning: () => void;
+}
+
+/** The part runner's hooks, and how far the whole batch is. */
+export interface BatchHooks extends RunHooks {
+  /**
+   * Called with onProgress: the fraction of the batch's work done (each part counts its clock units
+   * done of its planned total, a finished part counts 1; the mean over the parts) and the status line
+   * of the first unfinished part.
+   */
+  onBatchProgress?: (fraction: number, info: string) => void;
+}
+
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Train the parts of `batch` (`members`: one per part, in the batch's order) in lockstep to their
+ * ends (or until hooks.shouldStop), writing each part's rows, checkpoints and part file into its run
+ * folder. `onFinished(i)` is told after member i's part file was written. Disposes the batch and its parts.
+ */
+export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: BatchMember[], hooks: BatchHooks, onFinished?: (i: number) => void): Promise<'done' | 'interrupted'> {
+  const works = batch.parts;
+  const metricsOf = (i: number) => join(members[i]!.dir, 'metrics.jsonl');
+  const dirs = [...new Set(members.map((m) => m.dir))];
+  const ckpts = members.map((m) => join(m.dir, 'checkpoints', `${partName(m.key)}.json`));
+  const ids = members.map((m) => partId(exp.kind, exp.partConfig(m.cfg, m.key.method), m.key.seed));
+  const before = members.map(() => 0);
+  const finished = members.map(() => false);
+  const writers = new Map<string, JsonlWriter>();
+  try {
+    const offsets: (number | null)[] = members.map(() => null);
+    const resumed = members.map((m, i) => {
+      if (!existsSync(ckpts[i]!)) return false;
+      const ck = restoreFromCheckpoint(works[i]!, ckpts[i]!, m.cfg);
+      before[i] = ck.seconds;
+      offsets[i] = ck.metricsBytes;
+      return true;
+    });
+    for (const m of members) m.markRunning();
+    // drop each part's rows written after its checkpoint and any torn line; fresh parts start their rows again
+    members.forEach((m, i) => { if (resumed[i]) dropPartRowsAfter(metricsOf(i), m.key, offsets[i]!); else dropPartRows(metricsOf(i), m.key); });
+    for (const d of dirs) writers.set(d, new JsonlWriter(join(d, 'metrics.jsonl')));
+    const writer = (i: number) => writers.get(members[i]!.dir)!;
+    const syncAll = () => { for (const w of writers.values()) w.sync(); };
+    const t0 = Date.now();
+    const seconds = (i: number) => before[i]! + (Date.now() - t0) / 1000;
+    let lastReport = 0;
+    const report = (force: boolean) => {
+      if ((!hooks.onProgress && !hooks.onBatchProgress) || (!force && Date.now() - lastReport < 50)) return;
+      lastReport = Date.now();
+      const i = Math.max(0, finished.indexOf(false));
+      const p = works[i]!.progress();
+      hooks.onProgress?.({ part: members[i]!.index, parts: members[i]!.count, method: members[i]!.key.method, seed: members[i]!.key.seed, ...p });
+      if (hooks.onBatchProgress) {
+        const done = works.reduce((s, wk, j) => {
+          if (finished[j]) return s + 1;
+          const q = j === i ? p : wk.progress();
+          return s + (q.of > 0 ? Math.min(1, q.at / q.of) : 0);
+        }, 0);
+        hooks.onBatchProgress(done / works.length, p.info);
+      }
+    };
+    const evaluate = (i: number) => { writer(i).write(works[i]!.evaluate(seconds(i))); report(true); };
+    const checkpointAll = () => {
+      syncAll();
+      const bytes = new Map(dirs.map((d) => [d, statSync(join(d, 'metrics.jsonl')).size]));
+      members.forEach((m, i) => {
+        if (finished[i]) return;
+        writePartCheckpoint(ckpts[i]!, m.cfg, ids[i]!, bytes.get(m.dir)!, seconds(i), works[i]!);
+        hooks.onCheckpoint?.(m.key, ckpts[i]!);
+      });
+    };
+    const finish = (i: number) => {
+      const m = members[i]!;
+      writeFinishedPart(works[i]!, m.dir, m.key, ids[i]!, partRows(metricsOf(i), m.key), seconds(i));
+      finished[i] = true;
+      onFinished?.(i);
+    };
+    members.forEach((_, i) => { if (!resumed[i]) evaluate(i); });
+    const finishDone = () => {
+      const ending = works.flatMap((wk, i) => (wk.done && !finished[i] ? [i] : []));
+      if (ending.length === 0) return;
+      if (ending.length < works.filter((_, i) => !finished[i]).length) checkpointAll(); // the others' offsets move past the ending parts' rows
+      syncAll();
+      for (const i of ending) finish(i);
+    };
+    finishDone(); // parts restored from a checkpoint taken as they ended
+    const pauseAfterMs = hooks.yieldEveryMs ?? 100;
+    let lastYield = Date.now();
+    while (finished.includes(false)) {
+      if (Date.now() - lastYield >= pauseAfterMs) { await yieldToEvents(); lastYield = Date.now(); }
+      if (hooks.shouldStop?.()) { checkpointAll(); return 'interrupted'; }
+      const r = batch.advance();
+      r.forEach((a, i) => { if (a?.evaluate) evaluate(i); });
+      if (r.some((a, i) => a?.checkpoint && !works[i]!.done)) checkpointAll();
+      finishDone();
+      report(false);
+    }
+    return 'done';
+  } finally {
+    for (const w of writers.values()) w.close();
+    batch.dispose();
+    for (const wk of works) wk.dispose();
+  }
+}
