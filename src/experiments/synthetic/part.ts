@@ -98,9 +98,10 @@ export class SyntheticPart implements PartWork {
 }
 
 /**
- * The parts `keys` of a config as one batched program (BatchedSyntheticTrainer): each part keeps
- * its own trainer state, rows, checkpoint and part file; null when the config does not batch
- * (minibatch SGD, the full and conv nets) or there is one part.
+ * The parts `keys` of a config as one batched program (BatchedSyntheticTrainer: noisy GD (3.1) or
+ * minibatch SGD on the block net, each part with its own minibatches): each part keeps its own
+ * trainer state, rows, checkpoint and part file; null when the config does not batch (the full and
+ * conv nets) or there is one part.
  */
 export function createSyntheticBatch(cfg: SyntheticExperimentConfig, keys: PartKey[]): PartBatch | null {
   if (!batchable(cfg) || keys.length < 2) return null;
