@@ -91,8 +91,8 @@ ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` 
   --no-reuse        train every part, even one already run (same part identity) in another run folder
                     under the same runs folder; by default such a part is copied (its part file and rows)
   --no-batch        train the parts one by one; by default the parts of a run that share shapes train together
-                    as one batched program (where the kind has one: synthetic noisy GD on the block net), with
-                    the same results
+                    as one batched program (where the kind has one: synthetic noisy GD or minibatch SGD on the
+                    block net), with the same results
 
 presets:
 ${Object.entries(exp.presets).map(([k, v]) => `  ${k.padEnd(w)}  ${v.description}`).join('\n')}

@@ -25,7 +25,7 @@ parallel worker processes (default: one per core, each single-threaded), and wri
 table: final accuracies per method, mean ± std over seeds, and the gap between the first two methods
 (synthetic: P-only test accuracy of L-S minus S; images: clean validation accuracy, large minus small LR).
 Compatible grid points train together: the point runs whose parts share shapes (synthetic: the same
-update, n, d, block widths and dtype, for noisy GD on the block net) are split into groups, as many as
+update, n, d, block widths, dtype and SGD batch size, on the block net) are split into groups, as many as
 workers, and each worker process trains its group's parts as ONE batched program (one larger matmul
 per step; each part keeps its own learning rate, noise and stopping rules, and its results equal those
 of running it alone). With --queue every part is a job of its own (not batched).

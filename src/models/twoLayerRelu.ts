@@ -41,8 +41,12 @@ export interface ForwardOptions {
 /** One update of the trained weights, as the trainer made it: w <- w - lr (grad + weightDecay w + gradNoiseStd xi). */
 export interface UpdateInfo { lr: number; weightDecay: number; gradNoiseStd: number; gen: Generator | null }
 
-/** A block net's weight acting on x1 (w), the one acting on x2 (v), and the input v multiplies. */
-export interface BlockView { w: string; v: string; vInput(x2: Tensor): Tensor }
+/**
+ * A block net's weight acting on x1 (w), the one acting on x2 (v), and the input v multiplies:
+ * vInput(x2), which is x2 itself, or x2 vBasis (one matmul) where vBasis [d, k] is given (a batched
+ * program multiplies each part's stacked minibatch by it, as vInput would multiply that minibatch).
+ */
+export interface BlockView { w: string; v: string; vInput(x2: Tensor): Tensor; vBasis?: Tensor }
 
 /** The interface shared by the synthetic experiment's models. */
 export interface SyntheticModel {

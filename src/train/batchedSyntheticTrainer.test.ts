@@ -1,51 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
-import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from '../experiments/synthetic/config.js';
-import { SyntheticTrainer, setupSynthetic, disposeSetup } from './syntheticTrainer.js';
+import { setupSynthetic, disposeSetup } from './syntheticTrainer.js';
 import { BatchedSyntheticTrainer, batchKey, batchable } from './batchedSyntheticTrainer.js';
-import { SYNTHETIC_METHODS, type SyntheticMethod } from './syntheticAlgorithms.js';
-
-/** A small config: d = 16, N = 40, m = 16, noisy GD with gradient noise; `patch` on top. */
-function small(patch: unknown = {}): SyntheticExperimentConfig {
-  return validateSyntheticConfig(deepMerge(deepMerge(baseSyntheticConfig(), {
-    data: { d: 16, n: 40, qSupport: 16, gamma: 1, qScale: 10, aMin: 0.5, testSizes: { pOnly: 10, qOnly: 10, both: 10 } },
-    model: { m: 16 },
-    train: {
-      lambda: 1e-3, tauXi: 0.05, tau0: 0.3, eta1: 2, eta2: 0.5, eps1: 0.1, eps2: 0.01, eps2S: 0.01, stopAtLoss: false, maxSteps: 120,
-      annealAtStep: 60, noiseStd: 0.4, noiseAnnealAtStep: 60, noiseAnnealAtLoss: null, lossCheckEvery: 7, evalEvery: 50, checkpointEvery: 0,
-    },
-  }), patch));
-}
-
-function trainers(cfg: SyntheticExperimentConfig, seeds: number[], methods: readonly SyntheticMethod[] = SYNTHETIC_METHODS): SyntheticTrainer[] {
-  return seeds.flatMap((seed) => methods.map((m) => new SyntheticTrainer(cfg, m, seed, setupSynthetic(cfg, seed))));
-}
-
-/** Everything a part's result depends on: its whole state (weights, generators, schedule events) and its status. */
-function outcome(t: SyntheticTrainer) {
-  const { model, ...rest } = t.state();
-  return { ...rest, fingerprint: t.model.params.fingerprint(), keys: Object.keys(model) };
-}
-
-/** Train the parts of `cfgs` (each config's seeds x methods) one by one and as one batch; assert each part ends bit-identical. */
-function assertSameAsAlone(cfgs: SyntheticExperimentConfig | SyntheticExperimentConfig[], seeds: number[], methods?: readonly SyntheticMethod[], inspect?: (alone: SyntheticTrainer[]) => void): SyntheticTrainer[] {
-  const all = Array.isArray(cfgs) ? cfgs : [cfgs];
-  const make = () => all.flatMap((cfg) => trainers(cfg, seeds, methods));
-  const alone = make();
-  for (const t of alone) while (t.advance());
-  const together = make();
-  const batch = new BatchedSyntheticTrainer(together);
-  let steps = 0;
-  while (!batch.done) { batch.advance(); steps++; }
-  together.forEach((_, k) => batch.sync(k));
-  assert.equal(steps, Math.max(...alone.map((t) => t.step)), 'the batch runs until its longest part ends');
-  alone.forEach((a, k) => assert.deepEqual(outcome(together[k]!), outcome(a), `part ${k} (${a.method} seed ${a.state().seed})`));
-  inspect?.(alone);
-  batch.dispose();
-  for (const t of [...alone, ...together]) { t.dispose(); disposeSetup(t.seedSetup); }
-  return alone;
-}
+import { assertSameAsAlone, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
 
 test('batched parts (3 methods x 2 seeds, lr anneal, pre-activation noise, gradient noise) end bit-identical to each part alone', () => {
   const alone = assertSameAsAlone(small(), [0, 1]);
@@ -102,15 +60,27 @@ test('batchKey: equal for configs that share the stacked shapes, different (or n
   for (const patch of [{ data: { n: 41 } }, { data: { d: 15, qSupport: 15 } }, { model: { m: 18 } }, { data: { dtype: 'float32' } }, { model: { m: 16, mW: 4, mV: 12 } }]) {
     assert.notEqual(batchKey(small(patch)), batchKey(small()), JSON.stringify(patch));
   }
-  assert.equal(batchKey(small({ train: { update: 'sgd' } })), null);
+  const sgd = (b: number, patch: object = {}) => small(deepMerge({ train: { update: 'sgd', batchSize: b } }, patch));
+  assert.notEqual(batchKey(sgd(8)), null);
+  assert.notEqual(batchKey(sgd(8)), batchKey(small()), 'the update');
+  assert.notEqual(batchKey(sgd(8)), batchKey(sgd(10)), 'the batch size');
+  assert.equal(batchKey(sgd(8)), batchKey(sgd(8, { train: { eta1: 3, lossCheckEvery: 3 } })));
+  assert.equal(batchKey(small()), batchKey(small({ train: { batchSize: 3 } })), 'noisy GD ignores the batch size');
   const mixed = [...trainers(small(), [0], ['S']), ...trainers(small({ model: { m: 18 } }), [0], ['S'])];
-  assert.throws(() => new BatchedSyntheticTrainer(mixed), /part 1 does not share the first part's update, shapes and dtype/);
-  for (const t of mixed) { t.dispose(); disposeSetup(t.seedSetup); }
+  assert.throws(() => new BatchedSyntheticTrainer(mixed), /part 1 does not share the first part's update, batch size, shapes and dtype/);
+  const updates = [...trainers(small(), [0], ['S']), ...trainers(sgd(8), [0], ['S']), ...trainers(sgd(10), [0], ['S'])];
+  assert.throws(() => new BatchedSyntheticTrainer(updates.slice(0, 2)), /part 1 does not share/);
+  assert.throws(() => new BatchedSyntheticTrainer(updates.slice(1)), /part 1 does not share/);
+  disposeAll([...mixed, ...updates]);
 });
 
-test('batchable: noisy GD on the block net only', () => {
+test('batchable: noisy GD and minibatch SGD on the block net', () => {
   assert.equal(batchable(small()), true);
-  assert.equal(batchable(small({ train: { update: 'sgd' } })), false);
+  assert.equal(batchable(small({ train: { update: 'sgd' } })), true);
   assert.equal(batchable(small({ model: { arch: 'full', m: 16 } })), false);
+  assert.equal(batchable(small({ model: { arch: 'full', m: 16 }, train: { update: 'sgd' } })), false);
   assert.throws(() => new BatchedSyntheticTrainer([]), /no parts/);
+  const full = trainers(small({ model: { arch: 'full', m: 16 } }), [0], ['S']);
+  assert.throws(() => new BatchedSyntheticTrainer(full), /only noisy GD or minibatch SGD on the block net/);
+  disposeAll(full);
 });

@@ -1,68 +1,59 @@
-// Many synthetic parts per step: the parts of a run (methods x seeds of one config) trained together
-// as ONE batched program of the paper's update (3.1) on the block net (Section 2). Their weights are
+// Many synthetic parts per step: the parts of a run (methods x seeds of one config, or the points of
+// a sweep with one batchKey) trained together as ONE batched program on the block net (Section 2),
+// by either update: the paper's noisy GD (3.1) on the full batch, or minibatch SGD. Their weights are
 // stacked along dim 0 ([P, mW, d] for W; [P, mV, d] for V, or [P, mV, 2] for the reduced Q block's
-// Vspan), the forward pass is one bmm per block instead of P small matmuls, and the gradient is the
-// closed form of the logistic loss's backward (no autograd graph). Every slice goes through the same ATen kernels, in the same order, as SyntheticTrainer's
-// autograd step on that part alone (src/engine/batched.ts), so each part's numbers equal those of
-// training it alone; the test (batchedSyntheticTrainer.test.ts) checks rows and weights bit for bit.
+// Vspan), the forward pass is one product per block and part in one call instead of P small
+// matmuls, and the gradient is the closed form of the logistic loss's backward (blockNetProgram.ts:
+// no autograd graph). Every slice goes through the same ATen kernels, in the same order, as
+// SyntheticTrainer's autograd step on that part alone, so each part's numbers equal those of training
+// it alone; the tests (batchedSyntheticTrainer*.test.ts) check whole trainer states bit for bit.
 //   Per part: its own learning rate and pre-activation noise (its schedules), its own generators
 // (the noise of part k is drawn from part k's generators, in the single trainer's order), its own
-// loss checks, anneal and stop rules and divergence (SyntheticTrainer.finishStep). A part that
-// stops leaves the stack; the others go on.
-//   Fewer ops per step: the clean training loss that noisy GD without pre-activation noise measures
-// after every update is the same forward pass the next update starts from, so it is computed once
-// and reused (the single trainer computes it twice).
-import {
-  Tensor, addEach_, bmm, keep, mvEach, noGrad, normalEach_, ones, softplusBackward, stack, tensor, thresholdBackward, tidy, zeros,
-} from '../engine/index.js';
+// minibatches (SGD: drawn by the part's own SyntheticTrainer.nextBatchIndices, so its epoch order and
+// cursor are those of training alone; the program gathers each part's rows from its stacked training
+// set), its own weight decay, gradient noise, loss checks, anneal and stop rules and divergence
+// (SyntheticTrainer.finishStep). A part that stops leaves the stack; the others go on.
+//   Fewer ops per step: on the full batch, the clean training loss measured after an update (every
+// update of noisy GD without pre-activation noise) is the same forward pass the next update starts
+// from, so it is computed once and reused (the single trainer computes it twice). On minibatches it
+// is computed for the parts that measure it only.
+import { Tensor, addEach_, keep, mmEach, noGrad, normalEach_, stack, tensor, tidy, zeros } from '../engine/index.js';
 import type { BlockView } from '../models/twoLayerRelu.js';
 import type { SyntheticTrainer, SyntheticTrainerConfig } from './syntheticTrainer.js';
+import {
+  addWhere_, cleanLoss, lossAndGrads, noisyPre, preActivations, type Pre, type StackedData, type StackedNet,
+} from './blockNetProgram.js';
 
-/** Whether a config's parts can train as one batched program (noisy GD (3.1) on the block net); else one by one. */
+/** Whether a config's parts can train as one batched program (noisy GD (3.1) or minibatch SGD on the block net); else one by one. */
 export function batchable(cfg: Pick<SyntheticTrainerConfig, 'model' | 'train'>): boolean {
-  return cfg.train.update === 'noisy-gd' && cfg.model.arch === 'block';
+  return (cfg.train.update === 'noisy-gd' || cfg.train.update === 'sgd') && cfg.model.arch === 'block';
 }
 
 /**
  * What parts must share to train in one batched program (null: the config does not batch): the
- * update, the stacked shapes (training set size, d, the block widths, the reduced Q block) and the
- * dtype. Parts of different configs with the same key batch together (the points of a sweep); their
- * learning rates, noise, weight decay, gradient noise and stopping rules stay their own.
+ * update, the stacked shapes (training set size, d, the block widths, the reduced Q block, and SGD's
+ * batch size) and the dtype. Parts of different configs with the same key batch together (the points
+ * of a sweep); their learning rates, noise, weight decay, gradient noise and stopping rules stay their own.
  */
 export function batchKey(cfg: SyntheticTrainerConfig): string | null {
   const m = cfg.model;
   if (!batchable(cfg) || m.arch !== 'block') return null;
-  return JSON.stringify([cfg.train.update, cfg.data.n, cfg.data.d, cfg.data.dtype, m.m, m.mW ?? m.m / 2, m.reduceQBlock ?? false]);
+  const t = cfg.train;
+  return JSON.stringify([t.update, cfg.data.n, cfg.data.d, cfg.data.dtype, m.m, m.mW ?? m.m / 2, m.reduceQBlock ?? false, t.update === 'sgd' ? t.batchSize : null]);
 }
-
-interface Stacks { X1: Tensor; X2: Tensor; Y: Tensor; uW: Tensor; uV: Tensor; W: Tensor; V: Tensor }
-interface Pre { preW: Tensor; preV: Tensor }
 
 /**
- * t [P, n] as a view whose rows are n apart in memory no longer (stride n + 1): an elementwise op then
- * runs row by row, each row through the vectorized loop and its scalar tail exactly as a lone [n]
- * tensor (a contiguous [P, n] is one flat array, and where n is not a multiple of the vector width
- * its rows would meet other lanes: transcendental kernels such as exp differ in the last bit there).
+ * The parts' stacked data and net: the training set (x1, V's input vInput(x2), y) and the weights.
+ * With minibatches, also what a minibatch of V's input is made from: the raw x2 and the bases that
+ * map it (null where V's input is x2 itself, X2).
  */
-function rowwise(t: Tensor): Tensor {
-  const [P, n] = t.shape as [number, number];
-  return zeros([P, n + 1], { dtype: t.dtype }).narrow(1, 0, n).copy_(t);
-}
-
-/** Mean logistic loss per part, [P], from z = -y f (as logisticLoss computes it for one part). */
-function meanLoss(z: Tensor): Float64Array { return z.softplus(1, 20).mean(1).toFloat64Array(); }
-
-/** f = uW^T relu(preW) + uV^T relu(preV) per part, [P, n], and the relu outputs. */
-function outputs(s: Stacks, pre: Pre): { hW: Tensor; hV: Tensor; f: Tensor } {
-  const hW = pre.preW.relu(), hV = pre.preV.relu();
-  return { hW, hV, f: mvEach(hW, s.uW).add(mvEach(hV, s.uV)) };
-}
+interface Stacks extends StackedNet, StackedData { X2raw: Tensor | null; B: Tensor | null }
 
 export class BatchedSyntheticTrainer {
   /** Indices (into trainers) of the parts still training, in order. */
   private active: number[] = [];
   private stacks: Stacks | null = null;
-  /** Clean pre-activations at the current stacked weights (reused by the next update). */
+  /** Clean pre-activations of the full batch at the current stacked weights (reused by the next full-batch update). */
   private clean: Pre | null = null;
   /** Parts whose model parameters lag behind their slice of the stack. */
   private readonly dirty = new Set<number>();
@@ -74,15 +65,19 @@ export class BatchedSyntheticTrainer {
     if (trainers.length === 0) throw new Error('BatchedSyntheticTrainer: no parts');
     this.views = trainers.map((t) => {
       const view = t.model.blockView?.();
-      if (t.trainConfig.update !== 'noisy-gd' || !view) throw new Error('BatchedSyntheticTrainer: only noisy GD on the block net trains batched');
+      const update = t.trainConfig.update;
+      if ((update !== 'noisy-gd' && update !== 'sgd') || !view) {
+        throw new Error('BatchedSyntheticTrainer: only noisy GD or minibatch SGD on the block net trains batched');
+      }
       return view;
     });
     const shapes = trainers.map((t, k) => {
       const p = t.model.params;
-      return JSON.stringify([t.trainConfig.update, t.seedSetup.splits.train.x1.shape, p.get(this.views[k]!.w).shape, p.get(this.views[k]!.v).shape, p.get(this.views[k]!.v).dtype]);
+      const sgd = t.trainConfig.update === 'sgd' ? [t.trainConfig.batchSize, t.minibatched] : null;
+      return JSON.stringify([t.trainConfig.update, sgd, t.seedSetup.splits.train.x1.shape, p.get(this.views[k]!.w).shape, p.get(this.views[k]!.v).shape, p.get(this.views[k]!.v).dtype]);
     });
     const other = shapes.findIndex((sh) => sh !== shapes[0]);
-    if (other >= 0) throw new Error(`BatchedSyntheticTrainer: part ${other} does not share the first part's update, shapes and dtype (${shapes[other]} vs ${shapes[0]}): batch only parts with the same batchKey`);
+    if (other >= 0) throw new Error(`BatchedSyntheticTrainer: part ${other} does not share the first part's update, batch size, shapes and dtype (${shapes[other]} vs ${shapes[0]}): batch only parts with the same batchKey`);
   }
 
   get done(): boolean { return this.trainers.every((t) => t.done); }
@@ -108,7 +103,7 @@ export class BatchedSyntheticTrainer {
 
   private drop(): void {
     for (const k of [...this.dirty]) this.sync(k);
-    if (this.stacks) for (const t of Object.values(this.stacks)) t.dispose();
+    if (this.stacks) for (const t of Object.values(this.stacks)) t?.dispose();
     if (this.clean) { this.clean.preW.dispose(); this.clean.preV.dispose(); }
     this.stacks = null;
     this.clean = null;
@@ -117,15 +112,45 @@ export class BatchedSyntheticTrainer {
   private build(): Stacks {
     this.active = this.trainers.flatMap((t, k) => (t.done ? [] : [k]));
     const of = (f: (t: SyntheticTrainer, view: BlockView) => Tensor) => keep(tidy(() => stack(this.active.map((k) => f(this.trainers[k]!, this.views[k]!)))));
+    const first = this.trainers[this.active[0]!]!;
+    const reduced = first.minibatched && this.views[this.active[0]!]!.vBasis !== undefined;
     return noGrad(() => ({
       X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), Y: of((t) => t.seedSetup.splits.train.y),
       uW: of((t) => t.model.params.get('uW')), uV: of((t) => t.model.params.get('uV')),
       W: of((t, v) => t.model.params.get(v.w)), V: of((t, v) => t.model.params.get(v.v)),
+      X2raw: reduced ? of((t) => t.seedSetup.splits.train.x2) : null, B: reduced ? of((_t, v) => v.vBasis!) : null,
     }));
   }
 
-  private cleanPre(s: Stacks): Pre {
-    return { preW: bmm(s.X1, s.W.transpose(1, 2)), preV: bmm(s.X2, s.V.transpose(1, 2)) };
+  /**
+   * Each part's minibatch (its indices into its own training set) from the stacks: the rows j n + i of
+   * the flattened [P n, .] stacks (the rows indexSelect copies alone), and V's input as vInput
+   * computes it from those x2 rows (not rows of the full batch's vInput: a BLAS product's row need
+   * not be the same whatever the number of rows).
+   */
+  private gather(s: Stacks, batches: number[][]): StackedData {
+    const [P, n] = s.Y.shape as [number, number];
+    const b = batches[0]!.length;
+    const it = tensor(Int32Array.from(batches.flatMap((ix, j) => ix.map((i) => j * n + i))), { dtype: 'int64' });
+    const rows = (t: Tensor) => {
+      const rest = t.shape.slice(2);
+      return t.reshape([P * n, ...rest]).indexSelect(0, it).reshape([P, b, ...rest]);
+    };
+    const x2 = rows(s.X2raw ?? s.X2);
+    return { X1: rows(s.X1), X2: s.B ? mmEach(x2, s.B) : x2, Y: rows(s.Y) };
+  }
+
+  /** The clean full-batch training loss of the parts js (indices into the stack) at the current weights, [P] (NaN for the others). */
+  private cleanLossOf(s: Stacks, js: number[]): Float64Array {
+    const P = s.Y.shape[0]!;
+    if (js.length === P) return cleanLoss(s, s, preActivations(s, s));
+    const idx = tensor(Int32Array.from(js), { dtype: 'int64' });
+    const pick = (t: Tensor) => t.indexSelect(0, idx);
+    const net = { W: pick(s.W), V: pick(s.V), uW: pick(s.uW), uV: pick(s.uV) }, data = { X1: pick(s.X1), X2: pick(s.X2), Y: pick(s.Y) };
+    const some = cleanLoss(net, data, preActivations(net, data));
+    const all = new Float64Array(P).fill(NaN);
+    js.forEach((j, i) => { all[j] = some[i]!; });
+    return all;
   }
 
   /** One update of every part still training (each as SyntheticTrainer.advance would make it). */
@@ -134,53 +159,48 @@ export class BatchedSyntheticTrainer {
     const s = this.stacks ??= this.build();
     const parts = this.active.map((k) => this.trainers[k]!);
     const P = parts.length;
-    const lrs = parts.map((p) => p.lr), noises = parts.map((p) => p.noise);
-    const lambdas = parts.map((p) => p.trainConfig.lambda), tauXis = parts.map((p) => p.trainConfig.tauXi);
-    const n = s.Y.shape[1]!;
+    const lrs = parts.map((p) => p.lr), noises = parts.map((p) => p.noise), lambdas = parts.map((p) => p.trainConfig.lambda);
+    // SGD draws no gradient noise (its update is the optimizer's: weight decay, then the step)
+    const tauXis = parts.map((p) => (p.trainConfig.update === 'sgd' ? 0 : p.trainConfig.tauXi));
+    // each part's minibatch, drawn as it would draw it alone (null: the full batch, for all parts alike)
+    const batches = parts.map((p) => p.nextBatchIndices());
+    const full = batches[0] === null;
+    if (batches.some((b) => (b === null) !== full)) throw new Error('BatchedSyntheticTrainer: parts mix minibatches and full batches');
     const dtype = s.W.dtype;
     let losses: Float64Array = new Float64Array(P);
     const measured: { loss: Float64Array | null } = { loss: null };
     noGrad(() => tidy(() => {
-      const pre = this.clean ?? this.cleanPre(s);
-      // the training forward: the clean pre-activations plus each noisy part's own noise (W's block, then V's)
-      const noisy = noises.flatMap((v, j) => (v > 0 ? [j] : []));
-      let preW = pre.preW, preV = pre.preV;
-      if (noisy.length > 0) {
-        const idx = tensor(Int32Array.from(noisy), { dtype: 'int64' });
-        const std = tensor(Float64Array.from(noisy.map((j) => noises[j]!)), { shape: [noisy.length, 1, 1], dtype });
-        const gens = noisy.map((j) => parts[j]!.generators.preact);
-        const noiseW = normalEach_(zeros([noisy.length, ...preW.shape.slice(1)], { dtype }), gens);
-        const noiseV = normalEach_(zeros([noisy.length, ...preV.shape.slice(1)], { dtype }), gens);
-        preW = preW.clone().indexCopy_(0, idx, preW.indexSelect(0, idx).add(noiseW.mul(std)));
-        preV = preV.clone().indexCopy_(0, idx, preV.indexSelect(0, idx).add(noiseV.mul(std)));
-      }
-      const { hW, hV, f } = outputs(s, { preW, preV });
-      const z = rowwise(f.mul(s.Y).neg());
-      losses = meanLoss(z);
+      const data = full ? s : this.gather(s, batches as number[][]);
+      const clean = full ? (this.clean ?? preActivations(s, s)) : preActivations(s, data);
+      // the training forward (the clean pre-activations plus each noisy part's own noise) and the closed-form backward
+      const out = lossAndGrads(s, data, noisyPre(clean, noises, parts.map((p) => p.generators.preact)));
+      losses = out.losses;
       const ok = Array.from(losses, (v) => Number.isFinite(v));
-      // the closed-form backward, op for op what autograd runs for the mean logistic loss
-      const gf = softplusBackward(ones([P, n], { dtype }).div(n), z, 1, 20).neg().mul(s.Y).unsqueeze(2);
-      const grad = (X: Tensor, h: Tensor, u: Tensor) => bmm(thresholdBackward(gf.mul(u.unsqueeze(1)), h, 0).transpose(1, 2), X);
-      const grads: [Tensor, Tensor][] = [[s.W, grad(s.X1, hW, s.uW)], [s.V, grad(s.X2, hV, s.uV)]];
+      const grads: [Tensor, Tensor][] = [[s.W, out.gW], [s.V, out.gV]];
       // a part whose loss is not finite is not updated (and draws no gradient noise)
       const keepSlices = ok.every(Boolean) ? null : grads.map(([w]) => w.clone());
       for (const [w, g] of grads) {
-        if (lambdas.some((l) => l > 0)) addEach_(g, w, lambdas);
-        if (tauXis.some((v) => v > 0)) addEach_(g, normalEach_(zeros(w.shape, { dtype }), parts.map((p, j) => (ok[j] && tauXis[j]! > 0 ? p.generators.gradNoise : null))), tauXis);
+        // weight decay (noisy GD's g.add_(p, lambda), SGD's grad.addScaled(p, weightDecay): one add kernel
+        // each), noisy GD's gradient noise, then the step w - lr g
+        addWhere_(g, w, lambdas);
+        if (tauXis.some((v) => v > 0)) addWhere_(g, normalEach_(zeros(w.shape, { dtype }), parts.map((p, j) => (ok[j] && tauXis[j]! > 0 ? p.generators.gradNoise : null))), tauXis);
         addEach_(w, g, lrs.map((lr) => -lr));
       }
       if (keepSlices) {
         const bad = tensor(Int32Array.from(ok.flatMap((v, j) => (v ? [] : [j]))), { dtype: 'int64' });
         grads.forEach(([w], i) => w.indexCopy_(0, bad, keepSlices[i]!.indexSelect(0, bad)));
       }
-      // what a part's model updates besides its trained weights (after its gradient noise, as alone)
-      parts.forEach((p, j) => { if (ok[j]) p.model.afterUpdate?.({ lr: lrs[j]!, weightDecay: lambdas[j]!, gradNoiseStd: tauXis[j]!, gen: p.generators.gradNoise }); });
-      // the clean loss at the new weights, where a part measures it; the next update starts from it
+      // what follows a part's update alone: its optimizer's count, its model's afterUpdate (after its gradient noise)
+      parts.forEach((p, j) => { if (ok[j]) p.updatedElsewhere(lrs[j]!); });
+      // the clean loss at the new weights, where a part measures it; on the full batch the next update starts from it
       if (this.clean) { this.clean.preW.dispose(); this.clean.preV.dispose(); this.clean = null; }
-      if (parts.some((p, j) => p.measuresLoss(noises[j]!, losses[j]!))) {
-        const next = this.cleanPre(s);
-        measured.loss = meanLoss(rowwise(outputs(s, next).f.mul(s.Y).neg()));
+      const need = parts.flatMap((p, j) => (p.measuresLoss(noises[j]!, losses[j]!) ? [j] : []));
+      if (need.length > 0 && full) {
+        const next = preActivations(s, s);
+        measured.loss = cleanLoss(s, s, next);
         this.clean = { preW: keep(next.preW), preV: keep(next.preV) };
+      } else if (need.length > 0) {
+        measured.loss = this.cleanLossOf(s, need);
       }
     }));
     let stopped = false;

@@ -168,6 +168,20 @@ test('stateDict / loadStateDict into a fresh optimizer continues bit-identically
   for (const o of [optFull, optFirst, optResumed, optNaive]) o.dispose();
 });
 
+test('countStep leaves the state step() leaves (learning rate, step count); refused with momentum', () => {
+  const ps = new Parameters();
+  ps.add('w', randn([3], new Generator(2)));
+  const stepped = new SGD(ps, { lr: 0.1, weightDecay: 1e-3 }), counted = new SGD(ps, { lr: 0.1, weightDecay: 1e-3 });
+  ps.get('w').grad = randn([3], new Generator(3));
+  stepped.setLr(0.05);
+  stepped.step();
+  counted.countStep(0.05);
+  assert.deepEqual(counted.stateDict(), stepped.stateDict());
+  assert.equal(counted.steps, 1);
+  assert.throws(() => new SGD(ps, { lr: 0.1, momentum: 0.9 }).countStep(0.1), /only without momentum/);
+  ps.dispose();
+});
+
 test('SGD rejects bad options and mismatched states with one-line errors naming the key', () => {
   const p = tensor([1, 2]).requiresGrad_(true);
   const bad = (o: unknown, re: RegExp) => assert.throws(() => new SGD([p], o as SGDOptions), re);

@@ -121,6 +121,17 @@ export class SGD {
     this.stepCount++;
   }
 
+  /**
+   * Count a step that another program made on these parameters with this optimizer's rule at
+   * learning rate lr (a batched trainer updating many parts' copies at once), so that stateDict()
+   * reads as after step(). Without momentum only: such a program keeps no momentum buffers.
+   */
+  countStep(lr: number): void {
+    if (this.opts.momentum !== 0) throw new Error('SGD.countStep: only without momentum (the momentum buffers would not follow the step)');
+    this.setLr(lr);
+    this.stepCount++;
+  }
+
   /** Clear every parameter's gradient (set it to null, as PyTorch's zero_grad(set_to_none=True)). */
   zeroGrad(): void { for (const p of this.params) p.zeroGrad(); }
 

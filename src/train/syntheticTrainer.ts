@@ -7,7 +7,7 @@
 import { Generator, Tensor, deriveSeed, keep, logisticLoss, noGrad, randn, randperm, tensor, tidy } from '../engine/index.js';
 import type { SyntheticDataConfig, SyntheticDataset, SyntheticProblem, SyntheticSplits } from '../data/synthetic.js';
 import { makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
-import { stationaryInitStd, type SyntheticModel } from '../models/twoLayerRelu.js';
+import { stationaryInitStd, type SyntheticModel, type UpdateInfo } from '../models/twoLayerRelu.js';
 import { createSyntheticModel, type SyntheticModelConfig } from '../models/syntheticModel.js';
 import { SGD, type SGDState } from './sgd.js';
 import type { StateDict } from '../nn/parameters.js';
@@ -118,7 +118,7 @@ export class SyntheticTrainer {
     this.lrSchedule = lrScheduler(schedules.lr);
     this.noiseSchedule = noiseScheduler(schedules.noise);
     const n = setup.splits.train.y.shape[0]!;
-    this.stepsPerEpoch = this.minibatches() ? Math.floor(n / cfg.train.batchSize) : 1;
+    this.stepsPerEpoch = this.minibatched ? Math.floor(n / cfg.train.batchSize) : 1;
     this.st = {
       method, seed, step: 0, status: 'running', message: null,
       trainLoss: datasetLoss(setup.model, setup.splits.train), batchCursor: 0, batchOrder: [],
@@ -162,26 +162,55 @@ export class SyntheticTrainer {
   get noise(): number { return this.noiseSchedule.at(this.position()); }
 
   /** Whether updates use minibatches (update 'sgd' with a batch smaller than the training set). */
-  private minibatches(): boolean {
+  get minibatched(): boolean {
     const t = this.cfg.train;
     return t.update === 'sgd' && t.batchSize < this.setup.splits.train.y.shape[0]!;
   }
 
-  /** The next minibatch's inputs and labels (update 'sgd'), or null for the full batch. */
-  private nextBatch(): Pick<SyntheticDataset, 'x1' | 'x2' | 'y'> | null {
-    const t = this.cfg.train;
-    const train = this.setup.splits.train;
-    const n = train.y.shape[0]!;
-    if (!this.minibatches()) return null;
-    if (this.st.batchCursor + t.batchSize > this.st.batchOrder.length) {
+  /**
+   * The training-set indices of the next minibatch, the cursor moved past it (update 'sgd'; null: the
+   * full batch). Each epoch's order is drawn with randperm from the batches generator when the
+   * current one has no whole minibatch left. The one place minibatches are drawn (advance(), and a
+   * batched trainer for its parts), so the generator, cursor and order in state() are the same either way.
+   */
+  nextBatchIndices(): number[] | null {
+    if (!this.minibatched) return null;
+    const b = this.cfg.train.batchSize;
+    if (this.st.batchCursor + b > this.st.batchOrder.length) {
+      const n = this.setup.splits.train.y.shape[0]!;
       this.st.batchOrder = Array.from(tidy(() => randperm(n, this.gens.batches).toInt32Array()));
       this.st.batchCursor = 0;
     }
-    const idx = this.st.batchOrder.slice(this.st.batchCursor, this.st.batchCursor + t.batchSize);
-    this.st.batchCursor += t.batchSize;
+    const idx = this.st.batchOrder.slice(this.st.batchCursor, this.st.batchCursor + b);
+    this.st.batchCursor += b;
+    return idx;
+  }
+
+  /** The next minibatch's inputs and labels (update 'sgd'), or null for the full batch. */
+  private nextBatch(): Pick<SyntheticDataset, 'x1' | 'x2' | 'y'> | null {
+    const idx = this.nextBatchIndices();
+    if (!idx) return null;
+    const train = this.setup.splits.train;
     const it = tensor(Int32Array.from(idx), { dtype: 'int64' });
     const pick = (x: Tensor) => x.indexSelect(0, it);
     return { x1: pick(train.x1), x2: pick(train.x2), y: pick(train.y) };
+  }
+
+  /** What the model's afterUpdate is told of an update at learning rate lr (weight decay; noisy GD's gradient noise and its generator). */
+  private updateInfo(lr: number): UpdateInfo {
+    const t = this.cfg.train;
+    return { lr, weightDecay: t.lambda, gradNoiseStd: this.sgd ? 0 : t.tauXi, gen: this.sgd ? null : this.gens.gradNoise };
+  }
+
+  /**
+   * What advance() does after it updated the weights, for an update that a batched trainer made on
+   * this part's weights with advance()'s ops at learning rate lr: the SGD optimizer's learning rate and
+   * step count (update 'sgd', as its step() leaves them) and the model's afterUpdate (the reduced Q
+   * block's complement), with the arguments advance() passes.
+   */
+  updatedElsewhere(lr: number): void {
+    this.sgd?.countStep(lr);
+    this.setup.model.afterUpdate?.(this.updateInfo(lr));
   }
 
   /** One update. Returns false once the run has stopped. */
@@ -204,7 +233,7 @@ export class SyntheticTrainer {
         this.sgd.setLr(lr);
         this.sgd.step();
         this.sgd.zeroGrad();
-        model.afterUpdate?.({ lr, weightDecay: t.lambda, gradNoiseStd: 0, gen: null });
+        model.afterUpdate?.(this.updateInfo(lr));
       } else {
         noGrad(() => {
           for (const p of model.params.list()) {
@@ -215,7 +244,7 @@ export class SyntheticTrainer {
           }
         });
         model.params.zeroGrad();
-        model.afterUpdate?.({ lr, weightDecay: t.lambda, gradNoiseStd: t.tauXi, gen: this.gens.gradNoise });
+        model.afterUpdate?.(this.updateInfo(lr));
       }
     });
     return this.finishStep(lr, noise, lossValue, () => datasetLoss(model, train));

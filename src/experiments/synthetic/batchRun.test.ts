@@ -1,6 +1,7 @@
 // Batched runs (the parts of a run trained as one program, the default) against the same parts run
 // one by one, and their resume: every part's metrics rows and part file are those of running it
 // alone, bit for bit; an interrupted or crashed batched run resumes to the uninterrupted results.
+// Both updates batch: the paper's noisy GD (3.1) and minibatch SGD (each part's own minibatches).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
@@ -9,8 +10,11 @@ import { tempDir, tiny } from './tiny.testutil.js';
 import { runSynthetic } from './index.js';
 import type { RunHooks } from '../partRunner.js';
 import { readJson, readJsonl } from '../../runs/runFolder.js';
+import { deepMerge } from '../configTools.js';
+import type { SyntheticExperimentConfig } from './config.js';
 
-
+/** The tiny run with minibatch SGD: batch 8 of N = 50 (6 minibatches an epoch, 2 examples left over), loss checks every 5 steps. */
+const SGD = { train: { update: 'sgd', batchSize: 8, eta1: 2, eta2: 0.5 } };
 
 type Row = { method: string; seed: number; step: number; seconds?: number };
 
@@ -33,7 +37,10 @@ function stopAt(k: number, crash = false): RunHooks {
 
 test('a batched run gives every part the rows and part file of running it alone', async (t) => {
   const root = tempDir(t, 'lrlab-batch-');
-  for (const [name, cfg] of [['anneal by step', tiny()], ['stop at loss (parts end at different steps)', tiny({ train: { stopAtLoss: true, eps2: 0.3, eps2S: 0.2, maxSteps: 400 } })]] as const) {
+  for (const [name, cfg] of [
+    ['anneal by step', tiny()], ['stop at loss (parts end at different steps)', tiny({ train: { stopAtLoss: true, eps2: 0.3, eps2S: 0.2, maxSteps: 400 } })],
+    ['SGD', tiny(SGD)], ['SGD on the reduced Q block', tiny(deepMerge(SGD, { model: { m: 12, mW: 4, mV: 8, secondLayerScale: 'block', reduceQBlock: true } }))],
+  ] as const) {
     const [a, b] = [join(root, `${name}-batched`), join(root, `${name}-alone`)];
     assert.equal(await runSynthetic(cfg, a), 'done');
     assert.equal(await runSynthetic(cfg, b, { batch: false }), 'done');
@@ -47,11 +54,15 @@ test('a batched run gives every part the rows and part file of running it alone'
 
 test('an interrupted batched run resumes (batched or one by one) to the uninterrupted results', async (t) => {
   const root = tempDir(t, 'lrlab-batch-');
-  const cfg = tiny();
-  const ref = join(root, 'ref');
+  for (const [update, cfg] of [['noisy-gd', tiny()], ['sgd', tiny(SGD)]] as const) await resumes(root, update, cfg);
+});
+
+/** Interrupt the run at several polls and repeatedly; each resumed run ends with the uninterrupted run's results. */
+async function resumes(root: string, update: string, cfg: SyntheticExperimentConfig): Promise<void> {
+  const ref = join(root, `ref-${update}`);
   assert.equal(await runSynthetic(cfg, ref), 'done');
   for (const [k, batch] of [[77, true], [1, true], [120, false]] as const) {
-    const dir = join(root, `stop-${k}-${batch}`);
+    const dir = join(root, `stop-${update}-${k}-${batch}`);
     assert.equal(await runSynthetic(cfg, dir, stopAt(k)), 'interrupted');
     assert.equal(readdirSync(join(dir, 'checkpoints')).length, 6, 'every part checkpointed');
     assert.equal(await runSynthetic(cfg, dir, { batch }), 'done');
@@ -59,13 +70,13 @@ test('an interrupted batched run resumes (batched or one by one) to the uninterr
     if (batch) assert.ok(readFileSync(join(dir, 'metrics.jsonl')).equals(readFileSync(join(ref, 'metrics.jsonl'))), 'metrics.jsonl byte for byte');
   }
   // repeated interruptions
-  const dir = join(root, 'repeated');
+  const dir = join(root, `repeated-${update}`);
   let calls = 0, stops = 0;
   while (await runSynthetic(cfg, dir, { shouldStop: () => ++calls % 37 === 0 }) === 'interrupted') stops++;
   assert.ok(stops >= 5, `${stops} interruptions`);
   assert.ok(readFileSync(join(dir, 'metrics.jsonl')).equals(readFileSync(join(ref, 'metrics.jsonl'))));
   assert.deepEqual(results(dir), results(ref));
-});
+}
 
 test('a crashed batched run resumes from its last checkpoint (rows after it and a torn line dropped), also after a part has ended', async (t) => {
   const root = tempDir(t, 'lrlab-batch-');
@@ -73,6 +84,7 @@ test('a crashed batched run resumes from its last checkpoint (rows after it and 
     ['between checkpoints', tiny(), 110],
     ['before the first checkpoint', tiny(), 20],
     ['after a part ended', tiny({ train: { stopAtLoss: true, eps2: 0.3, eps2S: 0.2, maxSteps: 400, checkpointEvery: 0 } }), 0],
+    ['SGD, between checkpoints', tiny(SGD), 110],
   ] as const) {
     const ref = join(root, `${name}-ref`);
     assert.equal(await runSynthetic(cfg, ref, { batch: false }), 'done');

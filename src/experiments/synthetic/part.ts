@@ -98,10 +98,11 @@ export class SyntheticPart implements PartWork {
 }
 
 /**
- * Parts as one batched program (BatchedSyntheticTrainer): the parts still to do of a run, or of
- * several runs (the points of a sweep) whose configs share a batchKey; each part keeps its own
- * config, trainer state, rows, checkpoint and part file. Null when the configs do not batch
- * (minibatch SGD, the full and conv nets), their batchKeys differ, or there is one part.
+ * Parts as one batched program (BatchedSyntheticTrainer: noisy GD (3.1) or minibatch SGD on the
+ * block net, each part with its own minibatches): the parts still to do of a run, or of several runs
+ * (the points of a sweep) whose configs share a batchKey; each part keeps its own config, trainer
+ * state, rows, checkpoint and part file. Null when the configs do not batch (the full and conv
+ * nets), their batchKeys differ, or there is one part.
  */
 export function createSyntheticBatch(items: BatchItem<SyntheticExperimentConfig>[]): PartBatch | null {
   const keys = items.map((it) => batchKey(it.cfg));
