@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
 import { baseSyntheticConfig, validateSyntheticConfig, type SyntheticExperimentConfig } from '../experiments/synthetic/config.js';
-import { SyntheticTrainer, setupSynthetic, disposeSetup } from './syntheticTrainer.js';
+import { SyntheticTrainer, setupSynthetic, disposeSetup, type SyntheticTrainerOptions } from './syntheticTrainer.js';
 import { BatchedSyntheticTrainer } from './batchedSyntheticTrainer.js';
 import { SYNTHETIC_METHODS, type SyntheticMethod } from './syntheticAlgorithms.js';
 
@@ -19,8 +19,16 @@ export function small(patch: unknown = {}): SyntheticExperimentConfig {
   }), patch));
 }
 
-export function trainers(cfg: SyntheticExperimentConfig, seeds: number[], methods: readonly SyntheticMethod[] = SYNTHETIC_METHODS): SyntheticTrainer[] {
-  return seeds.flatMap((seed) => methods.map((m) => new SyntheticTrainer(cfg, m, seed, setupSynthetic(cfg, seed))));
+/** The parts seeds x methods; `opts.autograd`: parts that train alone by autograd (the reference a batch is checked against). */
+export function trainers(cfg: SyntheticExperimentConfig, seeds: number[], methods: readonly SyntheticMethod[] = SYNTHETIC_METHODS, opts: SyntheticTrainerOptions = {}): SyntheticTrainer[] {
+  return seeds.flatMap((seed) => methods.map((m) => new SyntheticTrainer(cfg, m, seed, setupSynthetic(cfg, seed), opts)));
+}
+
+/** The parts trained alone by autograd to the end. */
+export function aloneByAutograd(cfg: SyntheticExperimentConfig, seeds: number[], methods: readonly SyntheticMethod[] = SYNTHETIC_METHODS): SyntheticTrainer[] {
+  const ts = trainers(cfg, seeds, methods, { autograd: true });
+  for (const t of ts) while (t.advance());
+  return ts;
 }
 
 export function disposeAll(ts: SyntheticTrainer[]): void {
@@ -33,13 +41,11 @@ export function outcome(t: SyntheticTrainer) {
   return { ...rest, fingerprint: t.model.params.fingerprint(), keys: Object.keys(model) };
 }
 
-/** Train the parts of `cfgs` (each config's seeds x methods) one by one and as one batch; assert each part ends bit-identical. */
+/** Train the parts of `cfgs` (each config's seeds x methods) one by one by autograd and as one batch; assert each part ends bit-identical. */
 export function assertSameAsAlone(cfgs: SyntheticExperimentConfig | SyntheticExperimentConfig[], seeds: number[], methods?: readonly SyntheticMethod[], inspect?: (alone: SyntheticTrainer[]) => void): SyntheticTrainer[] {
   const all = Array.isArray(cfgs) ? cfgs : [cfgs];
-  const make = () => all.flatMap((cfg) => trainers(cfg, seeds, methods));
-  const alone = make();
-  for (const t of alone) while (t.advance());
-  const together = make();
+  const alone = all.flatMap((cfg) => aloneByAutograd(cfg, seeds, methods));
+  const together = all.flatMap((cfg) => trainers(cfg, seeds, methods));
   const batch = new BatchedSyntheticTrainer(together);
   let steps = 0;
   while (!batch.done) { batch.advance(); steps++; }

@@ -13,19 +13,26 @@
 // cursor are those of training alone; the program gathers each part's rows from its stacked training
 // set), its own weight decay, gradient noise, loss checks, anneal and stop rules and divergence
 // (SyntheticTrainer.finishStep). A part that stops leaves the stack; the others go on.
+//   One part (SyntheticTrainer's own closed-form step, or the last part of a batch): the stacks are
+// views of the part's tensors (unsqueeze(0): the same memory and strides), so the updates land in its
+// model's parameters and there is nothing to sync.
 //   Fewer ops per step: on the full batch, the clean training loss measured after an update (every
 // update of noisy GD without pre-activation noise) is the same forward pass the next update starts
-// from, so it is computed once and reused (the single trainer computes it twice). On minibatches it
-// is computed for the parts that measure it only.
-import { Tensor, addEach_, keep, mmEach, noGrad, normalEach_, stack, tensor, tidy, zeros } from '../engine/index.js';
-import type { BlockView } from '../models/twoLayerRelu.js';
-import type { SyntheticTrainer, SyntheticTrainerConfig } from './syntheticTrainer.js';
+// from, so it is computed once and kept (the autograd step computes it twice): the next update adds
+// its noise to the kept pre-activations, or, with no part noisy, takes the kept forward as its own.
+// It is dropped once a part's weightsVersion moves (restore(), an update made by another program).
+// On minibatches the clean loss is computed for the parts that measure it only.
+import { Tensor, addEach_, keep, mmEach, noGrad, normalEach_, stack, tensor, tidy, zeros, type Generator } from '../engine/index.js';
+import type { SyntheticDataConfig, SyntheticDataset } from '../data/synthetic.js';
+import type { SyntheticModelConfig } from '../models/syntheticModel.js';
+import type { BlockView, SyntheticModel } from '../models/twoLayerRelu.js';
+import type { SyntheticTrainConfig } from './syntheticTrainConfig.js';
 import {
-  addWhere_, cleanLoss, lossAndGrads, noisyPre, preActivations, type Pre, type StackedData, type StackedNet,
+  addWhere_, forward, gradients, meanGrad, noisyPre, preActivations, stackedNet, type Forward, type Pre, type StackedData, type StackedNet,
 } from './blockNetProgram.js';
 
 /** Whether a config's parts can train as one batched program (noisy GD (3.1) or minibatch SGD on the block net); else one by one. */
-export function batchable(cfg: Pick<SyntheticTrainerConfig, 'model' | 'train'>): boolean {
+export function batchable(cfg: { model: Pick<SyntheticModelConfig, 'arch'>; train: Pick<SyntheticTrainConfig, 'update'> }): boolean {
   return (cfg.train.update === 'noisy-gd' || cfg.train.update === 'sgd') && cfg.model.arch === 'block';
 }
 
@@ -35,7 +42,7 @@ export function batchable(cfg: Pick<SyntheticTrainerConfig, 'model' | 'train'>):
  * batch size) and the dtype. Parts of different configs with the same key batch together (the points
  * of a sweep); their learning rates, noise, weight decay, gradient noise and stopping rules stay their own.
  */
-export function batchKey(cfg: SyntheticTrainerConfig): string | null {
+export function batchKey(cfg: { data: SyntheticDataConfig; model: SyntheticModelConfig; train: Pick<SyntheticTrainConfig, 'update' | 'batchSize'> }): string | null {
   const m = cfg.model;
   if (!batchable(cfg) || m.arch !== 'block') return null;
   const t = cfg.train;
@@ -43,25 +50,54 @@ export function batchKey(cfg: SyntheticTrainerConfig): string | null {
 }
 
 /**
- * The parts' stacked data and net: the training set (x1, V's input vInput(x2), y) and the weights.
- * With minibatches, also what a minibatch of V's input is made from: the raw x2 and the bases that
- * map it (null where V's input is x2 itself, X2).
+ * What the batched trainer reads and calls of a part (SyntheticTrainer is one; see its members of
+ * these names): its model, train section and training set, the next update's learning rate and
+ * noise, its generators and minibatches, and the bookkeeping of an update made for it.
  */
-interface Stacks extends StackedNet, StackedData { X2raw: Tensor | null; B: Tensor | null }
+export interface BatchedPart {
+  readonly model: SyntheticModel;
+  readonly trainConfig: Pick<SyntheticTrainConfig, 'update' | 'batchSize' | 'lambda' | 'tauXi'>;
+  readonly seedSetup: { splits: { train: Pick<SyntheticDataset, 'x1' | 'x2' | 'y'> } };
+  readonly done: boolean;
+  readonly lr: number;
+  readonly noise: number;
+  readonly generators: Readonly<Record<'gradNoise' | 'batches' | 'preact', Generator>>;
+  readonly minibatched: boolean;
+  /** Counts the changes of the part's weights (by restore(), or by an update made for it): a cache of them is stale once it moves. */
+  readonly weightsVersion: number;
+  nextBatchIndices(): number[] | null;
+  measuresLoss(noise: number, lossValue: number): boolean;
+  finishStep(lr: number, noise: number, lossValue: number, measureLoss: () => number): boolean;
+  updatedElsewhere(lr: number): void;
+}
+
+/**
+ * The parts' stacked data and net: the training set (x1, V's input vInput(x2), -y) and the weights,
+ * and d mean / d loss of the full batch (dN) and of a minibatch (dB). With minibatches, also what a
+ * minibatch of V's input is made from: the raw x2 and the bases that map it (null where V's input is
+ * x2 itself, X2).
+ */
+interface Stacks extends StackedNet, StackedData { dN: Tensor; dB: Tensor | null; X2raw: Tensor | null; B: Tensor | null }
 
 export class BatchedSyntheticTrainer {
   /** Indices (into trainers) of the parts still training, in order. */
   private active: number[] = [];
   private stacks: Stacks | null = null;
-  /** Clean pre-activations of the full batch at the current stacked weights (reused by the next full-batch update). */
-  private clean: Pre | null = null;
+  /**
+   * The clean forward pass of the full batch at the current stacked weights (reused by the next
+   * full-batch update), and the active parts' weightsVersion it was made at (stale once one moves).
+   */
+  private clean: { pre: Pre; fwd: Forward } | null = null;
+  private cleanAt: number[] = [];
+  /** One part: the stacks are views of its own tensors (dim 0 of size 1), so updates land in its model. */
+  private shared = false;
   /** Parts whose model parameters lag behind their slice of the stack. */
   private readonly dirty = new Set<number>();
 
   /** The names of the stacked weights (on x1, on x2) and the input the x2 weight multiplies, per part. */
   private readonly views: BlockView[];
 
-  constructor(readonly trainers: SyntheticTrainer[]) {
+  constructor(readonly trainers: BatchedPart[]) {
     if (trainers.length === 0) throw new Error('BatchedSyntheticTrainer: no parts');
     this.views = trainers.map((t) => {
       const view = t.model.blockView?.();
@@ -84,7 +120,7 @@ export class BatchedSyntheticTrainer {
 
   /** Copy part k's slice of the stacked weights into its model (before it is evaluated, saved or fingerprinted). */
   sync(k: number): void {
-    if (!this.dirty.has(k) || !this.stacks) return;
+    if (!this.dirty.has(k) || !this.stacks || this.shared) return;
     const j = this.active.indexOf(k);
     const params = this.trainers[k]!.model.params;
     const view = this.views[k]!;
@@ -103,23 +139,37 @@ export class BatchedSyntheticTrainer {
 
   private drop(): void {
     for (const k of [...this.dirty]) this.sync(k);
+    this.dirty.clear();
     if (this.stacks) for (const t of Object.values(this.stacks)) t?.dispose();
-    if (this.clean) { this.clean.preW.dispose(); this.clean.preV.dispose(); }
+    this.dropClean();
     this.stacks = null;
+  }
+
+  private dropClean(): void {
+    if (this.clean) for (const t of [this.clean.pre.preW, this.clean.pre.preV, this.clean.fwd.hW, this.clean.fwd.hV, this.clean.fwd.z]) t.dispose();
     this.clean = null;
   }
 
   private build(): Stacks {
     this.active = this.trainers.flatMap((t, k) => (t.done ? [] : [k]));
-    const of = (f: (t: SyntheticTrainer, view: BlockView) => Tensor) => keep(tidy(() => stack(this.active.map((k) => f(this.trainers[k]!, this.views[k]!)))));
+    // one part: views (a tensor's slice 0 is that tensor, same strides); else copies, stacked
+    this.shared = this.active.length === 1;
+    const of = (f: (t: BatchedPart, view: BlockView) => Tensor) => keep(tidy(() => (this.shared
+      ? f(this.trainers[this.active[0]!]!, this.views[this.active[0]!]!).unsqueeze(0)
+      : stack(this.active.map((k) => f(this.trainers[k]!, this.views[k]!))))));
     const first = this.trainers[this.active[0]!]!;
     const reduced = first.minibatched && this.views[this.active[0]!]!.vBasis !== undefined;
-    return noGrad(() => ({
-      X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), Y: of((t) => t.seedSetup.splits.train.y),
-      uW: of((t) => t.model.params.get('uW')), uV: of((t) => t.model.params.get('uV')),
-      W: of((t, v) => t.model.params.get(v.w)), V: of((t, v) => t.model.params.get(v.v)),
-      X2raw: reduced ? of((t) => t.seedSetup.splits.train.x2) : null, B: reduced ? of((_t, v) => v.vBasis!) : null,
-    }));
+    return noGrad(() => {
+      const net = stackedNet(of((t, v) => t.model.params.get(v.w)), of((t, v) => t.model.params.get(v.v)), of((t) => t.model.params.get('uW')), of((t) => t.model.params.get('uV')));
+      for (const k of ['Wt', 'Vt', 'uWr', 'uVr'] as const) keep(net[k]);
+      const negY = of((t) => t.seedSetup.splits.train.y.neg());
+      const [P, n] = negY.shape as [number, number];
+      return {
+        ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), negY,
+        dN: keep(meanGrad(P, n, negY.dtype)), dB: first.minibatched ? keep(meanGrad(P, first.trainConfig.batchSize, negY.dtype)) : null,
+        X2raw: reduced ? of((t) => t.seedSetup.splits.train.x2) : null, B: reduced ? of((_t, v) => v.vBasis!) : null,
+      };
+    });
   }
 
   /**
@@ -129,25 +179,26 @@ export class BatchedSyntheticTrainer {
    * not be the same whatever the number of rows).
    */
   private gather(s: Stacks, batches: number[][]): StackedData {
-    const [P, n] = s.Y.shape as [number, number];
+    const [P, n] = s.negY.shape as [number, number];
     const b = batches[0]!.length;
     const it = tensor(Int32Array.from(batches.flatMap((ix, j) => ix.map((i) => j * n + i))), { dtype: 'int64' });
     const rows = (t: Tensor) => {
+      if (P === 1) return t.indexSelect(1, it);
       const rest = t.shape.slice(2);
       return t.reshape([P * n, ...rest]).indexSelect(0, it).reshape([P, b, ...rest]);
     };
     const x2 = rows(s.X2raw ?? s.X2);
-    return { X1: rows(s.X1), X2: s.B ? mmEach(x2, s.B) : x2, Y: rows(s.Y) };
+    return { X1: rows(s.X1), X2: s.B ? mmEach(x2, s.B) : x2, negY: rows(s.negY) };
   }
 
   /** The clean full-batch training loss of the parts js (indices into the stack) at the current weights, [P] (NaN for the others). */
   private cleanLossOf(s: Stacks, js: number[]): Float64Array {
-    const P = s.Y.shape[0]!;
-    if (js.length === P) return cleanLoss(s, s, preActivations(s, s));
+    const P = s.negY.shape[0]!;
+    if (js.length === P) return forward(s, s, preActivations(s, s)).losses;
     const idx = tensor(Int32Array.from(js), { dtype: 'int64' });
     const pick = (t: Tensor) => t.indexSelect(0, idx);
-    const net = { W: pick(s.W), V: pick(s.V), uW: pick(s.uW), uV: pick(s.uV) }, data = { X1: pick(s.X1), X2: pick(s.X2), Y: pick(s.Y) };
-    const some = cleanLoss(net, data, preActivations(net, data));
+    const net = stackedNet(pick(s.W), pick(s.V), pick(s.uW), pick(s.uV)), data = { X1: pick(s.X1), X2: pick(s.X2), negY: pick(s.negY) };
+    const some = forward(net, data, preActivations(net, data)).losses;
     const all = new Float64Array(P).fill(NaN);
     js.forEach((j, i) => { all[j] = some[i]!; });
     return all;
@@ -169,14 +220,19 @@ export class BatchedSyntheticTrainer {
     const dtype = s.W.dtype;
     let losses: Float64Array = new Float64Array(P);
     const measured: { loss: Float64Array | null } = { loss: null };
+    if (parts.some((p, j) => p.weightsVersion !== this.cleanAt[j])) this.dropClean(); // weights changed since (restored)
     noGrad(() => tidy(() => {
       const data = full ? s : this.gather(s, batches as number[][]);
-      const clean = full ? (this.clean ?? preActivations(s, s)) : preActivations(s, data);
-      // the training forward (the clean pre-activations plus each noisy part's own noise) and the closed-form backward
-      const out = lossAndGrads(s, data, noisyPre(clean, noises, parts.map((p) => p.generators.preact)));
-      losses = out.losses;
+      const cached = full ? this.clean : null;
+      // the training forward (the clean pre-activations plus each noisy part's own noise: without noise,
+      // the clean forward measured after the last update) and the closed-form backward
+      const fwd = cached && noises.every((v) => v === 0)
+        ? cached.fwd
+        : forward(s, data, noisyPre(cached?.pre ?? preActivations(s, data), noises, parts.map((p) => p.generators.preact)));
+      const { gW, gV } = gradients(s, data, fwd, full ? s.dN : s.dB!);
+      losses = fwd.losses;
       const ok = Array.from(losses, (v) => Number.isFinite(v));
-      const grads: [Tensor, Tensor][] = [[s.W, out.gW], [s.V, out.gV]];
+      const grads: [Tensor, Tensor][] = [[s.W, gW], [s.V, gV]];
       // a part whose loss is not finite is not updated (and draws no gradient noise)
       const keepSlices = ok.every(Boolean) ? null : grads.map(([w]) => w.clone());
       for (const [w, g] of grads) {
@@ -193,19 +249,21 @@ export class BatchedSyntheticTrainer {
       // what follows a part's update alone: its optimizer's count, its model's afterUpdate (after its gradient noise)
       parts.forEach((p, j) => { if (ok[j]) p.updatedElsewhere(lrs[j]!); });
       // the clean loss at the new weights, where a part measures it; on the full batch the next update starts from it
-      if (this.clean) { this.clean.preW.dispose(); this.clean.preV.dispose(); this.clean = null; }
+      this.dropClean();
       const need = parts.flatMap((p, j) => (p.measuresLoss(noises[j]!, losses[j]!) ? [j] : []));
       if (need.length > 0 && full) {
-        const next = preActivations(s, s);
-        measured.loss = cleanLoss(s, s, next);
-        this.clean = { preW: keep(next.preW), preV: keep(next.preV) };
+        const pre = preActivations(s, s), fwd = forward(s, s, pre);
+        for (const t of [pre.preW, pre.preV, fwd.hW, fwd.hV, fwd.z]) keep(t);
+        measured.loss = fwd.losses;
+        this.clean = { pre, fwd };
+        this.cleanAt = parts.map((p) => p.weightsVersion);
       } else if (need.length > 0) {
         measured.loss = this.cleanLossOf(s, need);
       }
     }));
     let stopped = false;
     parts.forEach((p, j) => {
-      this.dirty.add(this.active[j]!);
+      if (!this.shared) this.dirty.add(this.active[j]!);
       p.finishStep(lrs[j]!, noises[j]!, losses[j]!, () => measured.loss![j]!);
       if (p.done) stopped = true;
     });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
 import { BatchedSyntheticTrainer } from './batchedSyntheticTrainer.js';
-import { assertSameAsAlone, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
+import { aloneByAutograd, assertSameAsAlone, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
 
 /** The small config with minibatch SGD: batch 6 of N = 40 (6 minibatches an epoch, 4 examples left over), a loss check every 7 steps. */
 function sgd(patch: unknown = {}) {
@@ -55,10 +55,9 @@ test('SGD: parts of configs with one batchKey (weight decay 0 or not, different 
 
 test('SGD: a part restored mid-epoch (batch cursor inside its order) rejoins a batch whose other parts are at other steps, bit-identical', () => {
   const cfg = sgd();
-  const ref = trainers(cfg, [4]);
-  for (const t of ref) while (t.advance());
+  const ref = aloneByAutograd(cfg, [4]);
   // part 0 (L-S) trained alone for 23 steps, then saved mid-epoch
-  const early = trainers(cfg, [4], ['L-S']);
+  const early = trainers(cfg, [4], ['L-S'], { autograd: true });
   for (let i = 0; i < 23; i++) early[0]!.advance();
   const saved = early[0]!.state();
   assert.ok(saved.batchCursor > 0 && saved.batchCursor + 6 <= saved.batchOrder.length, `mid-epoch (cursor ${saved.batchCursor})`);
@@ -79,8 +78,7 @@ test('SGD: a part restored mid-epoch (batch cursor inside its order) rejoins a b
 
 test('SGD: a batched run saved mid-epoch and restored into a new batch ends as the uninterrupted one', () => {
   const cfg = sgd();
-  const ref = trainers(cfg, [5]);
-  for (const t of ref) while (t.advance());
+  const ref = aloneByAutograd(cfg, [5]);
   const first = trainers(cfg, [5]);
   const b1 = new BatchedSyntheticTrainer(first);
   for (let i = 0; i < 37; i++) b1.advance();

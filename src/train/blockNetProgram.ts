@@ -5,44 +5,60 @@
 // makes, with the same strides, so each part's numbers are those of training it alone: products by
 // mmEach (at::mm per slice; at::bmm takes another kernel below 400 multiply-adds per slice and
 // rounds differently), elementwise ops either exact per element or run row by row (rowwise).
-// Shared by both updates of the batched trainer (noisy GD (3.1) on the full batch, minibatch SGD).
-import { Tensor, addEach_, mmEach, mvEach, normalEach_, ones, softplusBackward, tensor, thresholdBackward, zeros, type Generator } from '../engine/index.js';
+// Shared by both updates of the batched trainer (noisy GD (3.1) on the full batch, minibatch SGD),
+// which is also SyntheticTrainer's own step on the block net (one part).
+import { Tensor, addEach_, mmEach, mvEach, normalEach_, ones, softplusBackward, tensor, thresholdBackward, zeros, type DType, type Generator } from '../engine/index.js';
 
-/** The trained weights per part ([P, mW, d] and [P, mV, k]) and their fixed second layers ([P, mW], [P, mV]). */
-export interface StackedNet { W: Tensor; V: Tensor; uW: Tensor; uV: Tensor }
-/** What one update trains on, per part: W's input x1 [P, b, d], V's input [P, b, k] (vInput(x2)), the labels [P, b]. */
-export interface StackedData { X1: Tensor; X2: Tensor; Y: Tensor }
+/**
+ * The trained weights per part (W [P, mW, d], V [P, mV, k]) with their transposes (views, what the
+ * products take, as linear takes W^T), and the fixed second layers ([P, mW], [P, mV]) with their rows
+ * ([P, 1, mW], [P, 1, mV]) that scale the output's gradient.
+ */
+export interface StackedNet { W: Tensor; V: Tensor; Wt: Tensor; Vt: Tensor; uW: Tensor; uV: Tensor; uWr: Tensor; uVr: Tensor }
+/**
+ * What one update trains on, per part: W's input x1 [P, b, d], V's input [P, b, k] (vInput(x2)), and
+ * the negated labels -y [P, b]: z = f (-y) and dz/df = -y are bit for bit what neg(mul(f, y)) and
+ * its backward give (|y| = 1: each is a sign flip, exact).
+ */
+export interface StackedData { X1: Tensor; X2: Tensor; negY: Tensor }
 /** Pre-activations per part: x1 W^T [P, b, mW] and (vInput x2) V^T [P, b, mV]. */
 export interface Pre { preW: Tensor; preV: Tensor }
+/** The forward pass from pre-activations: the relu outputs, z = -y f [P, b] (rowwise) and the mean loss per part. */
+export interface Forward { hW: Tensor; hV: Tensor; z: Tensor; losses: Float64Array }
+
+/** The net of stacked weights and second layers, with the views the step takes of them. */
+export function stackedNet(W: Tensor, V: Tensor, uW: Tensor, uV: Tensor): StackedNet {
+  return { W, V, Wt: W.transpose(1, 2), Vt: V.transpose(1, 2), uW, uV, uWr: uW.unsqueeze(1), uVr: uV.unsqueeze(1) };
+}
+
+/** d mean / d loss_i for P means over b examples each, [P, b]: 1 / b, as autograd's mean backward divides. */
+export function meanGrad(P: number, b: number, dtype: DType): Tensor { return ones([P, b], { dtype }).div(b); }
 
 /**
  * t [P, n] as a view whose rows are n apart in memory no longer (stride n + 1): an elementwise op then
  * runs row by row, each row through the vectorized loop and its scalar tail exactly as a lone [n]
  * tensor (a contiguous [P, n] is one flat array, and where n is not a multiple of the vector width
  * its rows would meet other lanes: transcendental kernels such as exp differ in the last bit there).
+ * One row (P = 1) is laid out as a lone [n] already: t itself.
  */
 export function rowwise(t: Tensor): Tensor {
   const [P, n] = t.shape as [number, number];
-  return zeros([P, n + 1], { dtype: t.dtype }).narrow(1, 0, n).copy_(t);
+  return P === 1 ? t : zeros([P, n + 1], { dtype: t.dtype }).narrow(1, 0, n).copy_(t);
 }
-
-/** Mean logistic loss per part, [P], from z = -y f (as logisticLoss computes it for one part). */
-function meanLoss(z: Tensor): Float64Array { return z.softplus(1, 20).mean(1).toFloat64Array(); }
 
 /** The clean pre-activations of the data at the weights (linear(x1, W) and linear(vInput x2, V) per part). */
 export function preActivations(net: StackedNet, data: StackedData): Pre {
-  return { preW: mmEach(data.X1, net.W.transpose(1, 2)), preV: mmEach(data.X2, net.V.transpose(1, 2)) };
+  return { preW: mmEach(data.X1, net.Wt), preV: mmEach(data.X2, net.Vt) };
 }
 
-/** f = uW^T relu(preW) + uV^T relu(preV) per part, [P, b], and the relu outputs. */
-function outputs(net: StackedNet, pre: Pre): { hW: Tensor; hV: Tensor; f: Tensor } {
+/**
+ * The forward pass from pre-activations (noise included): f = uW^T relu(preW) + uV^T relu(preV) per
+ * part, z = -y f, and the mean logistic loss per part (as logisticLoss computes it for one part).
+ */
+export function forward(net: StackedNet, data: StackedData, pre: Pre): Forward {
   const hW = pre.preW.relu(), hV = pre.preV.relu();
-  return { hW, hV, f: mvEach(hW, net.uW).add(mvEach(hV, net.uV)) };
-}
-
-/** The clean mean training loss per part at pre-activations `pre` of `data` (datasetLoss of each part). */
-export function cleanLoss(net: StackedNet, data: StackedData, pre: Pre): Float64Array {
-  return meanLoss(rowwise(outputs(net, pre).f.mul(data.Y).neg()));
+  const z = rowwise(mvEach(hW, net.uW).add(mvEach(hV, net.uV)).mul(data.negY));
+  return { hW, hV, z, losses: z.softplus(1, 20).mean(1).toFloat64Array() };
 }
 
 /**
@@ -54,11 +70,12 @@ export function noisyPre(pre: Pre, noises: number[], gens: Generator[]): Pre {
   const noisy = noises.flatMap((v, j) => (v > 0 ? [j] : []));
   if (noisy.length === 0) return pre;
   const dtype = pre.preW.dtype;
-  const idx = tensor(Int32Array.from(noisy), { dtype: 'int64' });
   const std = tensor(Float64Array.from(noisy.map((j) => noises[j]!)), { shape: [noisy.length, 1, 1], dtype });
   const g = noisy.map((j) => gens[j]!);
   const noiseW = normalEach_(zeros([noisy.length, ...pre.preW.shape.slice(1)], { dtype }), g);
   const noiseV = normalEach_(zeros([noisy.length, ...pre.preV.shape.slice(1)], { dtype }), g);
+  if (noisy.length === noises.length) return { preW: pre.preW.add(noiseW.mul(std)), preV: pre.preV.add(noiseV.mul(std)) };
+  const idx = tensor(Int32Array.from(noisy), { dtype: 'int64' });
   return {
     preW: pre.preW.clone().indexCopy_(0, idx, pre.preW.indexSelect(0, idx).add(noiseW.mul(std))),
     preV: pre.preV.clone().indexCopy_(0, idx, pre.preV.indexSelect(0, idx).add(noiseV.mul(std))),
@@ -66,21 +83,15 @@ export function noisyPre(pre: Pre, noises: number[], gens: Generator[]): Pre {
 }
 
 /**
- * The mean logistic loss per part of the net whose pre-activations of `data` are `pre` (noise
- * included), and its gradient w.r.t. W and V: the closed-form backward, op for op what autograd runs
- * for linear -> relu -> mv -> add -> mul(y) -> neg -> softplus -> mean (the loss's
- * backward through softplus_backward, relu's through threshold_backward on its output, mm's for a
- * transposed weight as grad^T x).
+ * The gradient of the mean loss w.r.t. W and V from the forward pass: the closed-form backward, op
+ * for op what autograd runs for linear -> relu -> mv -> add -> mul(y) -> neg -> softplus -> mean
+ * (dMean: meanGrad; the loss's backward through softplus_backward, relu's through threshold_backward
+ * on its output, mm's for a transposed weight as grad^T x).
  */
-export function lossAndGrads(net: StackedNet, data: StackedData, pre: Pre): { losses: Float64Array; gW: Tensor; gV: Tensor } {
-  const [P, b] = data.Y.shape as [number, number];
-  const dtype = net.W.dtype;
-  const { hW, hV, f } = outputs(net, pre);
-  const z = rowwise(f.mul(data.Y).neg());
-  const losses = meanLoss(z);
-  const gf = softplusBackward(ones([P, b], { dtype }).div(b), z, 1, 20).neg().mul(data.Y).unsqueeze(2);
-  const grad = (X: Tensor, h: Tensor, u: Tensor) => mmEach(thresholdBackward(gf.mul(u.unsqueeze(1)), h, 0).transpose(1, 2), X);
-  return { losses, gW: grad(data.X1, hW, net.uW), gV: grad(data.X2, hV, net.uV) };
+export function gradients(net: StackedNet, data: StackedData, fwd: Forward, dMean: Tensor): { gW: Tensor; gV: Tensor } {
+  const gf = softplusBackward(dMean, fwd.z, 1, 20).mul(data.negY).unsqueeze(2);
+  const grad = (X: Tensor, h: Tensor, ur: Tensor) => mmEach(thresholdBackward(gf.mul(ur), h, 0).transpose(1, 2), X);
+  return { gW: grad(data.X1, fwd.hW, net.uWr), gV: grad(data.X2, fwd.hV, net.uVr) };
 }
 
 /**

@@ -4,6 +4,11 @@
 // After every update the trainer tells the schedules the clean training loss, which is what fires
 // L-S's anneal and S+noise's noise switch-off (schedulers.ts), and decides when to stop.
 // The trainer is a state machine whose whole state can be saved and restored (exact resume).
+//   The step: on the block net, the closed-form program of the batched trainer with this part alone
+// (its forward in a few ops, its gradient in closed form by the backward kernels autograd runs:
+// blockNetProgram.ts), whose stacks are views of this part's own tensors, so its updates land in the
+// model's parameters; elsewhere (the full and conv nets, or when asked) autograd's backward. Both give
+// the same numbers bit for bit (syntheticTrainerClosedForm.test.ts, the golden test).
 import { Generator, Tensor, deriveSeed, keep, logisticLoss, noGrad, randn, randperm, tensor, tidy } from '../engine/index.js';
 import type { SyntheticDataConfig, SyntheticDataset, SyntheticProblem, SyntheticSplits } from '../data/synthetic.js';
 import { makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
@@ -15,6 +20,7 @@ import { lrScheduler, noiseScheduler, type Scheduler } from './schedulers.js';
 import type { SchedulePosition } from './schedules.js';
 import { methodSchedules, stopLoss, type SyntheticMethod } from './syntheticAlgorithms.js';
 import type { SyntheticTrainConfig } from './syntheticTrainConfig.js';
+import { BatchedSyntheticTrainer, batchable } from './batchedSyntheticTrainer.js';
 
 /**
  * The part of a synthetic experiment's config the trainer reads: the data and model sections, and
@@ -88,6 +94,11 @@ export function datasetLoss(model: SyntheticModel, ds: SyntheticDataset): number
   return noGrad(() => tidy(() => logisticLoss(model.forward(ds.x1, ds.x2), ds.y).item()));
 }
 
+export interface SyntheticTrainerOptions {
+  /** true: train by autograd even where the closed-form step applies (the reference it is tested against). */
+  autograd?: boolean;
+}
+
 /** The trainer's own state besides the weights, the optimizer and the generators (the schedules' events live in their schedulers). */
 type TrainerFields = Omit<SyntheticTrainerState, 'model' | 'sgd' | 'gens' | 'annealedAtStep' | 'noiseOffAtStep'>;
 
@@ -104,8 +115,13 @@ export class SyntheticTrainer {
   /** Updates per epoch: one pass over the minibatch order (update 'sgd'), or 1 (full batch). */
   private readonly stepsPerEpoch: number;
   private st: TrainerFields;
+  /** Whether advance() runs the closed-form step (the block net, unless opts.autograd). */
+  private readonly closedForm: boolean;
+  /** The closed-form step: the batched trainer of this part alone (made at the first advance). */
+  private program: BatchedSyntheticTrainer | null = null;
+  private weightChanges = 0;
 
-  constructor(cfg: SyntheticTrainerConfig, method: SyntheticMethod, seed: number, setup: SyntheticSetup) {
+  constructor(cfg: SyntheticTrainerConfig, method: SyntheticMethod, seed: number, setup: SyntheticSetup, opts: SyntheticTrainerOptions = {}) {
     this.cfg = cfg;
     this.method = method;
     this.setup = setup;
@@ -126,6 +142,7 @@ export class SyntheticTrainer {
     this.sgd = cfg.train.update === 'sgd'
       ? new SGD(setup.model.params, { lr: this.lr, weightDecay: cfg.train.lambda })
       : null;
+    this.closedForm = !opts.autograd && batchable(cfg);
   }
 
   get step(): number { return this.st.step; }
@@ -144,6 +161,8 @@ export class SyntheticTrainer {
   get trainConfig(): SyntheticTrainerConfig['train'] { return this.cfg.train; }
   /** The seed's setup (data, splits, model) this trainer trains. */
   get seedSetup(): SyntheticSetup { return this.setup; }
+  /** Counts the changes of the weights (updates, restore()): a cache of them (the closed-form step's pre-activations) is stale once it moves. */
+  get weightsVersion(): number { return this.weightChanges; }
 
   /** The L-S annealing threshold eps1 + q log 2. */
   get annealThreshold(): number { return this.cfg.train.eps1 + this.setup.qFraction * Math.log(2); }
@@ -209,6 +228,7 @@ export class SyntheticTrainer {
    * block's complement), with the arguments advance() passes.
    */
   updatedElsewhere(lr: number): void {
+    this.weightChanges++;
     this.sgd?.countStep(lr);
     this.setup.model.afterUpdate?.(this.updateInfo(lr));
   }
@@ -216,6 +236,10 @@ export class SyntheticTrainer {
   /** One update. Returns false once the run has stopped. */
   advance(): boolean {
     if (this.done) return false;
+    if (this.closedForm) {
+      (this.program ??= new BatchedSyntheticTrainer([this])).advance();
+      return !this.done;
+    }
     const t = this.cfg.train;
     const model = this.setup.model;
     const lr = this.lr;
@@ -229,6 +253,7 @@ export class SyntheticTrainer {
       lossValue = loss.item();
       if (!Number.isFinite(lossValue)) return;
       loss.backward();
+      this.weightChanges++;
       if (this.sgd) {
         this.sgd.setLr(lr);
         this.sgd.step();
@@ -325,7 +350,12 @@ export class SyntheticTrainer {
       g.restore(v);
     }
     this.st = structuredClone(rest);
+    this.weightChanges++;
   }
 
-  dispose(): void { this.sgd?.dispose(); }
+  dispose(): void {
+    this.program?.dispose();
+    this.program = null;
+    this.sgd?.dispose();
+  }
 }
