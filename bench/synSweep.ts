@@ -2,7 +2,7 @@
 // part runner, trained as one batched program (the default) and one by one with the single-part code
 // path (--no-batch), in the same process, one after the other. Two lines:
 //   {"workload":"SYN-sweep","preset":"order","parts":24,"steps":...,"batched_s":...,"one_by_one_s":...,"speedup":...,
-//    "batched_f32_s":...,"speedup_f32":...}
+//    "one_by_one_autograd_s":...,"speedup_vs_autograd":...,"batched_f32_s":...,"speedup_f32":...}
 // the reference minibatch-SGD setting (preset `order`, which already trains the exact Q-block
 // reduction), and
 //   {"workload":"SYN-sweep-gd","preset":"order-gd",...,"batched_reduced_s":...,"speedup_reduced":...,
@@ -11,7 +11,11 @@
 // speedup: the batched program, each part bit-identical to the one-by-one run. speedup_reduced: the
 // batched program with the exact Q-block reduction (model.reduceQBlock: the same model in law, not the
 // same draws). *_f32: that in float32 (data.dtype; docs/RESULTS.md says where float32 changes results).
-// Every ratio of a line is against that line's one-by-one run (the preset as it is, float64).
+// Every ratio of a line is against that line's one-by-one run (the preset as it is, float64), whose
+// single-part step is the closed form (the batched program with one part). Each line also times the
+// same parts one by one by autograd (one_by_one_autograd_s, speedup_vs_autograd: the single-part step
+// as it was when the workload was defined): each part trained alone and evaluated at the same steps,
+// as the runner does, without the run folder's files (which makes that baseline a little faster).
 // A whole preset is 20k-30k steps per part, so by default every run trains the same first `steps`
 // (1000) of it, with the schedule events set at a step moved to the same fraction of the run (events
 // set at a loss stay); evaluations as in the preset. `--syn-steps N` trains N steps per part.
@@ -20,8 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getNumThreads } from '../src/engine/index.js';
 import { syntheticPreset } from '../src/experiments/synthetic/presets.js';
-import { runSynthetic } from '../src/experiments/synthetic/index.js';
-import type { SyntheticExperimentConfig } from '../src/experiments/synthetic/config.js';
+import { runSynthetic, synthetic } from '../src/experiments/synthetic/index.js';
+import { SyntheticPart } from '../src/experiments/synthetic/part.js';
+import { partsOf } from '../src/experiments/partRunner.js';
+import type { SyntheticExperimentConfig, SyntheticMethod } from '../src/experiments/synthetic/config.js';
 
 export const SYN_SWEEP = 'SYN-sweep';
 export const SYN_SWEEP_GD = 'SYN-sweep-gd';
@@ -42,6 +48,19 @@ export function synSweepConfig(preset: 'order' | 'order-gd', steps: number): Syn
   cfg.train.annealAtStep = at(cfg.train.annealAtStep);
   cfg.train.noiseAnnealAtStep = at(cfg.train.noiseAnnealAtStep);
   return cfg;
+}
+
+/** Seconds to train and evaluate every part of `cfg` one by one, each by autograd, as the runner would (without files). */
+function timeAutogradOneByOne(cfg: SyntheticExperimentConfig): number {
+  const t0 = performance.now();
+  for (const key of partsOf(synthetic, cfg)) {
+    const part = new SyntheticPart(cfg, key.method as SyntheticMethod, key.seed, { autograd: true });
+    try {
+      part.evaluate();
+      while (!part.done) if (part.advance().evaluate) part.evaluate();
+    } finally { part.dispose(); }
+  }
+  return (performance.now() - t0) / 1000;
 }
 
 async function timeRun(cfg: SyntheticExperimentConfig, batch: boolean): Promise<number> {
@@ -70,7 +89,11 @@ async function timeLine(workload: string, preset: 'order' | 'order-gd', steps: n
   const cfg = synSweepConfig(preset, steps);
   const batched = await timeRun(cfg, true);
   const alone = await timeRun(cfg, false);
-  const out: SynSweepResult = { workload, preset, parts: cfg.seeds * cfg.methods.length, steps, batched_s: r2(batched), one_by_one_s: r2(alone), speedup: r2(alone / batched) };
+  const autograd = timeAutogradOneByOne(cfg);
+  const out: SynSweepResult = {
+    workload, preset, parts: cfg.seeds * cfg.methods.length, steps, batched_s: r2(batched), one_by_one_s: r2(alone), speedup: r2(alone / batched),
+    one_by_one_autograd_s: r2(autograd), speedup_vs_autograd: r2(autograd / batched),
+  };
   for (const [name, o] of variants) {
     const s = await timeRun(variant(cfg, o), true);
     out[`batched_${name}_s`] = r2(s);

@@ -1,10 +1,12 @@
 // One synthetic part (a method on a seed) behind the part runner's interface: the seed's problem,
 // splits and initial model (setupSynthetic), the method's trainer, and its evaluation rows (test
 // and training accuracy per component, losses, Q-contrast) every train.evalEvery steps and at the end.
-import { SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerState } from '../../train/syntheticTrainer.js';
+import {
+  SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerOptions, type SyntheticTrainerState,
+} from '../../train/syntheticTrainer.js';
 import { syntheticMetrics, type SyntheticMetrics } from '../../metrics/syntheticMetrics.js';
 import type { MetricsRow } from '../../runs/format.js';
-import type { Advance, BatchItem, PartBatch, PartWork } from '../experiment.js';
+import type { BatchItem, PartBatch, PartWork } from '../experiment.js';
 import { BatchedSyntheticTrainer, batchKey } from '../../train/batchedSyntheticTrainer.js';
 import { firstLearnedStep, firstMarginStep } from './learned.js';
 import type { SyntheticExperimentConfig, SyntheticMethod } from './config.js';
@@ -18,9 +20,10 @@ export class SyntheticPart implements PartWork {
   private maxLoss: number;
   private maxLossLr = 0;
 
-  constructor(private readonly cfg: SyntheticExperimentConfig, private readonly method: SyntheticMethod, private readonly seed: number) {
+  /** `opts`: the trainer's (autograd: the single-part step by autograd, e.g. for a benchmark's baseline). */
+  constructor(private readonly cfg: SyntheticExperimentConfig, private readonly method: SyntheticMethod, private readonly seed: number, opts: SyntheticTrainerOptions = {}) {
     this.setup = setupSynthetic(cfg, seed);
-    try { this.trainer = new SyntheticTrainer(cfg, method, seed, this.setup); } catch (e) { disposeSetup(this.setup); throw e; }
+    try { this.trainer = new SyntheticTrainer(cfg, method, seed, this.setup, opts); } catch (e) { disposeSetup(this.setup); throw e; }
     this.loss0 = this.maxLoss = this.trainer.trainLoss;
   }
 
@@ -30,7 +33,7 @@ export class SyntheticPart implements PartWork {
   get syntheticTrainer(): SyntheticTrainer { return this.trainer; }
 
   /** One update; evaluate every evalEvery steps and once at the end, checkpoint every checkpointEvery steps. */
-  advance(): Advance {
+  advance(): { evaluate: boolean; checkpoint: boolean } {
     const lr = this.trainer.lr;
     this.trainer.advance();
     return this.afterUpdate(lr);
