@@ -98,22 +98,36 @@ export async function runLocalSweep(s: LocalSweep): Promise<{ interrupted: boole
           if (summarized(jobs[i]!) || await plan.prepare(i)) done++; else todo.push(jobs[i]!);
         }
         show();
-        if (todo.length === 0) continue;
-        const onLine = (line: string) => {
-          try { const p = JSON.parse(line) as { progress?: unknown; info?: unknown }; if (typeof p.progress === 'number') running.set(g, { runs: todo.length, fraction: p.progress, info: String(p.info ?? '') }); } catch { return; }
-          show();
+        // (a Ctrl-C while the group was being prepared: nothing to pass it to; the group waits for the resume)
+        if (todo.length === 0 || stop.get()) continue;
+        const runTodo = async (list: LocalJob[]) => {
+          const onLine = (line: string) => {
+            try { const p = JSON.parse(line) as { progress?: unknown; info?: unknown }; if (typeof p.progress === 'number') running.set(g, { runs: list.length, fraction: p.progress, info: String(p.info ?? '') }); } catch { return; }
+            show();
+          };
+          let r: { code: number; stderr: string };
+          if (s.batch) {
+            const args = groupArgs(s.dir, list);
+            try { r = await runJob(args, children, onLine); } finally { rmSync(args[1]!, { force: true }); }
+          } else r = await runJob(singleArgs(list[0]!), children);
+          running.delete(g);
+          return r;
         };
-        let r: { code: number; stderr: string };
-        if (s.batch) {
-          const args = groupArgs(s.dir, todo);
-          try { r = await runJob(args, children, onLine); } finally { rmSync(args[1]!, { force: true }); }
-        } else r = await runJob(singleArgs(todo[0]!), children);
-        running.delete(g);
-        const interrupted = stop.get() && r.code === 130; // its unfinished runs continue on resume
-        for (const j of todo) {
-          if (summarized(j)) done++;
-          else if (!interrupted) { done++; failures.push(`${j.label} ${JSON.stringify(j.values)} seed ${j.seed}: ${r.code === 0 ? 'no summary.json' : r.stderr.trim().split('\n').pop()}`); }
-        }
+        let r = await runTodo(todo);
+        const interrupted = () => stop.get() && r.code === 130; // its unfinished runs continue on resume
+        const failed = (j: LocalJob) => `${j.label} ${JSON.stringify(j.values)} seed ${j.seed}: ${r.code === 0 ? 'no summary.json' : r.stderr.trim().split('\n').pop()}`;
+        const left = todo.filter((j) => !summarized(j));
+        done += todo.length - left.length;
+        if (left.length > 1 && r.code !== 0 && !interrupted()) {
+          // a group that failed (one run refused, e.g. a checkpoint of another code version, or one that
+          // threw): its runs not done again one by one, so that only the culprit fails, with its own message
+          for (const j of left) {
+            if (stop.get()) break;
+            r = await runTodo([j]);
+            if (summarized(j)) done++;
+            else if (!interrupted()) { done++; failures.push(failed(j)); }
+          }
+        } else if (!interrupted()) for (const j of left) { done++; failures.push(failed(j)); }
         show();
       } finally { for (const i of groups[g]!) ended.add(i); wakeAll(); }
     }
