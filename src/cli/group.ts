@@ -13,16 +13,16 @@ import type { BaseConfig } from '../experiments/experiment.js';
 import { findExperiment } from '../experiments/registry.js';
 import { runGroup, type GroupRun } from '../experiments/runGroup.js';
 
-const USAGE = `usage: lrlab run-group FILE [--quiet] [--no-reuse] [--no-batch] [--progress]
+const USAGE = `usage: lrlab run-group FILE [--quiet] [--no-batch] [--progress]
 
 Internal (what each worker process of \`lrlab sweep\` runs): runs (or continues) the run folders listed
 in FILE, a JSON list [{"config": {...}, "out": "DIR"}, ...] of one experiment kind, in this process;
 the parts still to do of all of them train together as one batched program where their configs
 share shapes (each part's results equal those of running it alone), each part with its own rows,
-checkpoint and part file in its own run folder, each run with its own summary.json.
+checkpoint and part file in its own run folder, each run with its own summary.json. It trains every
+part it needs (the sweep copies the parts other runs have trained in before it starts a group).
 
   --quiet      no progress bar
-  --no-reuse   train every part (by default parts already run under the runs folder are copied)
   --no-batch   run the folders one after another, their parts one by one
   --progress   print {"progress": F, "info": "..."} lines on stdout (F: the fraction done)
 
@@ -50,7 +50,7 @@ export const runGroupCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv, strict: true, allowPositionals: true,
-      options: { quiet: { type: 'boolean' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, progress: { type: 'boolean' } },
+      options: { quiet: { type: 'boolean' }, 'no-batch': { type: 'boolean' }, progress: { type: 'boolean' } },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one group file');
     const runs = readGroupFile(positionals[0]!);
@@ -60,6 +60,8 @@ export const runGroupCommand: Command = {
     const problems = [...new Set(runs.flatMap((r) => exp.environmentProblems(exp.validate(r.config))))];
     if (problems.length) throw new UsageError(problems.join('\n'));
     const bar = new Progress(1, 'group', process.stderr, values.quiet ?? false);
+    // (a sweep that died closes the pipe: its worker then checkpoints at the parent check below instead of crashing on EPIPE)
+    if (values.progress) process.stdout.on('error', () => {});
     const stop = interruptFlag();
     // a sweep's worker whose sweep is gone (killed, machine lost) checkpoints and stops instead of running on alone
     const sweep = Number(process.env[SWEEP_PARENT_ENV] ?? 0);
@@ -67,7 +69,7 @@ export const runGroupCommand: Command = {
     let lastLine = 0;
     try {
       const r = await runGroup(exp, runs, {
-        shouldStop, batch: !(values['no-batch'] ?? false), reuse: values['no-reuse'] ? undefined : {},
+        shouldStop, batch: !(values['no-batch'] ?? false), // (no reuse: the sweep copies parts in before a group starts, and a search here could train a part two runs of the group need twice)
         onBatchProgress: (fraction, info) => {
           bar.update(fraction, info);
           if (values.progress && Date.now() - lastLine >= 250) {

@@ -19,7 +19,8 @@ export const resumeCommand: Command = {
     + 'A run or sweep started with --queue re-attaches to its queue (recorded in RUN_DIR/queue.json without the password;\n'
     + 'give the password with --queue URL or LRLAB_QUEUE_PASSWORD) and queues no part twice.\n'
     + 'A run without a checkpoint copies parts already run under its runs folder (same part identity) unless --no-reuse.\n'
-    + '--no-batch trains the parts one by one (by default parts that share shapes train as one batched program, with the same results).',
+    + '--no-batch trains the parts one by one (by default parts that share shapes train as one batched program, with the same results);\n'
+    + 'for a sweep, one worker process per point run (by default compatible point runs share a process and a batched program).',
   async run(argv) {
     const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { quiet: { type: 'boolean' }, queue: { type: 'string' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('give exactly one run folder');

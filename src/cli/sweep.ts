@@ -25,10 +25,12 @@ parallel worker processes (default: one per core, each single-threaded), and wri
 table: final accuracies per method, mean ± std over seeds, and the gap between the first two methods
 (synthetic: P-only test accuracy of L-S minus S; images: clean validation accuracy, large minus small LR).
 Compatible grid points train together: the point runs whose parts share shapes (synthetic: the same
-update, n, d, block widths, dtype and SGD batch size, on the block net) are split into groups, as many as
-workers, and each worker process trains its group's parts as ONE batched program (one larger matmul
-per step; each part keeps its own learning rate, noise and stopping rules, and its results equal those
-of running it alone). With --queue every part is a job of its own (not batched).
+update, n, d, block widths, reduced Q block, dtype and SGD batch size, on the block net) are split into
+groups, as many as workers, and each worker process trains its group's parts as ONE batched program
+(each op of a step made once for all parts; each part keeps its own learning rate, noise and stopping
+rules, and its results equal those of running it alone). A run that waits for a part another run
+trains comes in a later group, so no part is trained twice. With --queue every part is a job of its
+own (not batched).
 
   --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
   --over key=lin:a:b:n   n evenly spaced values from a to b (lin:0.1:0.5:5 = 0.1, 0.2, ..., 0.5)
@@ -40,9 +42,7 @@ of running it alone). With --queue every part is a job of its own (not batched).
                      part's own config, seed, code version) in this sweep or in any run folder under the
                      runs folder that holds the sweep is copied, not trained again (S does not depend on
                      L-S's eta1: a sweep over train.eta1 trains S and S+noise once per seed)
-  --no-batch         one worker process per point run, its parts trained one by one (same results). By
-                     default a run that waits for a part another run trains comes in a later group, so
-                     no part is trained twice
+  --no-batch         one worker process per point run, its parts trained one by one (same results)
   --experiment E     ${experimentKinds().join(' or ')} (default: the kind whose preset --preset names, else ${experimentKinds()[0]})
   --workers K        worker processes (default: ${availableParallelism()})
   --dry-run          print the base config (JSON, on stdout) and the grid points, then exit

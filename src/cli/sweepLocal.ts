@@ -63,7 +63,7 @@ function groupArgs(dir: string, js: LocalJob[]): string[] {
   const runs = js.map((j) => ({ config: existsSync(join(j.out, 'config.json')) ? readJson(join(j.out, 'config.json')) : j.cfg, out: j.out }));
   const file = join(dir, `.group-${js[0]!.label.replace('/', '-')}.json`);
   writeJsonAtomic(file, runs);
-  return ['run-group', file, '--quiet', '--no-reuse', '--progress'];
+  return ['run-group', file, '--quiet', '--progress'];
 }
 
 /** Run the sweep's point runs not yet done. `done`: the runs finished (before or now); `failures`: one line per failed run. */

@@ -1,7 +1,7 @@
 // A run group: several run folders (each one config: its methods x seeds) run in one process, their
 // parts still to do trained together as ONE batched program (Experiment.createBatch over the parts
 // of all the runs; batchRunner.ts) where the kind can batch them: the points of a sweep whose
-// configs have one batchKey share one larger matmul per step instead of several small ones. Each
+// configs have one batchKey share each op of a step instead of one op per part. Each
 // part keeps its own run folder, rows, checkpoint (with the byte offset of ITS folder's
 // metrics.jsonl) and part file, and each run gets config.json, status.json, runtime.json and
 // summary.json exactly as runParts writes them (a run's summary as soon as its last part has ended),

@@ -48,6 +48,22 @@ test('a restored part rejoins the batch from its checkpoint: the same end as tra
   ref.forEach((r, k) => assert.deepEqual(outcome(second[k]!), outcome(r)));
 });
 
+test('a part restored in place (without invalidate) after the batch moved on: its stale slice is dropped, the same end as without the detour', () => {
+  const cfg = small();
+  const ref = aloneByAutograd(cfg, [4]);
+  const ts = trainers(cfg, [4]);
+  const b = new BatchedSyntheticTrainer(ts);
+  for (let i = 0; i < 37; i++) b.advance();
+  ts.forEach((_, k) => b.sync(k));
+  const saved = ts.map((t) => t.state());
+  for (let i = 0; i < 11; i++) b.advance();
+  ts[1]!.restore(saved[1]!); // one part back to step 37 (the others at 48), straight into its trainer
+  ts.forEach((t, k) => { if (k !== 1) t.restore(saved[k]!); });
+  while (!b.done) b.advance();
+  ts.forEach((_, k) => b.sync(k));
+  ref.forEach((r, k) => assert.deepEqual(outcome(ts[k]!), outcome(r), `part ${k}`));
+});
+
 test('parts of different configs with one batchKey (a sweep over eta1, lambda, tauXi, noise) train batched, each bit-identical to it alone', () => {
   const cfgs = [small(), small({ train: { eta1: 1, lambda: 0, tauXi: 0.1 } }), small({ train: { tauXi: 0, noiseStd: 0.8, lambda: 5e-3 } })];
   assert.equal(new Set(cfgs.map(batchKey)).size, 1);

@@ -91,6 +91,8 @@ export class BatchedSyntheticTrainer {
   private cleanAt: number[] = [];
   /** One part: the stacks are views of its own tensors (dim 0 of size 1), so updates land in its model. */
   private shared = false;
+  /** Each active part's weightsVersion its slice of the (copied) stacks holds: a part restored since has moved on. */
+  private stackedAt = new Map<number, number>();
   /** Parts whose model parameters lag behind their slice of the stack. */
   private readonly dirty = new Set<number>();
 
@@ -120,6 +122,12 @@ export class BatchedSyntheticTrainer {
 
   /** Copy part k's slice of the stacked weights into its model (before it is evaluated, saved or fingerprinted). */
   sync(k: number): void {
+    this.refresh();
+    this.copySlice(k);
+  }
+
+  /** The copy of sync, without the check for restored parts (drop() copies the slices still current). */
+  private copySlice(k: number): void {
     if (!this.dirty.has(k) || !this.stacks || this.shared) return;
     const j = this.active.indexOf(k);
     const params = this.trainers[k]!.model.params;
@@ -137,8 +145,21 @@ export class BatchedSyntheticTrainer {
     this.drop();
   }
 
+  /**
+   * Parts whose weights changed outside the batch since they were stacked (a restore: their
+   * weightsVersion moved) are invalidated, so a stale slice is never copied over restored weights.
+   * (With one part the stacks are its own tensors, restored in place: only the clean forward goes.)
+   */
+  private refresh(): void {
+    if (!this.stacks || this.shared) return;
+    const moved = this.active.filter((k) => this.trainers[k]!.weightsVersion !== this.stackedAt.get(k));
+    if (moved.length === 0) return;
+    for (const k of moved) this.dirty.delete(k);
+    this.drop();
+  }
+
   private drop(): void {
-    for (const k of [...this.dirty]) this.sync(k);
+    for (const k of [...this.dirty]) this.copySlice(k);
     this.dirty.clear();
     if (this.stacks) for (const t of Object.values(this.stacks)) t?.dispose();
     this.dropClean();
@@ -154,6 +175,7 @@ export class BatchedSyntheticTrainer {
     this.active = this.trainers.flatMap((t, k) => (t.done ? [] : [k]));
     // one part: views (a tensor's slice 0 is that tensor, same strides); else copies, stacked
     this.shared = this.active.length === 1;
+    this.stackedAt = new Map(this.active.map((k) => [k, this.trainers[k]!.weightsVersion]));
     const of = (f: (t: BatchedPart, view: BlockView) => Tensor) => keep(tidy(() => (this.shared
       ? f(this.trainers[this.active[0]!]!, this.views[this.active[0]!]!).unsqueeze(0)
       : stack(this.active.map((k) => f(this.trainers[k]!, this.views[k]!))))));
@@ -166,7 +188,7 @@ export class BatchedSyntheticTrainer {
       const [P, n] = negY.shape as [number, number];
       return {
         ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), negY,
-        dN: keep(meanGrad(P, n, negY.dtype)), dB: first.minibatched ? keep(meanGrad(P, first.trainConfig.batchSize, negY.dtype)) : null,
+        dN: keep(tidy(() => meanGrad(P, n, negY.dtype))), dB: first.minibatched ? keep(tidy(() => meanGrad(P, first.trainConfig.batchSize, negY.dtype))) : null,
         X2raw: reduced ? of((t) => t.seedSetup.splits.train.x2) : null, B: reduced ? of((_t, v) => v.vBasis!) : null,
       };
     });
@@ -207,6 +229,7 @@ export class BatchedSyntheticTrainer {
   /** One update of every part still training (each as SyntheticTrainer.advance would make it). */
   advance(): void {
     if (this.done) return;
+    this.refresh();
     const s = this.stacks ??= this.build();
     const parts = this.active.map((k) => this.trainers[k]!);
     const P = parts.length;
@@ -247,7 +270,7 @@ export class BatchedSyntheticTrainer {
         grads.forEach(([w], i) => w.indexCopy_(0, bad, keepSlices[i]!.indexSelect(0, bad)));
       }
       // what follows a part's update alone: its optimizer's count, its model's afterUpdate (after its gradient noise)
-      parts.forEach((p, j) => { if (ok[j]) p.updatedElsewhere(lrs[j]!); });
+      parts.forEach((p, j) => { if (ok[j]) p.updatedElsewhere(lrs[j]!); this.stackedAt.set(this.active[j]!, p.weightsVersion); });
       // the clean loss at the new weights, where a part measures it; on the full batch the next update starts from it
       this.dropClean();
       const need = parts.flatMap((p, j) => (p.measuresLoss(noises[j]!, losses[j]!) ? [j] : []));

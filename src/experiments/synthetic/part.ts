@@ -111,10 +111,11 @@ export function createSyntheticBatch(items: BatchItem<SyntheticExperimentConfig>
   const keys = items.map((it) => batchKey(it.cfg));
   if (items.length < 2 || keys[0] === null || keys.some((k) => k !== keys[0])) return null;
   const parts: SyntheticPart[] = [];
+  let batch: BatchedSyntheticTrainer;
   try {
     for (const { cfg, key } of items) parts.push(new SyntheticPart(cfg, key.method as SyntheticMethod, key.seed));
+    batch = new BatchedSyntheticTrainer(parts.map((p) => p.syntheticTrainer));
   } catch (e) { for (const p of parts) p.dispose(); throw e; }
-  const batch = new BatchedSyntheticTrainer(parts.map((p) => p.syntheticTrainer));
   parts.forEach((p, k) => { p.beforeRead = () => batch.sync(k); p.afterRestore = () => batch.invalidate(k); });
   return {
     parts,
