@@ -13,7 +13,7 @@ import { readJsonl } from '../runs/runFolder.js';
 
 test('SIGINT to a batched sweep, then `lrlab resume`, ends as the uninterrupted sweep', async (t) => {
   const dir = tempDir(t, 'lrlab-sweep-resume-');
-  const cfg = tinyConfig(dir, { maxSteps: 3000, noiseAnnealAtStep: 1500, evalEvery: 150, checkpointEvery: 300 });
+  const cfg = tinyConfig(dir, { maxSteps: 1500, noiseAnnealAtStep: 750, evalEvery: 75, checkpointEvery: 150 });
   // S and S+noise depend on lambda, not eta1: wave 0 = p000 and p001 (eta1 = 2, both lambdas) as one
   // group (1 worker), wave 1 = p002 and p003, which wait for them and train only their L-S
   const args = (o: string) => ['sweep', '--config', cfg, '--over', 'train.eta1=2,4', '--over', 'train.lambda=0.001,0.002', '--workers', '1', '--out', o, '--quiet'];
