@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { Progress, SWEEP_PARENT_ENV } from './progress.js';
-import { interruptFlag } from './signals.js';
+import { Progress, stopFlag } from './progress.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 import { findExperiment } from '../experiments/registry.js';
 import { runGroup, type GroupRun } from '../experiments/runGroup.js';
@@ -62,10 +61,8 @@ export const runGroupCommand: Command = {
     const bar = new Progress(1, 'group', process.stderr, values.quiet ?? false);
     // (a sweep that died closes the pipe: its worker then checkpoints at the parent check below instead of crashing on EPIPE)
     if (values.progress) process.stdout.on('error', () => {});
-    const stop = interruptFlag();
-    // a sweep's worker whose sweep is gone (killed, machine lost) checkpoints and stops instead of running on alone
-    const sweep = Number(process.env[SWEEP_PARENT_ENV] ?? 0);
-    const shouldStop = () => stop.get() || (sweep > 0 && process.ppid !== sweep);
+    const stop = stopFlag();
+    const { shouldStop } = stop;
     let lastLine = 0;
     try {
       const r = await runGroup(exp, runs, {

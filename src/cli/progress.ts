@@ -54,6 +54,17 @@ export class Progress {
 }
 
 /**
+ * SIGINT/SIGTERM as a stop flag (release() removes the handlers), which also turns true once the
+ * sweep that started this process is gone (killed, machine lost): a sweep's worker then checkpoints
+ * and stops instead of running on alone.
+ */
+export function stopFlag(): { shouldStop: () => boolean; release: () => void } {
+  const stop = interruptFlag();
+  const sweep = Number(process.env[SWEEP_PARENT_ENV] ?? 0);
+  return { shouldStop: () => stop.get() || (sweep > 0 && process.ppid !== sweep), release: () => stop.release() };
+}
+
+/**
  * A run command's body (shared by synthetic, images and resume): a progress bar of `total` units,
  * SIGINT/SIGTERM asking the run to checkpoint and stop (handlers released however it ends), then
  * finishRun. `run` gets the stop flag to poll and the bar to update.
@@ -64,11 +75,9 @@ export async function runWithProgress(o: {
   table: () => string;
 }): Promise<number> {
   const bar = new Progress(o.total, o.label, process.stderr, o.quiet);
-  const stop = interruptFlag();
+  const stop = stopFlag();
   if (!o.quiet) console.error(`run folder: ${o.dir}`);
-  // a sweep's worker whose sweep is gone (killed, machine lost) checkpoints and stops instead of running on alone
-  const sweep = Number(process.env[SWEEP_PARENT_ENV] ?? 0);
-  const shouldStop = () => stop.get() || (sweep > 0 && process.ppid !== sweep);
+  const { shouldStop } = stop;
   let result: 'done' | 'interrupted';
   try {
     result = await o.run(shouldStop, bar);

@@ -34,7 +34,8 @@ export interface BatchHooks extends RunHooks {
   onBatchProgress?: (fraction: number, info: string) => void;
 }
 
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Let the event loop run (signal handlers set shouldStop there). */
+export const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Train the parts of `batch` (`members`: one per part, in the batch's order) in lockstep to their

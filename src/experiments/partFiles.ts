@@ -56,16 +56,7 @@ export function partRows(path: string, key: PartKey): MetricsRow[] {
  * Remove the rows of one part and any line that does not parse (a torn last line) from a metrics
  * file: a part that starts from step 0 writes its rows again.
  */
-export function dropPartRows(path: string, key: PartKey): void {
-  if (!existsSync(path)) return;
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const tail = lines.pop(); // '' after the last newline, else a torn line
-  const keep = lines.filter((l) => {
-    try { const r = JSON.parse(l) as { method?: unknown; seed?: unknown }; return !(r.method === key.method && r.seed === key.seed); } catch { return false; }
-  });
-  if (keep.length === lines.length && !tail) return;
-  writeFileAtomic(path, keep.map((l) => l + '\n').join(''));
-}
+export function dropPartRows(path: string, key: PartKey): void { dropPartRowsAfter(path, key, 0); }
 
 /**
  * Remove the rows of one part written after byte `offset` of a metrics file (where its checkpoint

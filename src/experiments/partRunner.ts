@@ -18,7 +18,7 @@ import type { AnyExperiment, BaseConfig, PartKey, PartWork } from './experiment.
 import { partId } from './partId.js';
 import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
-import { runBatch } from './batchRunner.js';
+import { runBatch, yieldToEvents } from './batchRunner.js';
 import {
   dropPartRows, dropPartRowsAfter, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint,
 } from './partFiles.js';
@@ -60,8 +60,6 @@ export function partsOf(exp: AnyExperiment, cfg: BaseConfig): PartKey[] {
 
 /** Equal as JSON (key order aside): a config read back from disk equals the one written. */
 const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(a, JSON.parse(JSON.stringify(b)));
-
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A run folder opened for training (openRun): its config, its parts, those still to do, what they share (Experiment.prepare). */
 export interface OpenRun {
