@@ -96,7 +96,7 @@ test('index --status: an unknown state is a usage error listing the valid ones; 
   assert.deepEqual(done.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id), ['finished']);
 });
 
-test('exit code 2 for a bad option, an existing folder without --force and a run or sweep folder busy in a live process', async (t) => {
+test('exit code 2 for a bad option, an existing folder without --force and a run or sweep folder busy in a live process (--force too)', async (t) => {
   const dir = tempDir(t);
   const cfg = tinyConfig(dir);
   const taken = join(dir, 'taken');
@@ -115,11 +115,13 @@ test('exit code 2 for a bad option, an existing folder without --force and a run
   writeFileSync(join(sweep, 'sweep.json'), JSON.stringify({ kind: 'sweep', spec: { base: JSON.parse(dry.stdout), over: [['train.eta2', [0.5]]], seeds: 1, workers: 1 }, points: [] }));
   writeFileSync(join(sweep, 'status.json'), JSON.stringify(busy));
 
-  const [badOpt, exists, busyRun, busySweep] = await Promise.all([
+  const [badOpt, exists, busyRun, busySweep, forceRun, forceSweep] = await Promise.all([
     lrlab(['synthetic', '--bogus']),
     lrlab(['synthetic', '--config', cfg, '--out', taken, '--quiet']),
     lrlab(['resume', run, '--quiet']), // (a child: this process itself is the folder's live owner)
     lrlab(['resume', sweep, '--quiet']),
+    lrlab(['synthetic', '--config', cfg, '--out', run, '--force', '--quiet']),
+    lrlab(['sweep', '--config', cfg, '--over', 'train.eta2=0.5', '--out', sweep, '--force', '--quiet']),
   ]);
   assert.equal(badOpt.code, 2, badOpt.stderr);
   for (const argv of [['resume', run, '--bogus'], ['schema', '--bogus'], ['report', '--bogus'], ['sweep', '--bogus']]) {
@@ -131,11 +133,12 @@ test('exit code 2 for a bad option, an existing folder without --force and a run
   noStack(badOpt.stderr);
   assert.equal(exists.code, 2, exists.stderr);
   assert.match(exists.stderr, /run folder .*taken already exists; pass --force/);
-  for (const [r, d] of [[busyRun, run], [busySweep, sweep]] as const) {
+  for (const [r, d] of [[busyRun, run], [busySweep, sweep], [forceRun, run], [forceSweep, sweep]] as const) {
     assert.equal(r.code, 2, `${d}: ${r.stderr}`);
     assert.match(r.stderr, new RegExp(`${d} is being run by process ${process.pid} \\(status.json: running`));
   }
   assert.deepEqual([existsSync(join(run, 'parts')), readFileSync(join(taken, 'x'), 'utf8')], [false, ''], 'nothing was touched');
+  assert.deepEqual([existsSync(join(run, 'config.json')), existsSync(join(sweep, 'sweep.json'))], [true, true], '--force deleted neither busy folder');
 });
 
 test('SIGTERM checkpoints and exits 130; resuming from a checkpoint of another code version or config exits 2', async (t) => {

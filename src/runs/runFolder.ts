@@ -143,12 +143,13 @@ export function runDirTaken(dir: string): boolean {
 
 /**
  * Create (or, with force, recreate) a run folder. An existing non-empty folder is never overwritten
- * without force.
+ * without force, nor with it while a live process runs it (status.json).
  */
 export function createRunDir(dir: string, force = false, make = true): string {
   const abs = resolve(dir);
   if (runDirTaken(abs)) {
     if (!force) throw new RefusedError(`run folder ${abs} already exists; pass --force to overwrite it, or --out to choose another`);
+    refuseIfRunningElsewhere(abs); // (--force never deletes a folder a live process is writing)
     rmSync(abs, { recursive: true, force: true });
   }
   // (make = false: the run makes it once its inputs are known good, so a failed data load leaves no empty folder)
