@@ -63,6 +63,7 @@ export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: strin
     run: (shouldStop, bar) => runParts(exp, cfg, dir, {
       shouldStop, reuse: reuse ? { onReuse } : undefined, batch,
       onProgress: (p) => bar.update(p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0), p.info),
+      onBatchProgress: (fraction, info) => bar.update(fraction * parts, info), // (parts trained as one batch)
     }),
     table: () => exp.cli.table(readJson<SummaryEnvelope>(join(dir, 'summary.json'))),
   });

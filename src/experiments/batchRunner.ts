@@ -27,9 +27,10 @@ export interface BatchMember {
 /** The part runner's hooks, and how far the whole batch is. */
 export interface BatchHooks extends RunHooks {
   /**
-   * Called with onProgress: the fraction of the batch's work done (each part counts its clock units
-   * done of its planned total, a finished part counts 1; the mean over the parts) and the status line
-   * of the first unfinished part.
+   * How far the batch is (instead of onProgress, where given): the fraction of the work of the runs
+   * its parts belong to (each part counts its clock units done of its planned total; a part finished
+   * before, e.g. reused, or during the batch counts 1; the mean over all the runs' parts) and the
+   * status line of the first unfinished part, with how many more train beside it.
    */
   onBatchProgress?: (fraction: number, info: string) => void;
 }
@@ -46,6 +47,8 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
   const works = batch.parts;
   const metricsOf = (i: number) => join(members[i]!.dir, 'metrics.jsonl');
   const dirs = [...new Set(members.map((m) => m.dir))];
+  // every part of the members' runs (those finished before count as done in onBatchProgress)
+  const allParts = dirs.reduce((s, d) => s + members.find((m) => m.dir === d)!.count, 0);
   const ckpts = members.map((m) => join(m.dir, 'checkpoints', `${partName(m.key)}.json`));
   const ids = members.map((m) => partId(exp.kind, exp.partConfig(m.cfg, m.key.method), m.key.seed));
   const before = members.map(() => 0);
@@ -74,15 +77,15 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
       lastReport = Date.now();
       const i = Math.max(0, finished.indexOf(false));
       const p = works[i]!.progress();
-      hooks.onProgress?.({ part: members[i]!.index, parts: members[i]!.count, method: members[i]!.key.method, seed: members[i]!.key.seed, ...p });
       if (hooks.onBatchProgress) {
         const done = works.reduce((s, wk, j) => {
           if (finished[j]) return s + 1;
           const q = j === i ? p : wk.progress();
           return s + (q.of > 0 ? Math.min(1, q.at / q.of) : 0);
         }, 0);
-        hooks.onBatchProgress(done / works.length, p.info);
-      }
+        const others = finished.filter((f) => !f).length - 1;
+        hooks.onBatchProgress((allParts - works.length + done) / allParts, `${p.info}${others > 0 ? ` (+${others} more part(s) batched)` : ''}`);
+      } else hooks.onProgress?.({ part: members[i]!.index, parts: members[i]!.count, method: members[i]!.key.method, seed: members[i]!.key.seed, ...p });
     };
     const evaluate = (i: number) => { writer(i).write(works[i]!.evaluate(seconds(i))); report(true); };
     const checkpointAll = () => {

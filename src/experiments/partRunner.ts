@@ -18,7 +18,7 @@ import type { AnyExperiment, BaseConfig, PartKey, PartWork } from './experiment.
 import { partId } from './partId.js';
 import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
-import { runBatch, yieldToEvents } from './batchRunner.js';
+import { runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
 import {
   dropPartRows, dropPartRowsAfter, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint,
 } from './partFiles.js';
@@ -119,7 +119,7 @@ export function finishRun(exp: AnyExperiment, cfg: BaseConfig, dir: string): voi
 }
 
 /** Run (or continue) the experiment `cfg` in `dir`. Resolves to 'done' or 'interrupted'. */
-export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: string, hooks: RunHooks = {}): Promise<'done' | 'interrupted'> {
+export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: string, hooks: BatchHooks = {}): Promise<'done' | 'interrupted'> {
   const cfg = checkRunFolder(exp, config, dir); // refuse another config or a bad checkpoint before touching any file
   // (parts already run elsewhere are copied before anything else is written)
   const run = openRun(exp, cfg, dir, pendingParts(exp, cfg, dir, hooks.reuse));

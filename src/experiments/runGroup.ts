@@ -61,6 +61,8 @@ async function runOneByOne(exp: AnyExperiment, runs: GroupRun[], hooks: BatchHoo
         hooks.onProgress?.(p);
         hooks.onBatchProgress?.((i + (p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0)) / p.parts) / runs.length, p.info);
       },
+      // (a run whose own parts batch reports through this instead)
+      onBatchProgress: (fraction, info) => hooks.onBatchProgress?.((i + fraction) / runs.length, info),
     });
     if (r === 'interrupted') return 'interrupted';
   }

@@ -98,3 +98,15 @@ test('a crashed batched run resumes from its last checkpoint (rows after it and 
     assert.deepEqual(results(dir), results(ref), name);
   }
 });
+
+test('a batched run reports its progress as the fraction of all its parts\' steps (not part after part)', async (t) => {
+  const root = tempDir(t, 'lrlab-batch-');
+  const seen: { fraction: number; info: string }[] = [];
+  assert.equal(await runSynthetic(tiny(), join(root, 'run'), { onBatchProgress: (fraction, info) => seen.push({ fraction, info }) }), 'done');
+  const f = seen.map((s) => s.fraction);
+  assert.ok(f.every((v, i) => i === 0 || v >= f[i - 1]!), 'never goes back');
+  assert.equal(f.at(-1), 1);
+  // the 6 parts advance in lockstep: half way through their steps the run is half done
+  assert.ok(f.some((v) => v > 0.4 && v < 0.6), `a fraction near 0.5 (${f.map((v) => v.toFixed(2)).join(' ')})`);
+  assert.match(seen[1]!.info, /\(\+5 more part\(s\) batched\)$/);
+});

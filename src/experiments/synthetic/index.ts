@@ -5,7 +5,8 @@ import type { MeanStd } from '../../util/stats.js';
 import type { SummaryEnvelope } from '../../runs/format.js';
 import type { Experiment } from '../experiment.js';
 import { syntheticSchedule } from './schedule.js';
-import { runParts, type RunHooks } from '../partRunner.js';
+import { runParts } from '../partRunner.js';
+import type { BatchHooks } from '../batchRunner.js';
 import { syntheticConfigSchema, type SyntheticExperimentConfig, type SyntheticMethod } from './config.js';
 import { SYNTHETIC_PRESETS, syntheticPreset } from './presets.js';
 import { SyntheticPart, createSyntheticBatch } from './part.js';
@@ -46,4 +47,4 @@ export const synthetic: Experiment<SyntheticExperimentConfig, null, number> = {
 };
 
 /** Run (or continue) a synthetic config in `dir` (the part runner with this kind). */
-export const runSynthetic = (cfg: SyntheticExperimentConfig, dir: string, hooks: RunHooks = {}) => runParts(synthetic, cfg, dir, hooks);
+export const runSynthetic = (cfg: SyntheticExperimentConfig, dir: string, hooks: BatchHooks = {}) => runParts(synthetic, cfg, dir, hooks);
