@@ -10,6 +10,7 @@
 #include <c10/core/CPUAllocator.h>
 #include <cstdlib>
 #include <malloc.h>
+#include <dlfcn.h>
 
 #include <cstring>
 #include <sstream>
@@ -569,6 +570,22 @@ OP(sameStorage) { auto& a = T(info, 0); return Napi::Boolean::New(env, a.is_same
 // ---------------------------------------------------------------- runtime
 OP(setNumThreads) { at::set_num_threads(static_cast<int>(I(info, 0))); return env.Undefined(); }
 OP(getNumThreads) { return Napi::Number::New(env, at::get_num_threads()); }
+// setBlasThreads(n): OpenBLAS's own thread pool (its GEMMs do not use ATen's threads), through the
+// openblas_set_num_threads of the OpenBLAS already loaded; false where there is none (another BLAS)
+OP(setBlasThreads) {
+  using SetThreads = void (*)(int);
+  static SetThreads set = [] {
+    for (const char* lib : {"libopenblas.so.0", "libblas.so.3", "libopenblasp.so.0"}) {
+      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+      if (h == nullptr) continue;
+      if (void* f = dlsym(h, "openblas_set_num_threads")) return reinterpret_cast<SetThreads>(f);
+    }
+    return static_cast<SetThreads>(nullptr);
+  }();
+  if (set == nullptr) return Napi::Boolean::New(env, false);
+  set(static_cast<int>(I(info, 0)));
+  return Napi::Boolean::New(env, true);
+}
 OP(cudaAvailable) { return Napi::Boolean::New(env, at::hasCUDA() && at::detail::getCUDAHooks().getNumGPUs() > 0); }
 OP(cudaDeviceCount) { return Napi::Number::New(env, at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0); }
 OP(setDeterministic) { at::globalContext().setDeterministicAlgorithms(B(info, 0), true); return env.Undefined(); }
@@ -613,7 +630,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);
   REG(shape); REG(dtype); REG(device); REG(numel); REG(item); REG(toBuffer); REG(to); REG(dispose); REG(liveTensors);
   REG(sameStorage);
-  REG(setNumThreads); REG(getNumThreads); REG(cudaAvailable); REG(cudaDeviceCount); REG(setDeterministic);
+  REG(setNumThreads); REG(getNumThreads); REG(setBlasThreads); REG(cudaAvailable); REG(cudaDeviceCount); REG(setDeterministic);
   REG(config); REG(parallelInfo);
   return exports;
 }

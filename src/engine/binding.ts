@@ -330,6 +330,8 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   /** libtorch's intra-op thread count. */
   getNumThreads(): number;
+  /** Sets OpenBLAS's own thread count (its GEMMs use its pool, not libtorch's); false where the BLAS is not OpenBLAS. */
+  setBlasThreads(n: number): boolean;
   /** Whether the linked libtorch has CUDA and a GPU is visible. */
   cudaAvailable(): boolean;
   /** Number of visible GPUs (0 without CUDA). */
@@ -368,7 +370,7 @@ export const NATIVE_FUNCTIONS = [
   'detach', 'setGradEnabled', 'isGradEnabled',
   'shape', 'dtype', 'device', 'numel', 'item', 'toBuffer', 'to', 'dispose', 'liveTensors',
   'sameStorage',
-  'setNumThreads', 'getNumThreads', 'cudaAvailable', 'cudaDeviceCount', 'setDeterministic',
+  'setNumThreads', 'getNumThreads', 'setBlasThreads', 'cudaAvailable', 'cudaDeviceCount', 'setDeterministic',
   'config', 'parallelInfo',
 ] as const;
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { getNumThreads, runtimeDifferences, runtimeRecord, threadChoice, threadsFor, useThreadsFor } from './runtime.js';
 
 test('threadsFor: one thread for small ops, all cores for large ones; LRLAB_NUM_THREADS wins', () => {
@@ -21,6 +22,10 @@ test('useThreadsFor sets libtorch\'s threads; the run record says what a run use
     assert.match(threadChoice().why, /small ops/);
     const r = runtimeRecord();
     assert.equal(r.threads, 1);
+    assert.equal(r.openblasThreads, '1', "OpenBLAS's own pool follows (lrlab set it from LRLAB_NUM_THREADS, not the user)");
+    useThreadsFor('large-ops');
+    assert.deepEqual([getNumThreads(), runtimeRecord().openblasThreads], [availableParallelism(), String(availableParallelism())]);
+    useThreadsFor('small-ops');
     assert.ok(r.kernelsWhy.length > 0 && r.cpuCapability.length > 0);
     assert.deepEqual(runtimeDifferences(r, r), []);
     assert.deepEqual(runtimeDifferences({ ...r, kernels: 'Prescott', threads: 2 }, r), [`kernels Prescott -> ${r.kernels}`, 'threads 2 -> 1']);
@@ -29,4 +34,13 @@ test('useThreadsFor sets libtorch\'s threads; the run record says what a run use
     if (saved === undefined) delete process.env.LRLAB_NUM_THREADS; else process.env.LRLAB_NUM_THREADS = saved;
     useThreadsFor('small-ops');
   }
+});
+
+test("a user's own OPENBLAS_NUM_THREADS wins over the run's choice (a fresh process)", () => {
+  const code = "import('./src/engine/runtime.ts').then((m) => { m.useThreadsFor('small-ops'); console.log(m.runtimeRecord().openblasThreads); })";
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '2' };
+  delete env.LRLAB_NUM_THREADS;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').pop(), '2');
 });

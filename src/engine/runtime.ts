@@ -27,10 +27,28 @@ export function threadsFor(ops: OpSize | undefined, env: NodeJS.ProcessEnv = pro
   return { threads: availableParallelism(), why: ops === 'large-ops' ? 'large ops: all cores' : 'default: all cores' };
 }
 
-/** Set the intra-op threads for a run whose ops are `ops` (see threadsFor); returns the choice. */
+/** Whether the user set OpenBLAS's threads themselves (theirs win), not lrlab from LRLAB_NUM_THREADS. */
+const userBlasThreads = (process.env.OPENBLAS_NUM_THREADS !== undefined && !envSetByLrlab.includes('OPENBLAS_NUM_THREADS')) || process.env.OMP_NUM_THREADS !== undefined;
+/** Whether lrlab sets OpenBLAS's pool (OpenBLAS loaded, the user's setting absent): then it follows the intra-op threads. */
+const blasFollows = !userBlasThreads && native.setBlasThreads(current.threads);
+/** OpenBLAS's own thread count as this process set it (null: as the environment says). */
+let blasThreads: number | null = blasFollows ? current.threads : null;
+
+/** The OpenBLAS thread count a run at `threads` intra-op threads will record (runtimeRecord's openblasThreads). */
+export function blasThreadsAt(threads: number): string {
+  return blasFollows ? String(threads) : process.env.OPENBLAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 'all cores';
+}
+
+/**
+ * Set the threads for a run whose ops are `ops` (see threadsFor): libtorch's intra-op threads and,
+ * unless the user set OPENBLAS_NUM_THREADS, OpenBLAS's own pool to the same count, so that a run's
+ * products round the same whichever way it was started (a run alone, a sweep's single-threaded
+ * worker). Returns the choice.
+ */
 export function useThreadsFor(ops: OpSize | undefined): ThreadChoice {
   current = threadsFor(ops);
   native.setNumThreads(current.threads);
+  if (blasFollows && native.setBlasThreads(current.threads)) blasThreads = current.threads;
   return current;
 }
 
@@ -80,7 +98,7 @@ export function runtimeRecord(): RuntimeRecord {
   const k = kernels;
   return {
     kernels: k.coretype ?? k.core, kernelsWhy: describeKernels(k), threads: getNumThreads(),
-    openblasThreads: process.env.OPENBLAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 'all cores',
+    openblasThreads: blasThreads !== null ? String(blasThreads) : blasThreadsAt(0),
     cpuCapability: /CPU capability usage: (\S+)/.exec(native.config())?.[1] ?? 'unknown',
     blas: loadedBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? (process.env.GOMP_SPINCOUNT ? `GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}` : 'default'),
   };

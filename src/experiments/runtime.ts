@@ -4,7 +4,7 @@
 // bit-identical.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runtimeDifferences, runtimeRecord, threadsFor, useThreadsFor, type RuntimeRecord } from '../engine/runtime.js';
+import { blasThreadsAt, runtimeDifferences, runtimeRecord, threadsFor, useThreadsFor, type RuntimeRecord } from '../engine/runtime.js';
 import { readRuntimeSessions } from '../runs/runFolder.js';
 import type { AnyExperiment, BaseConfig } from './experiment.js';
 
@@ -22,7 +22,8 @@ export function useRuntimeFor(exp: AnyExperiment, cfg: BaseConfig): RuntimeRecor
 export function runtimeChanges(dir: string, exp: AnyExperiment, cfg: BaseConfig, fields?: (keyof RuntimeRecord)[]): string[] {
   const last = readRuntimeSessions(dir).at(-1);
   if (!last) return [];
-  const now = { ...runtimeRecord(), threads: threadsFor(exp.opSize?.(cfg)).threads };
+  const threads = threadsFor(exp.opSize?.(cfg)).threads;
+  const now = { ...runtimeRecord(), threads, openblasThreads: blasThreadsAt(threads) };
   const before = fields ? Object.fromEntries(fields.map((f) => [f, last[f]])) : last;
   return runtimeDifferences(before as Partial<RuntimeRecord>, now);
 }
