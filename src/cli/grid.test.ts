@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axisValues, gridPoints, overOf, parseAxis, samplePoints, specPoints } from './grid.js';
+import { inProcess } from './runCli.testutil.js';
 
 test('lists, lin and log ranges', () => {
   assert.deepEqual(parseAxis('train.eta1=0.01,0.02, 0.04'), { key: 'train.eta1', kind: 'list', values: [0.01, 0.02, 0.04] });
@@ -11,6 +12,19 @@ test('lists, lin and log ranges', () => {
   assert.deepEqual(axisValues(parseAxis('data.d=lin:100:200:3')), [100, 150, 200]);
   assert.deepEqual(axisValues(parseAxis('a=lin:0.5:0.5:1')), [0.5]);
   assert.deepEqual(axisValues(parseAxis('a=log:1:0.01:3')), [1, 0.1, 0.01], 'a descending range');
+});
+
+test('--over refuses a value given twice and the seeds as an axis, in one line naming the key', () => {
+  assert.throws(() => parseAxis('train.eta1=0.01,0.02,0.01'), { message: "--over train.eta1: the value 0.01 is given twice in '0.01,0.02,0.01'" });
+  assert.throws(() => parseAxis('seeds=1,2'), /--over seeds: the sweep's seeds are not a grid axis; give --seeds N/);
+  assert.throws(() => parseAxis('seed=0,1'), /--over seed: /);
+  assert.deepEqual(axisValues(parseAxis('a=1,"1"')), [1, '1'], 'a number and a string are two values');
+});
+
+test('lrlab sweep refuses a key given by both --over and --set (exit 2, one line)', async () => {
+  const r = await inProcess(['sweep', '--preset', 'order', '--over', 'train.eta1=0.01,0.02', '--set', 'train.eta1=0.5', '--dry-run']);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /--over train\.eta1 and --set train\.eta1 both set it/);
 });
 
 test('the grid is the product of the axes, the first outermost, labelled p000, p001, ...', () => {

@@ -15,10 +15,13 @@ export function parseAxis(o: string, sampling = false): Axis {
   const i = o.indexOf('=');
   if (i <= 0) throw new UsageError(`--over expects key=v1,v2,... or key=lin:a:b:n or key=log:a:b:n, got '${o}'`);
   const key = o.slice(0, i).trim(), spec = o.slice(i + 1).trim();
+  if (key === 'seed' || key === 'seeds') throw new UsageError(`--over ${key}: the sweep's seeds are not a grid axis; give --seeds N (seeds from the config's seed on)`);
   const m = /^(lin|log):(.*)$/.exec(spec);
   if (!m) {
     const values = spec.split(',').map((v) => parseValue(v.trim()));
     if (values.some((v) => v === '')) throw new UsageError(`--over ${key}: empty value in '${o}'`);
+    const twice = values.find((v, j) => values.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) !== j);
+    if (twice !== undefined) throw new UsageError(`--over ${key}: the value ${JSON.stringify(twice)} is given twice in '${spec}'`);
     return { key, kind: 'list', values };
   }
   const kind = m[1] as 'lin' | 'log';

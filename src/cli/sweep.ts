@@ -186,6 +186,9 @@ export const sweepCommand: Command = {
     const axes = values.over.map((o) => parseAxis(o, sample !== undefined));
     const twice = axes.map((a) => a.key).find((k, i, all) => all.indexOf(k) !== i);
     if (twice) throw new UsageError(`--over ${twice} is given twice; give each key once`);
+    const setKeys = ((values as RunValues).set ?? []).map((kv) => kv.slice(0, Math.max(0, kv.indexOf('='))).trim());
+    const both = axes.find((a) => setKeys.includes(a.key));
+    if (both) throw new UsageError(`--over ${both.key} and --set ${both.key} both set it (the grid would win); give it once`);
     const spec: SweepSpec = {
       base, over: overOf(axes), seeds, workers, axes,
       ...(sample !== undefined ? { sample: { n: sample, seed: sampleSeed } } : {}), ...(values['no-reuse'] ? { reuse: false } : {}),
