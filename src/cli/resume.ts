@@ -27,6 +27,9 @@ export const resumeCommand: Command = {
     const dir = resolve(positionals[0]!);
     if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);
     const quiet = values.quiet ?? false;
+    if (!quiet && existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'status.json')) && readJson<{ state?: unknown }>(join(dir, 'status.json')).state === 'done') {
+      console.error(`${dir} has already finished: nothing to train (its table follows)`);
+    }
     if (existsSync(join(dir, 'sweep.json'))) {
       const { spec } = readJson<{ spec: SweepSpec }>(join(dir, 'sweep.json'));
       const queue = values.queue ?? readQueueRecord(dir)?.queue;
