@@ -21,7 +21,7 @@ libtorch's build configuration. Takes no options.`,
     const r = e.runtimeRecord();
     const t = e.threadChoice();
     console.log(`kernels: ${r.kernelsWhy}`);
-    console.log(`threads: ${t.threads} (${t.why}; runs choose by kind unless LRLAB_NUM_THREADS is set); OpenBLAS threads: ${r.openblasThreads}; OpenMP wait policy: ${r.ompWaitPolicy}`);
+    console.log(`threads: ${t.threads} (${t.why}; runs choose by kind unless LRLAB_NUM_THREADS is set); OpenBLAS threads: ${r.openblasThreads} (a run's follow its threads unless OPENBLAS_NUM_THREADS is set); OpenMP wait policy: ${r.ompWaitPolicy}`);
     console.log(`ATen CPU capability: ${r.cpuCapability}`);
     console.log(`cuda: ${e.cudaAvailable() ? 'available' : 'not available'}`);
     console.log(`libtorch BLAS: ${blas}; loaded BLAS libraries: ${r.blas.join(', ') || 'none found'}`);
