@@ -41,6 +41,15 @@ export function outcome(t: SyntheticTrainer) {
   return { ...rest, fingerprint: t.model.params.fingerprint(), keys: Object.keys(model) };
 }
 
+/** The parts seeds x methods of `cfg` trained `steps` steps as one batch, and every part's state then (synced from the batch). */
+export function batchedFor(cfg: SyntheticExperimentConfig, seeds: number[], steps: number): { parts: SyntheticTrainer[]; batch: BatchedSyntheticTrainer; saved: ReturnType<SyntheticTrainer['state']>[] } {
+  const parts = trainers(cfg, seeds);
+  const batch = new BatchedSyntheticTrainer(parts);
+  for (let i = 0; i < steps; i++) batch.advance();
+  parts.forEach((_, k) => batch.sync(k));
+  return { parts, batch, saved: parts.map((t) => t.state()) };
+}
+
 /** Train the parts of `cfgs` (each config's seeds x methods) one by one by autograd and as one batch; assert each part ends bit-identical. */
 export function assertSameAsAlone(cfgs: SyntheticExperimentConfig | SyntheticExperimentConfig[], seeds: number[], methods?: readonly SyntheticMethod[], inspect?: (alone: SyntheticTrainer[]) => void): SyntheticTrainer[] {
   const all = Array.isArray(cfgs) ? cfgs : [cfgs];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
 import { setupSynthetic, disposeSetup } from './syntheticTrainer.js';
 import { BatchedSyntheticTrainer, batchKey, batchable } from './batchedSyntheticTrainer.js';
-import { aloneByAutograd, assertSameAsAlone, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
+import { aloneByAutograd, assertSameAsAlone, batchedFor, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
 
 test('batched parts (3 methods x 2 seeds, lr anneal, pre-activation noise, gradient noise) end bit-identical to each part alone', () => {
   const alone = assertSameAsAlone(small(), [0, 1]);
@@ -35,11 +35,7 @@ test('the reduced Q block with its own block widths trains batched bit-identical
 test('a restored part rejoins the batch from its checkpoint: the same end as training without the pause', () => {
   const cfg = small();
   const ref = aloneByAutograd(cfg, [4]);
-  const first = trainers(cfg, [4]);
-  const b1 = new BatchedSyntheticTrainer(first);
-  for (let i = 0; i < 37; i++) b1.advance();
-  first.forEach((_, k) => b1.sync(k));
-  const saved = first.map((t) => t.state());
+  const { saved } = batchedFor(cfg, [4], 37);
   const second = trainers(cfg, [4]);
   const b2 = new BatchedSyntheticTrainer(second);
   second.forEach((t, k) => { t.restore(saved[k]!); b2.invalidate(k); });
@@ -51,11 +47,7 @@ test('a restored part rejoins the batch from its checkpoint: the same end as tra
 test('a part restored in place (without invalidate) after the batch moved on: its stale slice is dropped, the same end as without the detour', () => {
   const cfg = small();
   const ref = aloneByAutograd(cfg, [4]);
-  const ts = trainers(cfg, [4]);
-  const b = new BatchedSyntheticTrainer(ts);
-  for (let i = 0; i < 37; i++) b.advance();
-  ts.forEach((_, k) => b.sync(k));
-  const saved = ts.map((t) => t.state());
+  const { parts: ts, batch: b, saved } = batchedFor(cfg, [4], 37);
   for (let i = 0; i < 11; i++) b.advance();
   ts[1]!.restore(saved[1]!); // one part back to step 37 (the others at 48), straight into its trainer
   ts.forEach((t, k) => { if (k !== 1) t.restore(saved[k]!); });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
 import { BatchedSyntheticTrainer } from './batchedSyntheticTrainer.js';
-import { aloneByAutograd, assertSameAsAlone, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
+import { aloneByAutograd, assertSameAsAlone, batchedFor, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
 
 /** The small config with minibatch SGD: batch 6 of N = 40 (6 minibatches an epoch, 4 examples left over), a loss check every 7 steps. */
 function sgd(patch: unknown = {}) {
@@ -79,11 +79,7 @@ test('SGD: a part restored mid-epoch (batch cursor inside its order) rejoins a b
 test('SGD: a batched run saved mid-epoch and restored into a new batch ends as the uninterrupted one', () => {
   const cfg = sgd();
   const ref = aloneByAutograd(cfg, [5]);
-  const first = trainers(cfg, [5]);
-  const b1 = new BatchedSyntheticTrainer(first);
-  for (let i = 0; i < 37; i++) b1.advance();
-  first.forEach((_, k) => b1.sync(k));
-  const saved = first.map((t) => t.state());
+  const { parts: first, batch: b1, saved } = batchedFor(cfg, [5], 37);
   assert.equal(saved[0]!.batchCursor, 6, 'mid-epoch');
   const second = trainers(cfg, [5]);
   const b2 = new BatchedSyntheticTrainer(second);
