@@ -50,6 +50,16 @@ export function batchedFor(cfg: SyntheticExperimentConfig, seeds: number[], step
   return { parts, batch, saved: parts.map((t) => t.state()) };
 }
 
+/** New parts seeds x methods of `cfg`, restored from `saved` into a new batch and trained to their end (synced). */
+export function resumedInNewBatch(cfg: SyntheticExperimentConfig, seeds: number[], saved: ReturnType<SyntheticTrainer['state']>[]): { parts: SyntheticTrainer[]; batch: BatchedSyntheticTrainer } {
+  const parts = trainers(cfg, seeds);
+  const batch = new BatchedSyntheticTrainer(parts);
+  parts.forEach((t, k) => { t.restore(saved[k]!); batch.invalidate(k); });
+  while (!batch.done) batch.advance();
+  parts.forEach((_, k) => batch.sync(k));
+  return { parts, batch };
+}
+
 /** Train the parts of `cfgs` (each config's seeds x methods) one by one by autograd and as one batch; assert each part ends bit-identical. */
 export function assertSameAsAlone(cfgs: SyntheticExperimentConfig | SyntheticExperimentConfig[], seeds: number[], methods?: readonly SyntheticMethod[], inspect?: (alone: SyntheticTrainer[]) => void): SyntheticTrainer[] {
   const all = Array.isArray(cfgs) ? cfgs : [cfgs];

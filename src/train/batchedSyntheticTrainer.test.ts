@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
 import { setupSynthetic, disposeSetup } from './syntheticTrainer.js';
 import { BatchedSyntheticTrainer, batchKey, batchable } from './batchedSyntheticTrainer.js';
-import { aloneByAutograd, assertSameAsAlone, batchedFor, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
+import { aloneByAutograd, assertSameAsAlone, batchedFor, disposeAll, outcome, resumedInNewBatch, small, trainers } from './batchedParts.testutil.js';
 
 test('batched parts (3 methods x 2 seeds, lr anneal, pre-activation noise, gradient noise) end bit-identical to each part alone', () => {
   const alone = assertSameAsAlone(small(), [0, 1]);
@@ -36,11 +36,7 @@ test('a restored part rejoins the batch from its checkpoint: the same end as tra
   const cfg = small();
   const ref = aloneByAutograd(cfg, [4]);
   const { saved } = batchedFor(cfg, [4], 37);
-  const second = trainers(cfg, [4]);
-  const b2 = new BatchedSyntheticTrainer(second);
-  second.forEach((t, k) => { t.restore(saved[k]!); b2.invalidate(k); });
-  while (!b2.done) b2.advance();
-  second.forEach((_, k) => b2.sync(k));
+  const { parts: second } = resumedInNewBatch(cfg, [4], saved);
   ref.forEach((r, k) => assert.deepEqual(outcome(second[k]!), outcome(r)));
 });
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deepMerge } from '../experiments/configTools.js';
 import { BatchedSyntheticTrainer } from './batchedSyntheticTrainer.js';
-import { aloneByAutograd, assertSameAsAlone, batchedFor, disposeAll, outcome, small, trainers } from './batchedParts.testutil.js';
+import { aloneByAutograd, assertSameAsAlone, batchedFor, disposeAll, outcome, resumedInNewBatch, small, trainers } from './batchedParts.testutil.js';
 
 /** The small config with minibatch SGD: batch 6 of N = 40 (6 minibatches an epoch, 4 examples left over), a loss check every 7 steps. */
 function sgd(patch: unknown = {}) {
@@ -81,11 +81,7 @@ test('SGD: a batched run saved mid-epoch and restored into a new batch ends as t
   const ref = aloneByAutograd(cfg, [5]);
   const { parts: first, batch: b1, saved } = batchedFor(cfg, [5], 37);
   assert.equal(saved[0]!.batchCursor, 6, 'mid-epoch');
-  const second = trainers(cfg, [5]);
-  const b2 = new BatchedSyntheticTrainer(second);
-  second.forEach((t, k) => { t.restore(saved[k]!); b2.invalidate(k); });
-  while (!b2.done) b2.advance();
-  second.forEach((_, k) => b2.sync(k));
+  const { parts: second, batch: b2 } = resumedInNewBatch(cfg, [5], saved);
   ref.forEach((r, k) => assert.deepEqual(outcome(second[k]!), outcome(r)));
   b1.dispose(); b2.dispose();
   disposeAll([...ref, ...first, ...second]);
