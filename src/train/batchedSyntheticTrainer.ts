@@ -126,9 +126,10 @@ export class BatchedSyntheticTrainer {
     this.copySlice(k);
   }
 
-  /** The copy of sync, without the check for restored parts (drop() copies the slices still current). */
+  /** The copy of sync, without refreshing the stacks; a part whose weights changed since it was stacked (restored) keeps them. */
   private copySlice(k: number): void {
     if (!this.dirty.has(k) || !this.stacks || this.shared) return;
+    if (this.trainers[k]!.weightsVersion !== this.stackedAt.get(k)) { this.dirty.delete(k); return; }
     const j = this.active.indexOf(k);
     const params = this.trainers[k]!.model.params;
     const view = this.views[k]!;
@@ -139,7 +140,10 @@ export class BatchedSyntheticTrainer {
     this.dirty.delete(k);
   }
 
-  /** Part k's weights (or state) were replaced, e.g. from a checkpoint: rebuild the stack from the models. */
+  /**
+   * Part k's weights (or state) were replaced, e.g. from a checkpoint: rebuild the stack from the
+   * models now (a restore through the part's trainer is also noticed by itself, at the next advance or sync).
+   */
   invalidate(k: number): void {
     this.dirty.delete(k);
     this.drop();
@@ -152,10 +156,7 @@ export class BatchedSyntheticTrainer {
    */
   private refresh(): void {
     if (!this.stacks || this.shared) return;
-    const moved = this.active.filter((k) => this.trainers[k]!.weightsVersion !== this.stackedAt.get(k));
-    if (moved.length === 0) return;
-    for (const k of moved) this.dirty.delete(k);
-    this.drop();
+    if (this.active.some((k) => this.trainers[k]!.weightsVersion !== this.stackedAt.get(k))) this.drop(); // (copySlice keeps the moved parts' weights)
   }
 
   private drop(): void {

@@ -47,9 +47,8 @@ export class SyntheticPart implements PartWork {
     return { evaluate: step % t.evalEvery === 0 || this.trainer.done, checkpoint: t.checkpointEvery > 0 && step % t.checkpointEvery === 0 };
   }
 
-  /** Set by a batch: bring this part's model up to date before it is read / after its weights were restored. */
+  /** Set by a batch: bring this part's model up to date before it is read (a restore the batch notices itself: its weightsVersion moves). */
   beforeRead: () => void = () => {};
-  afterRestore: () => void = () => {};
 
   evaluate(): MetricsRow {
     this.beforeRead();
@@ -65,7 +64,6 @@ export class SyntheticPart implements PartWork {
     const { lossWatch, ...trainer } = state as SyntheticTrainerState & { lossWatch?: { loss0: number; maxLoss: number; maxLossLr: number } };
     this.trainer.restore(trainer);
     if (lossWatch) ({ loss0: this.loss0, maxLoss: this.maxLoss, maxLossLr: this.maxLossLr } = lossWatch);
-    this.afterRestore();
   }
 
   result(rows: MetricsRow[]) {
@@ -116,7 +114,7 @@ export function createSyntheticBatch(items: BatchItem<SyntheticExperimentConfig>
     for (const { cfg, key } of items) parts.push(new SyntheticPart(cfg, key.method as SyntheticMethod, key.seed));
     batch = new BatchedSyntheticTrainer(parts.map((p) => p.syntheticTrainer));
   } catch (e) { for (const p of parts) p.dispose(); throw e; }
-  parts.forEach((p, k) => { p.beforeRead = () => batch.sync(k); p.afterRestore = () => batch.invalidate(k); });
+  parts.forEach((p, k) => { p.beforeRead = () => batch.sync(k); });
   return {
     parts,
     advance() {
