@@ -34,10 +34,11 @@ const blasFollows = !userBlasThreads && native.setBlasThreads(current.threads);
 /** OpenBLAS's own thread count as this process set it (null: as the environment says). */
 let blasThreads: number | null = blasFollows ? current.threads : null;
 
+/** OpenBLAS's thread count as the environment sets it (where lrlab does not set it). */
+const envBlasThreads = () => process.env.OPENBLAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 'all cores';
+
 /** The OpenBLAS thread count a run at `threads` intra-op threads will record (runtimeRecord's openblasThreads). */
-export function blasThreadsAt(threads: number): string {
-  return blasFollows ? String(threads) : process.env.OPENBLAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 'all cores';
-}
+export function blasThreadsAt(threads: number): string { return blasFollows ? String(threads) : envBlasThreads(); }
 
 /**
  * Set the threads for a run whose ops are `ops` (see threadsFor): libtorch's intra-op threads and,
@@ -98,7 +99,7 @@ export function runtimeRecord(): RuntimeRecord {
   const k = kernels;
   return {
     kernels: k.coretype ?? k.core, kernelsWhy: describeKernels(k), threads: getNumThreads(),
-    openblasThreads: blasThreads !== null ? String(blasThreads) : blasThreadsAt(0),
+    openblasThreads: blasThreads !== null ? String(blasThreads) : envBlasThreads(),
     cpuCapability: /CPU capability usage: (\S+)/.exec(native.config())?.[1] ?? 'unknown',
     blas: loadedBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? (process.env.GOMP_SPINCOUNT ? `GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}` : 'default'),
   };
