@@ -14,6 +14,7 @@ import { serveCommand } from './serve.js';
 import { indexCommand } from './indexCmd.js';
 import { workerCommand } from './worker.js';
 import { runGroupCommand } from './group.js';
+import { runShareCommand } from './runShare.js';
 import { QueueConnectionError } from '../queue/connection.js';
 import { QueueUrlError } from '../queue/queueUrl.js';
 import { RunFolderError } from '../report/runData.js';
@@ -49,7 +50,7 @@ export function exitCodeOf(e: unknown): 1 | 2 {
 
 /** One run command per registered experiment kind (at the time of the call), then the tools. */
 export function commands(): Command[] {
-  return [...experiments().map(runCommand), sweepCommand, workerCommand, resumeCommand, reportCommand, exportCommand, serveCommand, indexCommand, schemaCommand, infoCommand, runGroupCommand];
+  return [...experiments().map(runCommand), sweepCommand, workerCommand, resumeCommand, reportCommand, exportCommand, serveCommand, indexCommand, schemaCommand, infoCommand, runGroupCommand, runShareCommand];
 }
 
 /** `lrlab --version`: the package version and the code version stamped into checkpoints. */

@@ -55,8 +55,8 @@ export class Progress {
 
 /**
  * SIGINT/SIGTERM as a stop flag (release() removes the handlers), which also turns true once the
- * sweep that started this process is gone (killed, machine lost): a sweep's worker then checkpoints
- * and stops instead of running on alone.
+ * sweep or run that started this process is gone (killed, machine lost): a sweep's worker, or a
+ * run's process side by side, then checkpoints and stops instead of running on alone.
  */
 export function stopFlag(): { shouldStop: () => boolean; release: () => void } {
   const stop = interruptFlag();

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { readJson } from '../runs/runFolder.js';
 import { executeRun } from './run.js';
+import { sideBySideWorkers } from './sideBySide.js';
 import { runSweep, type SweepSpec } from './sweep.js';
 import { executeOnQueue, reachableQueue } from './worker.js';
 import { readQueueRecord } from '../queue/queueRecord.js';
@@ -15,14 +16,16 @@ import { runtimeChanges, runtimeWarning, sweepRuntimeChanges } from '../experime
 export const resumeCommand: Command = {
   name: 'resume',
   summary: 'continue an interrupted run or sweep from its checkpoints',
-  usage: 'usage: lrlab resume RUN_DIR [--quiet] [--queue URL] [--no-reuse] [--no-batch]\n\nContinues the run (or sweep) in RUN_DIR from its last checkpoints; finished parts are not rerun.\n'
+  usage: 'usage: lrlab resume RUN_DIR [--quiet] [--queue URL] [--no-reuse] [--no-batch] [--workers N]\n\nContinues the run (or sweep) in RUN_DIR from its last checkpoints; finished parts are not rerun.\n'
     + 'A run or sweep started with --queue re-attaches to its queue (recorded in RUN_DIR/queue.json without the password;\n'
     + 'give the password with --queue URL or LRLAB_QUEUE_PASSWORD) and queues no part twice.\n'
     + 'A run without a checkpoint copies parts already run under its runs folder (same part identity) unless --no-reuse.\n'
     + '--no-batch trains the parts one by one (by default parts that share shapes train as one batched program, with the same results);\n'
-    + 'for a sweep, one worker process per point run (by default compatible point runs share a process and a batched program).',
+    + 'for a sweep, one worker process per point run (by default compatible point runs share a process and a batched program).\n'
+    + '--workers N trains a run\'s parts in N processes side by side (default: one per core where its parts batch and their ops are small;\n'
+    + '1 when LRLAB_NUM_THREADS is set); a sweep keeps the --workers it was started with.',
   async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { quiet: { type: 'boolean' }, queue: { type: 'string' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' } } });
+    const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { quiet: { type: 'boolean' }, queue: { type: 'string' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, workers: { type: 'string' } } });
     if (positionals.length !== 1) throw new UsageError('give exactly one run folder');
     const dir = resolve(positionals[0]!);
     if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);
@@ -32,6 +35,7 @@ export const resumeCommand: Command = {
     }
     if (existsSync(join(dir, 'sweep.json'))) {
       const { spec } = readJson<{ spec: SweepSpec }>(join(dir, 'sweep.json'));
+      if (values.workers !== undefined) throw new UsageError(`${dir} is a sweep: it resumes with the workers it was started with (${spec.workers}); --workers is for a run`);
       const queue = values.queue ?? readQueueRecord(dir)?.queue;
       if (queue) await reachableQueue(queue);
       const w = runtimeWarning(dir, sweepRuntimeChanges(dir));
@@ -51,6 +55,6 @@ export const resumeCommand: Command = {
     if (problems.length) throw new UsageError(problems.join('\n'));
     const w = runtimeWarning(dir, runtimeChanges(dir, exp, valid)); // other kernels or threads: not bit-identical
     if (w) console.error(w);
-    return executeRun(exp, valid, dir, quiet, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false));
+    return executeRun(exp, valid, dir, quiet, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), sideBySideWorkers(exp, valid, values.workers));
   },
 };

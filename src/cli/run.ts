@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { type Command, REUSE_CONFIG, RUN_OPTIONS, UsageError, parseSets, printDryRun } from './command.js';
 import { runWithProgress } from './progress.js';
 import { executeOnQueue, reachableQueue } from './worker.js';
+import { sideBySide, sideBySideWorkers } from './sideBySide.js';
 import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '../experiments/configBuild.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
-import { runParts, partsOf } from '../experiments/partRunner.js';
+import { runParts, partsOf, sharesOf } from '../experiments/partRunner.js';
 import type { ReusedPart } from '../experiments/partReuse.js';
 import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
 import type { SummaryEnvelope } from '../runs/format.js';
@@ -53,7 +54,7 @@ export function environmentNotes(exp: AnyExperiment, problems: string[]): string
  * Run a config into a folder with a progress bar; print the kind's table. Shared by `lrlab <kind>` and `resume`.
  * With `reuse`, parts already run in another run folder under the same runs folder are copied, not trained (partReuse.ts).
  */
-export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, quiet: boolean, reuse = true, batch = true): Promise<number> {
+export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, quiet: boolean, reuse = true, batch = true, workers = 1): Promise<number> {
   const parts = partsOf(exp, cfg).length;
   const onReuse = (r: ReusedPart[]) => {
     if (!quiet) console.error(`reused ${r.length} of ${parts} part(s) already run with the same part identity (--no-reuse trains them again): ${r.map((p) => `${p.key.method} seed ${p.key.seed} from ${p.from}`).join('; ')}`);
@@ -62,6 +63,7 @@ export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: strin
     label: exp.kind, total: parts, dir, quiet,
     run: (shouldStop, bar) => runParts(exp, cfg, dir, {
       shouldStop, reuse: reuse ? { onReuse } : undefined, batch,
+      sideBySide: workers > 1 ? sideBySide(cfg, dir, workers, parts, shouldStop, (fraction, info) => bar.update(fraction * parts, info)) : undefined,
       onProgress: (p) => bar.update(p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0), p.info),
       onBatchProgress: (fraction, info) => bar.update(fraction * parts, info), // (parts trained as one batch)
     }),
@@ -73,7 +75,7 @@ function usage(exp: AnyExperiment): string {
   const own = Object.entries(exp.cli.options);
   const ownUsage = own.map(([k, o]) => (o.type === 'string' ? `[--${k} ${k.toUpperCase()}]` : `[--${k}]`)).join(' ');
   const w = Math.max(...Object.keys(exp.presets).map((k) => k.length));
-  return `usage: lrlab ${exp.kind} [--preset NAME] ${ownUsage ? ownUsage + ' ' : ''}[--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run] [--no-reuse] [--no-batch]
+  return `usage: lrlab ${exp.kind} [--preset NAME] ${ownUsage ? ownUsage + ' ' : ''}[--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run] [--no-reuse] [--no-batch] [--workers N]
 
 ${exp.cli.help}
 
@@ -94,6 +96,10 @@ ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` 
   --no-batch        train the parts one by one; by default the parts of a run that share shapes train together
                     as one batched program (where the kind has one: synthetic noisy GD or minibatch SGD on the
                     block net), with the same results
+  --workers N       train the parts in N processes side by side, one thread each, each its share of the
+                    parts as one batched program (default: one per core where the parts batch and their
+                    ops are small, at most one per 2 parts; 1 when LRLAB_NUM_THREADS is set); the same
+                    results, only the order of different parts' rows in metrics.jsonl depends on timing
 
 presets:
 ${Object.entries(exp.presets).map(([k, v]) => `  ${k.padEnd(w)}  ${v.description}`).join('\n')}
@@ -110,21 +116,24 @@ export function runCommand(exp: AnyExperiment): Command {
     get usage() { return usage(exp); },
     async run(argv) {
       const own = Object.fromEntries(Object.entries(exp.cli.options).map(([k, o]) => [k, { type: o.type }]));
-      const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...RUN_OPTIONS, ...own, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, queue: { type: 'string' } } });
+      const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...RUN_OPTIONS, ...own, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, queue: { type: 'string' }, workers: { type: 'string' } } });
       const dryRun = values['dry-run'] ?? false;
       const notes: string[] = [];
       // with --queue the data and device are the workers' business, not this machine's
       const cfg = buildConfig(exp, values as RunValues, !dryRun && !values.queue, notes);
       const out = values.out ?? defaultRunDir(exp.kind, cfg.preset);
+      const workers = values.queue ? 1 : sideBySideWorkers(exp, cfg, values.workers);
       if (dryRun) {
         const problems = exp.environmentProblems(cfg);
-        return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...environmentNotes(exp, problems)], reuse: REUSE_CONFIG, cannotRun: problems.length > 0 });
+        const shares = values['no-batch'] ? null : sharesOf(partsOf(exp, cfg), workers);
+        const side = shares ? [`side by side: ${shares.length} processes of one thread, each training ${shares.map((x) => x.length).join(' / ')} parts as one batched program (--workers 1: one process)`] : [];
+        return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...side, ...environmentNotes(exp, problems)], reuse: REUSE_CONFIG, cannotRun: problems.length > 0 });
       }
       if (!(values.quiet ?? false)) for (const n of notes) console.error(n);
       if (values.queue) await reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
       const dir = createRunDir(out, values.force ?? false, false);
       if (values.queue) return executeOnQueue(exp, cfg, dir, values.queue, values.quiet ?? false);
-      return executeRun(exp, cfg, dir, values.quiet ?? false, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false));
+      return executeRun(exp, cfg, dir, values.quiet ?? false, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);
     },
   };
 }

@@ -7,13 +7,12 @@
 // parts they reuse) has ended; just before, the sweep copies those parts in (ReusePlan.prepare) and
 // leaves out runs that are then complete. SIGINT/SIGTERM: no new process starts, the signal is passed
 // on (each process checkpoints and stops), and the sweep waits for them.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { interruptFlag } from './signals.js';
-import { Progress, SWEEP_PARENT_ENV } from './progress.js';
+import { Progress } from './progress.js';
+import { runJob } from './childRun.js';
 import type { ReusePlan } from './sweepPlan.js';
 import { sweepGroups } from './sweepGroups.js';
 import type { BaseConfig } from '../experiments/experiment.js';
@@ -24,28 +23,6 @@ import { readJson, writeJsonAtomic } from '../runs/runFolder.js';
 export interface LocalJob { label: string; values: Record<string, unknown>; seed: number; cfg: BaseConfig; out: string }
 
 export interface LocalSweep { dir: string; jobs: LocalJob[]; plan: ReusePlan; workers: number; batch: boolean; quiet: boolean }
-
-const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
-
-/**
- * Run one worker process. Workers get a process group of their own (detached), so a Ctrl-C at the
- * terminal reaches only the sweep, which passes exactly one signal on to each worker (a second one
- * would make it quit without its checkpoint). `onLine`: each line of its stdout.
- */
-function runJob(args: string[], children: Set<ChildProcess>, onLine?: (line: string) => void): Promise<{ code: number; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'], detached: true, env: { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) } });
-    children.add(child);
-    let stderr = '', out = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-    child.stdout?.on('data', (d: Buffer) => {
-      const lines = (out + d.toString()).split('\n');
-      out = lines.pop()!;
-      for (const l of lines) onLine!(l);
-    });
-    child.on('close', (code, signal) => { children.delete(child); res({ code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1), stderr }); });
-  });
-}
 
 /** The arguments of the process that runs point run `j` alone (--no-batch): a new run, or the resume of a folder already started. */
 function singleArgs(j: LocalJob): string[] {

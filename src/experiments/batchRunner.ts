@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { JsonlWriter } from '../runs/runFolder.js';
 import type { AnyExperiment, BaseConfig, PartBatch, PartKey } from './experiment.js';
 import { partId } from './partId.js';
-import { dropPartRows, dropPartRowsAfter, partName, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
+import { dropRowsAfter, partName, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
 import type { RunHooks } from './partRunner.js';
 
 /** One part of a batch: its run (config and folder), its key, and where it stands in its run (progress). */
@@ -33,6 +33,12 @@ export interface BatchHooks extends RunHooks {
    * status line of the first unfinished part, with how many more train beside it.
    */
   onBatchProgress?: (fraction: number, info: string) => void;
+  /**
+   * The members' rows after their checkpoints (all rows of a part starting afresh) were cut already,
+   * by the process that started this one (parts of one run trained side by side in several processes:
+   * a cut rewrites metrics.jsonl, which must not happen while another process appends to it).
+   */
+  rowsCut?: boolean;
 }
 
 /** Let the event loop run (signal handlers set shouldStop there). */
@@ -65,7 +71,7 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
     });
     for (const m of members) m.markRunning();
     // drop each part's rows written after its checkpoint and any torn line; fresh parts start their rows again
-    members.forEach((m, i) => { if (resumed[i]) dropPartRowsAfter(metricsOf(i), m.key, offsets[i]!); else dropPartRows(metricsOf(i), m.key); });
+    if (!hooks.rowsCut) for (const d of dirs) dropRowsAfter(join(d, 'metrics.jsonl'), members.flatMap((m, i) => (m.dir === d ? [{ key: m.key, offset: offsets[i] ?? 0 }] : [])));
     for (const d of dirs) writers.set(d, new JsonlWriter(join(d, 'metrics.jsonl')));
     const writer = (i: number) => writers.get(members[i]!.dir)!;
     const syncAll = () => { for (const w of writers.values()) w.sync(); };

@@ -63,16 +63,39 @@ export function dropPartRows(path: string, key: PartKey): void { dropPartRowsAft
  * was taken), and a torn last line; other parts' rows stay where they are (a batched run's parts
  * interleave their rows, and a part resumed alone must not cut away rows of parts resumed before it).
  */
-export function dropPartRowsAfter(path: string, key: PartKey, offset: number): void {
-  if (!existsSync(path) || statSync(path).size <= offset) return;
+export function dropPartRowsAfter(path: string, key: PartKey, offset: number): void { dropRowsAfter(path, [{ key, offset }]); }
+
+/**
+ * dropPartRowsAfter for several parts at once, in one pass over the file: a row of part `key` that
+ * starts at or after its cut's `offset` goes, as does any line after the smallest offset that does not
+ * parse (a torn line). Each cut's offset is a byte position of the file as it is now (parts trained
+ * side by side by several processes checkpoint at different offsets, so cutting one part after another
+ * would move the bytes a later cut counts from).
+ */
+export function dropRowsAfter(path: string, cuts: { key: PartKey; offset: number }[]): void {
+  if (cuts.length === 0 || !existsSync(path)) return;
+  const from = Math.min(...cuts.map((c) => c.offset));
+  if (statSync(path).size <= from) return;
+  const cutOf = new Map(cuts.map((c) => [`${c.key.method}\u0000${c.key.seed}`, c.offset]));
   const all = readFileSync(path);
-  const lines = all.subarray(offset).toString('utf8').split('\n');
-  const tail = lines.pop(); // '' after the last newline, else a torn line
-  const keep = lines.filter((l) => {
-    try { const r = JSON.parse(l) as { method?: unknown; seed?: unknown }; return !(r.method === key.method && r.seed === key.seed); } catch { return false; }
-  });
-  if (keep.length === lines.length && !tail) return;
-  writeFileAtomic(path, Buffer.concat([all.subarray(0, offset), Buffer.from(keep.map((l) => l + '\n').join(''))]));
+  const keep: Buffer[] = [];
+  let changed = false;
+  for (let at = from; at < all.length;) {
+    const nl = all.indexOf(10, at);
+    const end = nl < 0 ? all.length : nl + 1;
+    const line = all.subarray(at, end);
+    let drop = nl < 0; // a torn last line
+    if (!drop) {
+      try {
+        const r = JSON.parse(line.toString('utf8')) as { method?: unknown; seed?: unknown };
+        const cut = cutOf.get(`${String(r.method)}\u0000${String(r.seed)}`);
+        drop = cut !== undefined && at >= cut;
+      } catch { drop = true; }
+    }
+    if (drop) changed = true; else keep.push(line);
+    at = end;
+  }
+  if (changed) writeFileAtomic(path, Buffer.concat([all.subarray(0, from), ...keep]));
 }
 
 /** The part files of a run folder that fit the common part schema. */

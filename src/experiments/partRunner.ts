@@ -20,7 +20,7 @@ import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
 import { runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
 import {
-  dropPartRows, dropPartRowsAfter, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint,
+  dropPartRows, dropPartRowsAfter, dropRowsAfter, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint,
 } from './partFiles.js';
 
 export {
@@ -47,6 +47,25 @@ export interface RunHooks {
   onCheckpoint?: (key: PartKey, path: string) => void;
   /** Copy finished parts of other run folders with the same part identity instead of training them (partReuse.ts); off when absent. */
   reuse?: ReuseOptions;
+  /**
+   * Train the parts still to do in several processes side by side (src/cli/sideBySide.ts), where the
+   * kind batches the run's config and there are at least two parts per process: `train` is given the
+   * shares (runs of consecutive parts, seeds outer), each trained as one batched program by one
+   * process (trainShare), and resolves once all have ended or stopped. The rows after the parts'
+   * checkpoints are cut before, here.
+   */
+  sideBySide?: { workers: number; train: (shares: PartKey[][]) => Promise<'done' | 'interrupted'> };
+}
+
+/** `todo` in `workers` runs of consecutive parts (sizes differing by at most one), each of at least 2 parts; null when that makes fewer than 2. */
+export function sharesOf(todo: PartKey[], workers: number): PartKey[][] | null {
+  const n = Math.min(workers, Math.floor(todo.length / 2));
+  if (n < 2) return null;
+  let at = 0;
+  return Array.from({ length: n }, (_, i) => {
+    const size = Math.floor(todo.length / n) + (i < todo.length % n ? 1 : 0);
+    return todo.slice(at, (at += size));
+  });
 }
 
 /** The seeds of a config: seed, seed + 1, ... (seeds of them). */
@@ -124,6 +143,23 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   // (parts already run elsewhere are copied before anything else is written)
   const run = openRun(exp, cfg, dir, pendingParts(exp, cfg, dir, hooks.reuse));
   const { parts, todo, ctx } = run;
+  const shares = hooks.batch !== false && exp.createBatch && exp.batchKey?.(cfg) != null && hooks.sideBySide ? sharesOf(todo, hooks.sideBySide.workers) : null;
+  if (shares) {
+    // the rows after each part's checkpoint go now, while no process appends to metrics.jsonl
+    dropRowsAfter(join(dir, 'metrics.jsonl'), todo.map((key) => {
+      const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
+      return { key, offset: existsSync(ck) ? loadPartCheckpoint(ck, cfg).metricsBytes : 0 };
+    }));
+    run.markRunning();
+    if (await hooks.sideBySide!.train(shares) === 'interrupted') {
+      writeRunStatus(dir, 'interrupted');
+      return 'interrupted';
+    }
+    const missing = todo.filter((k) => !existsSync(join(dir, 'parts', `${partName(k)}.json`)));
+    if (missing.length) throw new Error(`${dir}: the processes side by side ended without part(s) ${missing.map(partName).join(', ')}`);
+    finishRun(exp, cfg, dir);
+    return 'done';
+  }
   let setup = null as { seed: number; value: unknown } | null;
   try {
     // the kind's batched program for all parts still to run, where it has one (batchRunner.ts)
@@ -153,6 +189,28 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   } finally { if (setup) exp.disposeSeed(setup.value); }
   finishRun(exp, cfg, dir);
   return 'done';
+}
+
+/**
+ * Train the parts `keys` of the run in `dir` (its config `config`) as one batched program, in this
+ * process, beside other processes that train the run's other parts (runParts' sideBySide, which has
+ * cut the rows after the parts' checkpoints and marked the run running, and writes its summary):
+ * each part continues from its checkpoint, appends its rows to the shared metrics.jsonl (a line per
+ * write) and writes its part file. Progress is of these parts alone.
+ */
+export async function trainShare(exp: AnyExperiment, config: BaseConfig, dir: string, keys: PartKey[], hooks: BatchHooks = {}): Promise<'done' | 'interrupted'> {
+  const cfg = exp.validate(config) as BaseConfig;
+  const parts = partsOf(exp, cfg);
+  for (const k of keys) {
+    if (!parts.some((p) => p.method === k.method && p.seed === k.seed)) throw new Error(`the config has no part ${partName(k)}`);
+    if (existsSync(join(dir, 'parts', `${partName(k)}.json`))) throw new Error(`part ${partName(k)} of ${dir} has ended already`);
+  }
+  const ctx: unknown = exp.prepare(cfg);
+  useRuntimeFor(exp, cfg);
+  const batch = keys.length > 1 ? exp.createBatch?.(keys.map((key) => ({ cfg, ctx, key }))) ?? null : null;
+  if (!batch) throw new Error(`parts ${keys.map(partName).join(', ')} do not train as one batched program`);
+  const members = keys.map((key, index) => ({ cfg, dir, key, index, count: keys.length, markRunning: () => {} }));
+  return runBatch(exp, batch, members, { ...hooks, rowsCut: true });
 }
 
 /**

@@ -13,6 +13,8 @@ export const runStatusSchema = z.looseObject({
   state: z.enum(RUN_STATES),
   /** The process that wrote it (a 'running' status whose process is gone was killed). */
   pid: z.int().optional(),
+  /** The processes that train a run's parts side by side for `pid` (they may outlive it by a moment). */
+  workers: z.array(z.int()).optional(),
   updated: z.string().optional(),
   /** A finished sweep's parts: trained, and copied from runs already done (same part identity). */
   parts_run: z.int().optional(),

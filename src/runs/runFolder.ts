@@ -85,17 +85,20 @@ export function writeRunStatus(dir: string, state: RunState, extra: Record<strin
 
 /**
  * Refuse a folder that another live process is working on: its status.json says 'running' with the
- * pid of a process that still exists. (A run killed without a chance to say so leaves 'running' with a
- * dead pid, which is fine to continue.)
+ * pid of a process that still exists, or names processes training its parts side by side that still
+ * exist. (A run killed without a chance to say so leaves 'running' with dead pids, which is fine to continue.)
  */
 export function refuseIfRunningElsewhere(dir: string): void {
   const p = join(dir, 'status.json');
   if (!existsSync(p)) return;
-  let st: { state?: unknown; pid?: unknown; updated?: unknown };
+  let st: { state?: unknown; pid?: unknown; workers?: unknown; updated?: unknown };
   try { st = JSON.parse(readFileSync(p, 'utf8')) as typeof st; } catch { return; }
-  if (st.state !== 'running' || typeof st.pid !== 'number' || st.pid === process.pid || !processAlive(st.pid)) return;
-  throw new RefusedError(`${dir} is being run by process ${st.pid} (status.json: running, updated ${String(st.updated)}); `
-    + `stop it first (kill -INT ${st.pid} checkpoints it), or if process ${st.pid} is not lrlab, delete ${p}`);
+  if (st.state !== 'running' || typeof st.pid !== 'number' || st.pid === process.pid) return;
+  // (the processes a run trains its parts in side by side stop soon after it, but not at once)
+  const live = [st.pid, ...(Array.isArray(st.workers) ? st.workers : [])].find((q): q is number => typeof q === 'number' && q !== process.pid && processAlive(q));
+  if (live === undefined) return;
+  throw new RefusedError(`${dir} is being run by process ${live} (status.json: running, updated ${String(st.updated)}); `
+    + `stop it first (kill -INT ${live} checkpoints it), or if process ${live} is not lrlab, delete ${p}`);
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -1,0 +1,28 @@
+// A worker process of lrlab (a local sweep's, or a run's side by side): `lrlab ARGS` with one
+// intra-op thread, in a process group of its own, told its parent's pid (it stops once that is gone).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { SWEEP_PARENT_ENV } from './progress.js';
+
+const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
+
+/**
+ * Run one worker process. Workers get a process group of their own (detached), so a Ctrl-C at the
+ * terminal reaches only the parent (the sweep or run), which passes exactly one signal on to each worker (a second one
+ * would make it quit without its checkpoint). `onLine`: each line of its stdout.
+ */
+export function runJob(args: string[], children: Set<ChildProcess>, onLine?: (line: string) => void): Promise<{ code: number; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'], detached: true, env: { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) } });
+    children.add(child);
+    let stderr = '', out = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    child.stdout?.on('data', (d: Buffer) => {
+      const lines = (out + d.toString()).split('\n');
+      out = lines.pop()!;
+      for (const l of lines) onLine!(l);
+    });
+    child.on('close', (code, signal) => { children.delete(child); res({ code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1), stderr }); });
+  });
+}

@@ -1,0 +1,64 @@
+// `lrlab run-share FILE`: an internal command (not in `lrlab --help`), what each process of a run
+// trained side by side runs (sideBySide.ts): some of the parts of one run folder, as one batched
+// program, next to the processes that train its other parts. The run's own process has cut the rows
+// after the parts' checkpoints, marked the run running and writes its summary; this one only trains.
+// SIGINT/SIGTERM checkpoint its parts and stop it (exit 130); so does the end of the run's process.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { type Command, UsageError } from './command.js';
+import { stopFlag } from './progress.js';
+import type { BaseConfig } from '../experiments/experiment.js';
+import { findExperiment } from '../experiments/registry.js';
+import { trainShare } from '../experiments/partRunner.js';
+
+const USAGE = `usage: lrlab run-share FILE [--progress]
+
+Internal (what each process of a run trained side by side runs): trains the parts listed in FILE,
+{"config": {...}, "out": "DIR", "parts": [{"method": "S", "seed": 0}, ...]}, of the run in DIR as one
+batched program, each part from its checkpoint where it has one, its rows appended to DIR's
+metrics.jsonl and its part file written; the run's own process cuts the rows and writes summary.json.
+
+  --progress   print {"progress": F, "info": "..."} lines on stdout (F: the fraction of these parts done)
+
+SIGINT/SIGTERM: its parts are checkpointed, then it stops (exit 130).`;
+
+const shareFile = z.object({
+  config: z.looseObject({ kind: z.string() }),
+  out: z.string().min(1),
+  parts: z.array(z.object({ method: z.string(), seed: z.int() })).min(2),
+});
+
+export const runShareCommand: Command = {
+  name: 'run-share',
+  hidden: true,
+  summary: 'internal: train some parts of a run beside the processes that train its others',
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { progress: { type: 'boolean' } } });
+    if (positionals.length !== 1) throw new UsageError('give exactly one share file');
+    let raw: unknown;
+    try { raw = JSON.parse(readFileSync(positionals[0]!, 'utf8')); } catch (e) { throw new UsageError(`cannot read ${positionals[0]}: ${(e as Error).message}`); }
+    const share = shareFile.safeParse(raw);
+    if (!share.success) throw new UsageError(`${positionals[0]}: not a share file (${share.error.issues[0]?.path.join('.')}: ${share.error.issues[0]?.message})`);
+    const exp = findExperiment(share.data.config.kind);
+    if (!exp) throw new UsageError(`${positionals[0]}: unknown experiment kind '${share.data.config.kind}'`);
+    // (the run's process went away: its pipe is closed; this one then checkpoints at the parent check)
+    if (values.progress) process.stdout.on('error', () => {});
+    const stop = stopFlag();
+    let lastLine = 0;
+    try {
+      const r = await trainShare(exp, share.data.config as unknown as BaseConfig, resolve(share.data.out), share.data.parts, {
+        shouldStop: stop.shouldStop,
+        onBatchProgress: (fraction, info) => {
+          if (values.progress && Date.now() - lastLine >= 250) {
+            lastLine = Date.now();
+            process.stdout.write(`${JSON.stringify({ progress: fraction, info })}\n`);
+          }
+        },
+      });
+      return r === 'interrupted' ? 130 : 0;
+    } finally { stop.release(); }
+  },
+};

@@ -1,0 +1,93 @@
+// A run's parts trained side by side (issue: threads that fit the work): where the kind batches the
+// run's config and its ops are small (one intra-op thread: Experiment.opSize), the parts still to do
+// are split into shares of consecutive parts, one per core, and each share trains as one batched
+// program in a process of its own (`lrlab run-share`), all appending to the run's metrics.jsonl.
+// Each part's numbers equal those of training it alone (the batched program's promise, for any set
+// of parts); only the order of the rows of different parts in metrics.jsonl depends on timing.
+// SIGINT/SIGTERM reach this process (the workers have process groups of their own): it passes one
+// signal on to each worker, which checkpoints its parts, and the run is 'interrupted'. A worker
+// outlives a killed run process only until its next check (it stops once its parent is gone), and
+// status.json names the workers, so a resume in between is refused.
+import { availableParallelism } from 'node:os';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { UsageError } from './command.js';
+import { runJob } from './childRun.js';
+import { threadsFor } from '../engine/index.js';
+import type { AnyExperiment, BaseConfig, PartKey } from '../experiments/experiment.js';
+import type { RunHooks } from '../experiments/partRunner.js';
+import { writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
+
+/** Whether the parts of `cfg` can train side by side: the kind batches them and a process of them runs at one thread. */
+export function sideBySideFits(exp: AnyExperiment, cfg: BaseConfig): boolean {
+  return !!exp.createBatch && exp.batchKey?.(cfg) != null && threadsFor(exp.opSize?.(cfg), {}).threads === 1;
+}
+
+/**
+ * How many processes train the run side by side: --workers N as given (refused where the parts do
+ * not fit side by side), else one per core where they fit and LRLAB_NUM_THREADS is not set (a thread
+ * count the user set keeps the run in one process), else 1.
+ */
+export function sideBySideWorkers(exp: AnyExperiment, cfg: BaseConfig, given: string | undefined): number {
+  if (given !== undefined) {
+    const n = Number(given);
+    if (!/^\d+$/.test(given) || !Number.isInteger(n) || n < 1) throw new UsageError(`--workers must be a positive integer, got '${given}'`);
+    if (n > 1 && !sideBySideFits(exp, cfg)) {
+      throw new UsageError(`--workers ${n}: this config's parts do not train side by side (they must batch, and run at one thread: ${exp.kind} ${exp.batchKey?.(cfg) == null ? 'does not batch them' : 'runs them on all cores'}); use --workers 1`);
+    }
+    return n;
+  }
+  return process.env.LRLAB_NUM_THREADS === undefined && sideBySideFits(exp, cfg) ? availableParallelism() : 1;
+}
+
+/**
+ * runParts' sideBySide for the run of `cfg` in `dir` with `workers` processes: `onProgress` gets the
+ * fraction of the whole run done (parts finished before count as done) and a status line.
+ */
+export function sideBySide(cfg: BaseConfig, dir: string, workers: number, totalParts: number, shouldStop: () => boolean,
+  onProgress: (fraction: number, info: string) => void): NonNullable<RunHooks['sideBySide']> {
+  return {
+    workers,
+    async train(shares: PartKey[][]) {
+      const todo = shares.reduce((n, s) => n + s.length, 0);
+      const fractions = shares.map(() => 0), infos = shares.map(() => '');
+      const show = () => {
+        const done = totalParts - todo + shares.reduce((x, s, i) => x + fractions[i]! * s.length, 0);
+        onProgress(done / totalParts, `${shares.length} processes side by side; ${infos.find(Boolean) ?? 'starting'}`);
+      };
+      const children = new Set<ChildProcess>();
+      const files = shares.map((parts, i) => {
+        const f = join(dir, `.share-${i}.json`);
+        writeJsonAtomic(f, { config: cfg, out: dir, parts });
+        return f;
+      });
+      let stopped = false;
+      const stopAll = () => { if (!stopped) { stopped = true; for (const c of children) c.kill('SIGINT'); } };
+      const poll = setInterval(() => { if (shouldStop()) stopAll(); }, 50);
+      try {
+        const runs = shares.map((_, i) => runJob(['run-share', files[i]!, '--progress'], children, (line) => {
+          try {
+            const p = JSON.parse(line) as { progress?: unknown; info?: unknown };
+            if (typeof p.progress === 'number') { fractions[i] = p.progress; infos[i] = String(p.info ?? ''); show(); }
+          } catch { return; }
+        }).then((r) => {
+          if (r.code !== 0) stopAll(); // one failed (or was stopped): the others checkpoint and stop too
+          return r;
+        }));
+        writeRunStatus(dir, 'running', { workers: [...children].flatMap((c) => (c.pid === undefined ? [] : [c.pid])) });
+        show();
+        const ends = await Promise.all(runs);
+        const failed = ends.findIndex((r) => r.code !== 0 && r.code !== 130);
+        if (failed >= 0) {
+          const why = ends[failed]!.stderr.trim().split('\n').pop() ?? '';
+          throw new Error(`the process training parts ${shares[failed]!.map((k) => `${k.method} seed ${k.seed}`).join(', ')} side by side failed (exit ${ends[failed]!.code}): ${why}`);
+        }
+        return ends.some((r) => r.code === 130) ? 'interrupted' : 'done';
+      } finally {
+        clearInterval(poll);
+        for (const f of files) rmSync(f, { force: true });
+      }
+    },
+  };
+}

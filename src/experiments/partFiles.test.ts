@@ -1,0 +1,36 @@
+// dropRowsAfter: the rows of each part after its own cut go, in one pass; other parts' rows and the
+// rows before each cut stay; torn and unparsable lines after the first cut go.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dropPartRowsAfter, dropRowsAfter } from './partFiles.js';
+
+const row = (method: string, seed: number, step: number) => `${JSON.stringify({ method, seed, step })}\n`;
+const rows = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => { const r = JSON.parse(l) as { method: string; seed: number; step: number }; return `${r.method}${r.seed}@${r.step}`; });
+
+test('dropRowsAfter cuts each part at its own offset (processes side by side checkpoint at different offsets)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrlab-drop-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'metrics.jsonl');
+  writeFileSync(path, row('A', 0, 0) + row('B', 0, 0));
+  appendFileSync(path, row('A', 0, 1));
+  const cutA = statSync(path).size; // A's checkpoint: after its step 1
+  appendFileSync(path, row('B', 0, 1) + row('A', 0, 2) + row('B', 0, 2));
+  const cutB = statSync(path).size; // B's checkpoint: after its step 2
+  appendFileSync(path, row('A', 0, 3) + row('B', 0, 3) + row('C', 1, 0) + '{"method":"B","se');
+  const want = ['A0@0', 'B0@0', 'A0@1', 'B0@1', 'B0@2', 'C1@0'];
+  // one part after the other gives another file: cutting A first moves the bytes B's offset counts from
+  writeFileSync(join(dir, 'copy'), readFileSync(path));
+  dropPartRowsAfter(join(dir, 'copy'), { method: 'A', seed: 0 }, cutA);
+  dropPartRowsAfter(join(dir, 'copy'), { method: 'B', seed: 0 }, cutB);
+  assert.notDeepEqual(rows(join(dir, 'copy')), want, 'the case this function is for');
+  dropRowsAfter(path, [{ key: { method: 'A', seed: 0 }, offset: cutA }, { key: { method: 'B', seed: 0 }, offset: cutB }]);
+  assert.deepEqual(rows(path), want);
+  const before = readFileSync(path);
+  dropRowsAfter(path, [{ key: { method: 'A', seed: 0 }, offset: 0 }].slice(0, 0));
+  assert.deepEqual(readFileSync(path), before, 'no cuts: untouched');
+  dropRowsAfter(path, [{ key: { method: 'C', seed: 1 }, offset: 0 }]);
+  assert.deepEqual(rows(path), want.slice(0, 5), 'offset 0: all of that part\'s rows');
+});
