@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SWEEP_PARENT_ENV } from './progress.js';
+import { loadEngine } from '../engine/index.js';
 
 const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
 
@@ -13,6 +14,7 @@ const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
  * would make it quit without its checkpoint). `onLine`: each line of its stdout.
  */
 export function runJob(args: string[], children: Set<ChildProcess>, onLine?: (line: string) => void): Promise<{ code: number; stderr: string }> {
+  loadEngine(); // (the children inherit this process's kernel choice unchecked: checked here, once)
   return new Promise((res) => {
     const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'], detached: true, env: { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) } });
     children.add(child);

@@ -1,6 +1,7 @@
 // The shape of a CLI command and small argument helpers shared by the commands.
 import { resolve } from 'node:path';
 import { runDirTaken } from '../runs/runFolder.js';
+import { UsageError } from '../util/errors.js';
 
 export interface Command {
   name: string;
@@ -11,8 +12,8 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-/** An error whose message is shown to the user as is (no stack trace), with exit code 2. */
-export class UsageError extends Error {}
+/** An error whose message is shown to the user as is (no stack trace), with exit code 2 (defined in util/errors.ts). */
+export { UsageError };
 
 /** Parse repeated `--set key=value` pairs into [key, value] with JSON-ish value parsing. */
 export function parseSets(sets: string[]): [string, unknown][] {

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { ROOT, inProcess, lrlab, lrlabKilledAtRow, tempDir as tempDirOf, tinyConfig } from './runCli.testutil.js';
 
 const tempDir = (t: { after: (fn: () => void) => void }) => tempDirOf(t, 'lrlab-exit-');
-import { commands, exitCodeOf } from './main.js';
+import { exitCodeOf } from './main.js';
+import { commands } from './commands.js';
 import { UsageError } from './command.js';
 import { ConfigError } from '../util/schema.js';
 import { RunFolderError } from '../report/runData.js';

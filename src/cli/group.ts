@@ -7,25 +7,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
+import { runGroupHead } from './help.js';
 import { Progress, stopFlag } from './progress.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 import { findExperiment } from '../experiments/registry.js';
 import { runGroup, type GroupRun } from '../experiments/runGroup.js';
-
-const USAGE = `usage: lrlab run-group FILE [--quiet] [--no-batch] [--progress]
-
-Internal (what each worker process of \`lrlab sweep\` runs): runs (or continues) the run folders listed
-in FILE, a JSON list [{"config": {...}, "out": "DIR"}, ...] of one experiment kind, in this process;
-the parts still to do of all of them train together as one batched program where their configs
-share shapes (each part's results equal those of running it alone), each part with its own rows,
-checkpoint and part file in its own run folder, each run with its own summary.json. It trains every
-part it needs (the sweep copies the parts other runs have trained in before it starts a group).
-
-  --quiet      no progress bar
-  --no-batch   run the folders one after another, their parts one by one
-  --progress   print {"progress": F, "info": "..."} lines on stdout (F: the fraction done)
-
-SIGINT/SIGTERM: every unfinished part is checkpointed, then it stops (exit 130).`;
+import { loadEngine } from '../engine/index.js';
 
 /** The runs of a group file: a JSON list of {config, out}, all of one known kind. */
 export function readGroupFile(path: string): GroupRun[] {
@@ -42,10 +29,10 @@ export function readGroupFile(path: string): GroupRun[] {
 }
 
 export const runGroupCommand: Command = {
-  name: 'run-group',
-  hidden: true,
-  summary: 'internal: run several run folders as one batched group (a local sweep\'s worker process)',
-  usage: USAGE,
+  name: runGroupHead.name,
+  hidden: runGroupHead.hidden,
+  summary: runGroupHead.summary,
+  get usage() { return runGroupHead.usage; },
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv, strict: true, allowPositionals: true,
@@ -58,6 +45,7 @@ export const runGroupCommand: Command = {
     if (!exp || kinds.length > 1) throw new UsageError(`${positionals[0]}: the runs of a group must be of one known kind, got ${kinds.map((k) => JSON.stringify(k)).join(', ')}`);
     const problems = [...new Set(runs.flatMap((r) => exp.environmentProblems(exp.validate(r.config))))];
     if (problems.length) throw new UsageError(problems.join('\n'));
+    loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses the group before its folders are touched)
     const bar = new Progress(1, 'group', process.stderr, values.quiet ?? false);
     // (a sweep that died closes the pipe: its worker then checkpoints at the parent check below instead of crashing on EPIPE)
     if (values.progress) process.stdout.on('error', () => {});

@@ -3,26 +3,13 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
+import { indexHead } from './help.js';
 import { RunsIndex, type IndexedRun } from '../server/runsIndex.js';
 import { experimentKinds, findExperiment } from '../experiments/registry.js';
 import { RUN_STATES } from '../runs/format.js';
 
 /** The states --status takes: a run folder's (status.json), and 'unknown' for a folder without a readable status.json. */
 const STATES: readonly string[] = [...RUN_STATES, 'unknown'];
-
-const USAGE = `usage: lrlab index [--rebuild] [--runs DIR] [--kind K] [--preset P] [--status S] [--json]
-
-Brings the runs index DIR/.lrlab-index.sqlite up to date with the run folders (only folders whose
-files changed are read again) and lists the runs, most recently updated first. The folders are the
-source of truth; the index only makes listing and filtering fast.
-
-options:
-  --rebuild   empty the index and read every run folder again
-  --runs DIR  the runs folder (default ./runs)
-  --kind K    only runs of kind K (an experiment kind: synthetic, images, ...)
-  --preset P  only runs of preset P
-  --status S  only runs in state S: ${RUN_STATES.join(', ')} (or unknown: no readable status.json)
-  --json      one JSON object per run instead of a table`;
 
 /** One line per run: id, kind, preset, status, seeds and the first method's headline numbers. */
 export function formatRunLine(r: IndexedRun): string {
@@ -37,9 +24,9 @@ export function formatRunLine(r: IndexedRun): string {
 }
 
 export const indexCommand: Command = {
-  name: 'index',
-  summary: 'sync or rebuild the runs index and list runs (filter by kind/preset/status)',
-  usage: USAGE,
+  name: indexHead.name,
+  summary: indexHead.summary,
+  get usage() { return indexHead.usage; },
   async run(argv) {
     let v;
     try {

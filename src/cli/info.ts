@@ -1,17 +1,12 @@
 // `lrlab info`: the engine's build and runtime configuration.
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
+import { infoHead } from './help.js';
 
 export const infoCommand: Command = {
-  name: 'info',
-  summary: 'show the engine configuration (kernels, threads, BLAS, CUDA)',
-  usage: `usage: lrlab info
-
-Prints the engine's configuration: the OpenBLAS kernels in use and why (chosen from the CPU's flags
-and checked at start-up, set by the user with OPENBLAS_CORETYPE, or OpenBLAS's own after a failed
-check), the number of intra-op threads (LRLAB_NUM_THREADS; a run sets its own from its kind unless
-that is set) and of OpenBLAS's threads, whether CUDA is available, the BLAS libraries loaded, and
-libtorch's build configuration. Takes no options.`,
+  name: infoHead.name,
+  summary: infoHead.summary,
+  get usage() { return infoHead.usage; },
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {} }); // (an unknown option: exit 2, main.ts)
     if (positionals.length > 0) throw new UsageError(`takes no arguments, got '${positionals.join(' ')}'`);

@@ -1,25 +1,12 @@
 // lrlab's command-line interface: dispatches to one command per paper experiment or tool, and turns
-// what a command throws into one documented exit code (EXIT_CODES_HELP).
+// what a command throws into one documented exit code (EXIT_CODES_HELP). Start-up is kept short:
+// this module imports nothing heavy (`--version` needs nothing else), the command list (commands.ts)
+// is imported only when a command or the help is asked for, and a command's implementation only when
+// it runs.
 import { readFileSync } from 'node:fs';
-import { type Command, UsageError } from './command.js';
-import { infoCommand } from './info.js';
-import { schemaCommand } from './schema.js';
-import { runCommand } from './run.js';
-import { experiments } from '../experiments/registry.js';
-import { sweepCommand } from './sweep.js';
-import { resumeCommand } from './resume.js';
-import { reportCommand } from './report.js';
-import { exportCommand } from './export.js';
-import { serveCommand } from './serve.js';
-import { indexCommand } from './indexCmd.js';
-import { workerCommand } from './worker.js';
-import { runGroupCommand } from './group.js';
-import { runShareCommand } from './runShare.js';
-import { QueueConnectionError } from '../queue/connection.js';
+import type { Command } from './command.js';
+import { ConfigError, QueueConnectionError, RefusedError, RunFolderError, UsageError } from '../util/errors.js';
 import { QueueUrlError } from '../queue/queueUrl.js';
-import { RunFolderError } from '../report/runData.js';
-import { RefusedError } from '../runs/runFolder.js';
-import { ConfigError } from '../util/schema.js';
 import { CODE_VERSION } from '../util/version.js';
 
 /** lrlab's exit codes, the same for every command. */
@@ -48,19 +35,14 @@ export function exitCodeOf(e: unknown): 1 | 2 {
   return EXIT.failed;
 }
 
-/** One run command per registered experiment kind (at the time of the call), then the tools. */
-export function commands(): Command[] {
-  return [...experiments().map(runCommand), sweepCommand, workerCommand, resumeCommand, reportCommand, exportCommand, serveCommand, indexCommand, schemaCommand, infoCommand, runGroupCommand, runShareCommand];
-}
-
 /** `lrlab --version`: the package version and the code version stamped into checkpoints. */
 export function versionText(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return `lrlab ${pkg.version}\ncheckpoint format: ${CODE_VERSION} (checkpoints are resumed only by this code version)`;
 }
 
-function help(): string {
-  const all = commands().filter((c) => !c.hidden);
+function help(commands: Command[]): string {
+  const all = commands.filter((c) => !c.hidden);
   const w = Math.max(...all.map((c) => c.name.length));
   return [
     'lrlab — reproduce Li, Wei & Ma (NeurIPS 2019): the regularization effect of an initial large learning rate',
@@ -103,10 +85,11 @@ export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipes();
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V') { console.log(versionText()); return EXIT.ok; }
-  if (!name || name === '--help' || name === '-h' || (name === 'help' && (rest.length === 0 || rest[0] === 'help'))) { console.log(help()); return EXIT.ok; }
+  const all = (await import('./commands.js')).commands();
+  if (!name || name === '--help' || name === '-h' || (name === 'help' && (rest.length === 0 || rest[0] === 'help'))) { console.log(help(all)); return EXIT.ok; }
   const wanted = name === 'help' ? rest[0]! : name;
-  const cmd = commands().find((c) => c.name === wanted); // (a name, never a prototype key: find compares strings)
-  if (!cmd) { console.error(`lrlab: unknown command '${wanted}'\n\n${help()}`); return EXIT.usage; }
+  const cmd = all.find((c) => c.name === wanted); // (a name, never a prototype key: find compares strings)
+  if (!cmd) { console.error(`lrlab: unknown command '${wanted}'\n\n${help(all)}`); return EXIT.usage; }
   if (name === 'help' || asksHelp(rest)) { console.log(cmd.usage); return EXIT.ok; }
   try {
     return await cmd.run(rest);

@@ -3,32 +3,30 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
+import { resumeHead } from './help.js';
 import { readJson } from '../runs/runFolder.js';
 import { executeRun } from './run.js';
 import { sideBySideWorkers } from './sideBySide.js';
 import { runSweep, type SweepSpec } from './sweep.js';
-import { executeOnQueue, reachableQueue } from './worker.js';
 import { readQueueRecord } from '../queue/queueRecord.js';
 import { findExperiment, experimentKinds } from '../experiments/registry.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 import { runtimeChanges, runtimeWarning, sweepRuntimeChanges } from '../experiments/runtime.js';
+import { loadEngine } from '../engine/index.js';
+
+/** The queue's client (bullmq, ioredis): imported for a run or sweep on a queue only. */
+const queueClient = () => import('./worker.js');
 
 export const resumeCommand: Command = {
-  name: 'resume',
-  summary: 'continue an interrupted run or sweep from its checkpoints',
-  usage: 'usage: lrlab resume RUN_DIR [--quiet] [--queue URL] [--no-reuse] [--no-batch] [--workers N]\n\nContinues the run (or sweep) in RUN_DIR from its last checkpoints; finished parts are not rerun.\n'
-    + 'A run or sweep started with --queue re-attaches to its queue (recorded in RUN_DIR/queue.json without the password;\n'
-    + 'give the password with --queue URL or LRLAB_QUEUE_PASSWORD) and queues no part twice.\n'
-    + 'A run without a checkpoint copies parts already run under its runs folder (same part identity) unless --no-reuse.\n'
-    + '--no-batch trains the parts one by one (by default parts that share shapes train as one batched program, with the same results);\n'
-    + 'for a sweep, one worker process per point run (by default compatible point runs share a process and a batched program).\n'
-    + '--workers N trains a run\'s parts in N processes side by side (default: one per core where its parts batch and their ops are small;\n'
-    + '1 when LRLAB_NUM_THREADS is set); a sweep keeps the --workers it was started with.',
+  name: resumeHead.name,
+  summary: resumeHead.summary,
+  get usage() { return resumeHead.usage; },
   async run(argv) {
     const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { quiet: { type: 'boolean' }, queue: { type: 'string' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, workers: { type: 'string' } } });
     if (positionals.length !== 1) throw new UsageError('give exactly one run folder');
     const dir = resolve(positionals[0]!);
     if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);
+    loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses the resume before anything is touched)
     const quiet = values.quiet ?? false;
     if (!quiet && existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'status.json')) && readJson<{ state?: unknown }>(join(dir, 'status.json')).state === 'done') {
       console.error(`${dir} has already finished: nothing to train (its table follows)`);
@@ -37,7 +35,7 @@ export const resumeCommand: Command = {
       const { spec } = readJson<{ spec: SweepSpec }>(join(dir, 'sweep.json'));
       if (values.workers !== undefined) throw new UsageError(`${dir} is a sweep: it resumes with the workers it was started with (${spec.workers}); --workers is for a run`);
       const queue = values.queue ?? readQueueRecord(dir)?.queue;
-      if (queue) await reachableQueue(queue);
+      if (queue) await (await queueClient()).reachableQueue(queue);
       const w = runtimeWarning(dir, sweepRuntimeChanges(dir));
       if (w) console.error(w);
       return runSweep(dir, values['no-batch'] ? { ...spec, batch: false } : spec, quiet, queue);
@@ -49,7 +47,7 @@ export const resumeCommand: Command = {
     let valid: BaseConfig;
     try { valid = exp.validate(cfg) as BaseConfig; } catch (e) { throw new UsageError(`${join(dir, 'config.json')}: ${(e as Error).message}`); }
     const queue = values.queue ?? readQueueRecord(dir)?.queue;
-    if (queue) { await reachableQueue(queue); return executeOnQueue(exp, valid, dir, queue, quiet); } // (data and device: the workers')
+    if (queue) { const q = await queueClient(); await q.reachableQueue(queue); return q.executeOnQueue(exp, valid, dir, queue, quiet); } // (data and device: the workers')
     // its data and device must be here, as for a new run (a usage error, before anything is touched)
     const problems = exp.environmentProblems(valid);
     if (problems.length) throw new UsageError(problems.join('\n'));

@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, REUSE_CONFIG, RUN_OPTIONS, UsageError, parseSets, printDryRun } from './command.js';
+import { runUsage } from './help.js';
 import { runWithProgress } from './progress.js';
-import { executeOnQueue, reachableQueue } from './worker.js';
 import { sideBySide, sideBySideWorkers } from './sideBySide.js';
 import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '../experiments/configBuild.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
@@ -15,6 +15,7 @@ import { runParts, partsOf, sharesOf } from '../experiments/partRunner.js';
 import type { ReusedPart } from '../experiments/partReuse.js';
 import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
 import type { SummaryEnvelope } from '../runs/format.js';
+import { loadEngine } from '../engine/index.js';
 
 export interface RunValues { preset?: string; config?: string; seeds?: string; set?: string[]; [option: string]: string | boolean | string[] | undefined }
 
@@ -71,49 +72,12 @@ export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: strin
   });
 }
 
-function usage(exp: AnyExperiment): string {
-  const own = Object.entries(exp.cli.options);
-  const ownUsage = own.map(([k, o]) => (o.type === 'string' ? `[--${k} ${k.toUpperCase()}]` : `[--${k}]`)).join(' ');
-  const w = Math.max(...Object.keys(exp.presets).map((k) => k.length));
-  return `usage: lrlab ${exp.kind} [--preset NAME] ${ownUsage ? ownUsage + ' ' : ''}[--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run] [--no-reuse] [--no-batch] [--workers N]
-
-${exp.cli.help}
-
-options:
-  --preset NAME     one of: ${Object.keys(exp.presets).join(', ')} (default: ${exp.defaultPreset})
-${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` : ''}`.padEnd(17)} ${o.description}`).join('\n')}${own.length ? '\n' : ''}  --config FILE     a JSON config (whole or partial; merged over the preset)
-  --seeds N         number of seeds (seed, seed+1, ...)
-  --set key=value   override any config key, dotted
-  --out DIR         run folder (default: runs/${exp.kind}-<preset>-<time>)
-  --force           overwrite an existing run folder
-  --quiet           no progress bar
-  --queue URL       train the parts on queue workers (\`lrlab worker\`) through Redis: redis://[user:password@]host:port[/db]
-  --dry-run         print the resolved config (JSON, on stdout) and what would run, then exit
-  --scale-schedule  when --set changes ${exp.schedule.lengthKey}, move every schedule event (anneal, milestones,
-                    noise switch-off) by the same factor (keys you --set yourself stay as given)
-  --no-reuse        train every part, even one already run (same part identity) in another run folder
-                    under the same runs folder; by default such a part is copied (its part file and rows)
-  --no-batch        train the parts one by one; by default the parts of a run that share shapes train together
-                    as one batched program (where the kind has one: synthetic noisy GD or minibatch SGD on the
-                    block net), with the same results
-  --workers N       train the parts in N processes side by side, one thread each, each its share of the
-                    parts as one batched program (default: one per core where the parts batch and their
-                    ops are small, at most one per 2 parts; 1 when LRLAB_NUM_THREADS is set); the same
-                    results, only the order of different parts' rows in metrics.jsonl depends on timing
-
-presets:
-${Object.entries(exp.presets).map(([k, v]) => `  ${k.padEnd(w)}  ${v.description}`).join('\n')}
-
-The run folder holds config.json, metrics.jsonl, parts/, summary.json, status.json and checkpoints/;
-resume an interrupted run with \`lrlab resume DIR\`.`;
-}
-
 /** The command `lrlab <kind>` of an experiment kind. */
 export function runCommand(exp: AnyExperiment): Command {
   return {
     name: exp.kind,
     summary: exp.cli.summary,
-    get usage() { return usage(exp); },
+    get usage() { return runUsage(exp); },
     async run(argv) {
       const own = Object.fromEntries(Object.entries(exp.cli.options).map(([k, o]) => [k, { type: o.type }]));
       const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...RUN_OPTIONS, ...own, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, queue: { type: 'string' }, workers: { type: 'string' } } });
@@ -130,9 +94,11 @@ export function runCommand(exp: AnyExperiment): Command {
         return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...side, ...environmentNotes(exp, problems)], reuse: REUSE_CONFIG, cannotRun: problems.length > 0 });
       }
       if (!(values.quiet ?? false)) for (const n of notes) console.error(n);
-      if (values.queue) await reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
+      const queue = values.queue ? await import('./worker.js') : null; // (the queue's client: imported for --queue only)
+      if (queue && values.queue) await queue.reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
+      loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses the run before its folder is made)
       const dir = createRunDir(out, values.force ?? false, false);
-      if (values.queue) return executeOnQueue(exp, cfg, dir, values.queue, values.quiet ?? false);
+      if (queue && values.queue) return queue.executeOnQueue(exp, cfg, dir, values.queue, values.quiet ?? false);
       return executeRun(exp, cfg, dir, values.quiet ?? false, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);
     },
   };

@@ -8,21 +8,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { type Command, UsageError } from './command.js';
+import { runShareHead } from './help.js';
 import { stopFlag } from './progress.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 import { findExperiment } from '../experiments/registry.js';
 import { trainShare } from '../experiments/partRunner.js';
-
-const USAGE = `usage: lrlab run-share FILE [--progress]
-
-Internal (what each process of a run trained side by side runs): trains the parts listed in FILE,
-{"config": {...}, "out": "DIR", "parts": [{"method": "S", "seed": 0}, ...]}, of the run in DIR as one
-batched program, each part from its checkpoint where it has one, its rows appended to DIR's
-metrics.jsonl and its part file written; the run's own process cuts the rows and writes summary.json.
-
-  --progress   print {"progress": F, "info": "..."} lines on stdout (F: the fraction of these parts done)
-
-SIGINT/SIGTERM: its parts are checkpointed, then it stops (exit 130).`;
+import { loadEngine } from '../engine/index.js';
 
 const shareFile = z.object({
   config: z.looseObject({ kind: z.string() }),
@@ -31,10 +22,10 @@ const shareFile = z.object({
 });
 
 export const runShareCommand: Command = {
-  name: 'run-share',
-  hidden: true,
-  summary: 'internal: train some parts of a run beside the processes that train its others',
-  usage: USAGE,
+  name: runShareHead.name,
+  hidden: runShareHead.hidden,
+  summary: runShareHead.summary,
+  get usage() { return runShareHead.usage; },
   async run(argv) {
     const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { progress: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('give exactly one share file');
@@ -44,6 +35,7 @@ export const runShareCommand: Command = {
     if (!share.success) throw new UsageError(`${positionals[0]}: not a share file (${share.error.issues[0]?.path.join('.')}: ${share.error.issues[0]?.message})`);
     const exp = findExperiment(share.data.config.kind);
     if (!exp) throw new UsageError(`${positionals[0]}: unknown experiment kind '${share.data.config.kind}'`);
+    loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses it before the run folder is touched)
     // (the run's process went away: its pipe is closed; this one then checkpoints at the parent check)
     if (values.progress) process.stdout.on('error', () => {});
     const stop = stopFlag();

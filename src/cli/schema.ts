@@ -2,19 +2,14 @@
 // editor tooling (e.g. VS Code's json.schemas) and generated forms.
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
+import { schemaHead } from './help.js';
 import { experimentKinds, findExperiment } from '../experiments/registry.js';
 import { toJsonSchema } from '../util/schema.js';
 
 export const schemaCommand: Command = {
-  name: 'schema',
-  summary: "print the JSON Schema of an experiment's config (for editors and forms)",
-  get usage() {
-    return `usage: lrlab schema KIND
-
-Prints the JSON Schema (draft 2020-12) of a complete config of experiment KIND (${experimentKinds().join(', ')}):
-every key, its type, its bounds and its allowed values. Save it and point your editor at it, e.g.
-  lrlab schema images > images.schema.json`;
-  },
+  name: schemaHead.name,
+  summary: schemaHead.summary,
+  get usage() { return schemaHead.usage; },
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {} });
     if (positionals.length !== 1) throw new UsageError(`give exactly one experiment kind (${experimentKinds().join(', ')})`);

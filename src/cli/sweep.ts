@@ -4,9 +4,9 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, RUN_OPTIONS, UsageError, printDryRun } from './command.js';
+import { sweepHead } from './help.js';
 import { runLocalSweep } from './sweepLocal.js';
 import { buildConfig, environmentNotes, type RunValues } from './run.js';
-import { reachableQueue, sweepOnQueue } from './worker.js';
 import { overOf, parseAxis, specPoints, type Axis, type SweepPoint } from './grid.js';
 import { ReusePlan } from './sweepPlan.js';
 import { partsLine, sweepSummary, sweepTable, sweepText } from '../report/sweepTable.js';
@@ -14,42 +14,7 @@ import { setDotted } from '../experiments/configTools.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
 import { experimentKinds, experimentOf, experimentWithPreset, experiments, findExperiment } from '../experiments/registry.js';
 import { createRunDir, defaultRunDir, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
-
-const USAGE = () => `usage: lrlab sweep --over key=v1,v2,... [--over ...] [--experiment ${experimentKinds().join('|')}] [--seeds N]
-                   [--preset NAME] [--config FILE] [--data DIR] [--set key=value ...] [--workers K]
-                   [--out DIR] [--force] [--quiet] [--dry-run] [--queue URL]
-                   [--sample N [--sample-seed S]] [--no-reuse] [--no-batch]
-
-Runs an experiment on every point of a grid (the product of the --over lists) and every seed, in
-parallel worker processes (default: one per core, each single-threaded), and writes one summary
-table: final accuracies per method, mean ± std over seeds, and the gap between the first two methods
-(synthetic: P-only test accuracy of L-S minus S; images: clean validation accuracy, large minus small LR).
-Compatible grid points train together: the point runs whose parts share shapes (synthetic: the same
-update, n, d, block widths, reduced Q block, dtype and SGD batch size, on the block net) are split into
-groups, as many as workers, and each worker process trains its group's parts as ONE batched program
-(each op of a step made once for all parts; each part keeps its own learning rate, noise and stopping
-rules, and its results equal those of running it alone). A run that waits for a part another run
-trains comes in a later group, so no part is trained twice. With --queue every part is a job of its
-own (not batched).
-
-  --over key=v1,v2   a config key (dotted) and its values, e.g. --over train.eta1=0.01,0.02,0.04
-  --over key=lin:a:b:n   n evenly spaced values from a to b (lin:0.1:0.5:5 = 0.1, 0.2, ..., 0.5)
-  --over key=log:a:b:n   n values evenly spaced in log scale (log:0.001:0.1:3 = 0.001, 0.01, 0.1)
-  --sample N         random search: N points instead of the grid, each key drawn independently (lin:a:b
-                     uniform, log:a:b log-uniform, a list one of its values; n may be left out)
-  --sample-seed S    the random search's seed (default: the config's seed); the same seed, the same points
-  --no-reuse         train every part; by default a part already run (same part identity: kind, the
-                     part's own config, seed, code version) in this sweep or in any run folder under the
-                     runs folder that holds the sweep is copied, not trained again (S does not depend on
-                     L-S's eta1: a sweep over train.eta1 trains S and S+noise once per seed)
-  --no-batch         one worker process per point run, its parts trained one by one (same results)
-  --experiment E     ${experimentKinds().join(' or ')} (default: the kind whose preset --preset names, else ${experimentKinds()[0]})
-  --workers K        worker processes (default: ${availableParallelism()})
-  --dry-run          print the base config (JSON, on stdout) and the grid points, then exit
-  --queue URL        train every part on queue workers (\`lrlab worker\`) through Redis instead of local
-                     processes: redis://[user:password@]host:port[/db] (README: Distributed sweeps)
-Other options as in \`lrlab <experiment>\`. Presets: ${experiments().map((e) => `${e.kind}: ${Object.keys(e.presets).join(', ')}`).join('; ')}.
-An interrupted sweep continues with \`lrlab resume DIR\` (finished runs are not rerun).`;
+import { loadEngine } from '../engine/index.js';
 
 /**
  * What sweep.json records (runs/sweepFile.ts): the base config, each key's values (`over`; the axes
@@ -92,6 +57,7 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, que
   const plan = new ReusePlan(experimentOf(spec.base), jobs, dir, spec.reuse !== false);
   if (!quiet && spec.reuse !== false) console.error(`sweep: ${plan.toTrain} part(s) to train, ${plan.reused} copied from runs already done (same part identity; --no-reuse trains them all)`);
   if (queue) { // every part on the queue (src/queue/), then the same summary
+    const { sweepOnQueue } = await import('./worker.js'); // (the queue's client: imported for --queue only)
     const r = await sweepOnQueue(dir, jobs.map((j) => ({ cfg: j.cfg, dir: j.out, label: `${j.p.label}/seed${j.seed}` })), queue, quiet);
     if (r.state === 'interrupted') {
       writeRunStatus(dir, 'interrupted');
@@ -152,9 +118,9 @@ function sweepKind(values: { experiment?: string; preset?: string }): AnyExperim
 }
 
 export const sweepCommand: Command = {
-  name: 'sweep',
-  summary: 'a grid over config keys x seeds, in parallel worker processes, with one summary table',
-  get usage() { return USAGE(); },
+  name: sweepHead.name,
+  summary: sweepHead.summary,
+  get usage() { return sweepHead.usage; },
   async run(argv) {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
@@ -210,7 +176,8 @@ export const sweepCommand: Command = {
         reuse: 'The JSON (stdout) is the base config of every run (seeds: 1); run the same sweep with --config FILE and the same --over, --seeds and --experiment.',
       });
     }
-    if (values.queue) await reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
+    if (values.queue) await (await import('./worker.js')).reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
+    loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses the sweep before its folder is made)
     const dir = createRunDir(out, values.force ?? false);
     return runSweep(resolve(dir), spec, values.quiet ?? false, values.queue);
   },

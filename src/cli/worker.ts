@@ -8,39 +8,20 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
+import { workerHead } from './help.js';
 import { Progress, formatDuration } from './progress.js';
 import { interruptFlag } from './signals.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
-import { checkDevice, setNumThreads } from '../engine/index.js';
+import { checkDevice, loadEngine, setNumThreads } from '../engine/index.js';
 import { readJson } from '../runs/runFolder.js';
 import type { SummaryEnvelope } from '../runs/format.js';
-import { PASSWORD_ENV, parseQueueUrl, type QueueTarget } from '../queue/queueUrl.js';
+import { parseQueueUrl, type QueueTarget } from '../queue/queueUrl.js';
 import { coordinateRuns, type CoordinatorResult, type QueueProgress, type QueueRun } from '../queue/coordinator.js';
 import { runQueueWorker } from '../queue/worker.js';
 import { openQueueConnection } from '../queue/connection.js';
 import { DEVICES } from '../queue/partJob.js';
 import { writeQueueRecord } from '../queue/queueRecord.js';
 import { experimentOf } from '../experiments/registry.js';
-
-const USAGE = `usage: lrlab worker --queue redis://[user:password@]host:port[/db] [--concurrency N] [--device cpu|cuda]
-                    [--threads T] [--shared-dir] [--lock-seconds S] [--idle-exit S]
-
-Takes parts (one method on one seed) of runs and sweeps started with --queue from the queue, trains
-them and sends their metrics rows, checkpoints and part files back through Redis to the process that
-owns the run folder. Start as many as you like, on any machine with this version of lrlab (a worker
-of another version refuses the parts and stops) and with the runs' data at the same paths.
-
-  --queue URL        the Redis server (rediss:// for TLS). Without a password in the URL it is taken
-                     from ${PASSWORD_ENV.join(' or ')} (which keeps it out of the process list)
-  --concurrency N    parts at a time, in N worker processes (default 1)
-  --device D         ${DEVICES.join(' or ')}: this worker takes the parts whose config asks for D (default cpu)
-  --threads T        libtorch threads per worker process (default: the cores / N)
-  --shared-dir       the run folders are on a filesystem this machine shares with the coordinator:
-                     keep each part's checkpoints there instead of sending them through Redis
-  --lock-seconds S   a lost worker's part goes to another worker after about S seconds (default 30)
-  --idle-exit S      stop after S seconds without a part (default: never), e.g. in a batch job
-
-SIGINT/SIGTERM: the running part is checkpointed and put back on the queue, then the worker stops.`;
 
 /** The queue URL of a command (a one-line usage error for a bad one). */
 export function queueTarget(url: string): QueueTarget {
@@ -71,9 +52,9 @@ function seconds(name: string, v: string | undefined, dflt: number): number {
 }
 
 export const workerCommand: Command = {
-  name: 'worker',
-  summary: 'take parts of --queue runs and sweeps from a Redis queue and train them (on any machine)',
-  usage: USAGE,
+  name: workerHead.name,
+  summary: workerHead.summary,
+  get usage() { return workerHead.usage; },
   async run(argv) {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
@@ -87,6 +68,7 @@ export const workerCommand: Command = {
     const n = positiveInt('concurrency', values.concurrency, 1);
     const device = values.device ?? 'cpu';
     if (!(DEVICES as readonly string[]).includes(device)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}, got '${device}'`);
+    loadEngine(); // (libtorch, as at start-up before: a failed kernel check refuses the worker here; its child workers inherit the checked choice)
     try { checkDevice(device); } catch (e) { throw new UsageError((e as Error).message); }
     const threads = positiveInt('threads', values.threads, Math.max(1, Math.floor(availableParallelism() / n)));
     const lockMs = seconds('lock-seconds', values['lock-seconds'], 30) * 1000;

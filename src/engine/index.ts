@@ -13,7 +13,7 @@ export {
 } from './functional.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export {
-  setNumThreads, getNumThreads, cudaAvailable, checkDevice, buildConfig, parallelInfo, threadsFor, useThreadsFor, threadChoice,
+  loadEngine, setNumThreads, getNumThreads, cudaAvailable, checkDevice, buildConfig, parallelInfo, threadsFor, useThreadsFor, threadChoice,
   kernelChoice, lrlabEnvironment, loadedBlas, runtimeRecord, runtimeDifferences, type OpSize, type ThreadChoice, type RuntimeRecord,
 } from './runtime.js';
 export { KERNELS_ENV, describeKernels, type KernelChoice } from './kernels.js';

@@ -1,8 +1,11 @@
 // Loads the lrlab native addon (native/src/addon.cc, built by `npm run build:native`) and checks it
-// against its typed surface in binding.ts. Before loading it, chooses the OpenBLAS kernels
-// (kernels.ts: OpenBLAS reads OPENBLAS_CORETYPE when it is loaded) and the threads of OpenBLAS's own
-// pool (OPENBLAS_NUM_THREADS = LRLAB_NUM_THREADS when that is set) and OpenMP's wait policy; after,
-// checks the kernels on a few products (in a process started by lrlab, its parent did).
+// against its typed surface in binding.ts. When this module is imported it chooses the OpenBLAS
+// kernels (kernels.ts: OpenBLAS reads OPENBLAS_CORETYPE when it is loaded) and the threads of
+// OpenBLAS's own pool (OPENBLAS_NUM_THREADS = LRLAB_NUM_THREADS when that is set) and OpenMP's wait
+// policy, in the environment, which child processes inherit. The addon itself (and with it libtorch,
+// ~1 s) is loaded on first use: the first member of `native` read, or loadNative(); then the kernels
+// are checked on a few products (in a process started by lrlab, its parent did). So a command that
+// does no tensor op (--help, --dry-run, report) does not load libtorch.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -47,6 +50,52 @@ if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === 
 /** The environment variables lrlab set for this process (and its children) before loading the addon. */
 export const envSetByLrlab: string[] = Object.keys(process.env).filter((k) => process.env[k] !== before[k]);
 
-export const native: NativeBinding = checkBinding(createRequire(import.meta.url)(file), file);
-if (!inherited) verifyKernels(kernels, native, file);
-native.setNumThreads(fixed ?? availableParallelism());
+/** The intra-op threads (and OpenBLAS's, where lrlab sets them) the addon starts with: LRLAB_NUM_THREADS, else all cores. */
+export const startThreads = fixed ?? availableParallelism();
+/** Whether the user set OpenBLAS's threads themselves (theirs win), not lrlab from LRLAB_NUM_THREADS. */
+const userBlasThreads = (process.env.OPENBLAS_NUM_THREADS !== undefined && !envSetByLrlab.includes('OPENBLAS_NUM_THREADS')) || process.env.OMP_NUM_THREADS !== undefined;
+
+/** The loaded addon, and whether lrlab sets OpenBLAS's pool (OpenBLAS loaded, the user's setting absent). */
+export interface LoadedNative { binding: NativeBinding; blasFollows: boolean }
+
+let loaded: LoadedNative | null = null;
+let failed: { error: unknown } | null = null;
+
+/**
+ * Load the addon now, once per process (later calls return it; a failed load throws the same error
+ * again): check its functions, check the chosen kernels on a few products (unless inherited from an
+ * lrlab parent), and set the intra-op threads and, unless the user set them, OpenBLAS's to
+ * startThreads. Any use of `native` does this; call it to load at a chosen moment: before starting
+ * lrlab child processes (they inherit the checked kernels) or before a command touches a run folder
+ * (a failed check refuses the start, not the run midway).
+ */
+export function loadNative(): LoadedNative {
+  if (loaded) return loaded;
+  if (failed) throw failed.error;
+  try {
+    const binding = checkBinding(createRequire(import.meta.url)(file), file);
+    if (!inherited) verifyKernels(kernels, binding, file);
+    binding.setNumThreads(startThreads);
+    loaded = { binding, blasFollows: !userBlasThreads && binding.setBlasThreads(startThreads) };
+  } catch (e) {
+    failed = { error: e };
+    throw e;
+  }
+  native = loaded.binding; // (a live binding: every importer calls the addon directly from now on)
+  return loaded;
+}
+
+/**
+ * The addon. Until it is loaded this is a stand-in whose first member read loads it (loadNative)
+ * and then the addon itself: `native.matmul(a, b)` works from the start and, once loaded, costs no
+ * more than a call on the addon.
+ */
+export let native: NativeBinding = new Proxy({} as NativeBinding, {
+  get: (_t, key) => Reflect.get(loadNative().binding, key),
+  has: (_t, key) => Reflect.has(loadNative().binding, key),
+  ownKeys: () => Reflect.ownKeys(loadNative().binding),
+  getOwnPropertyDescriptor: (_t, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(loadNative().binding, key);
+    return d && { ...d, configurable: true }; // (the stand-in's own target has none of them)
+  },
+});

@@ -1,6 +1,6 @@
 // Runtime settings of the engine: threads, kernels, devices, build information.
 import { availableParallelism } from 'node:os';
-import { envSetByLrlab, envThreads, kernels, native } from './native.js';
+import { envSetByLrlab, envThreads, kernels, loadNative, native, startThreads } from './native.js';
 import { describeKernels, type KernelChoice } from './kernels.js';
 import { loadedBlas } from './kernelCheck.mjs';
 import type { Device } from './dtype.js';
@@ -19,6 +19,14 @@ let current: ThreadChoice = envThreads() !== null
   ? { threads: envThreads()!, why: 'LRLAB_NUM_THREADS' }
   : { threads: availableParallelism(), why: 'default: all cores' };
 
+/**
+ * Load the native addon (libtorch) now; otherwise it loads on the first tensor op (native.ts). A
+ * command that trains, or starts lrlab processes that train, calls this before it touches a run
+ * folder or starts a child: a failed load or kernel check then refuses the command at its start, and
+ * the children inherit the checked kernel choice.
+ */
+export function loadEngine(): void { loadNative(); }
+
 /** The thread count for a run whose ops are `ops` (LRLAB_NUM_THREADS wins; none given: all cores). */
 export function threadsFor(ops: OpSize | undefined, env: NodeJS.ProcessEnv = process.env): ThreadChoice {
   const fixed = envThreads(env);
@@ -27,18 +35,20 @@ export function threadsFor(ops: OpSize | undefined, env: NodeJS.ProcessEnv = pro
   return { threads: availableParallelism(), why: ops === 'large-ops' ? 'large ops: all cores' : 'default: all cores' };
 }
 
-/** Whether the user set OpenBLAS's threads themselves (theirs win), not lrlab from LRLAB_NUM_THREADS. */
-const userBlasThreads = (process.env.OPENBLAS_NUM_THREADS !== undefined && !envSetByLrlab.includes('OPENBLAS_NUM_THREADS')) || process.env.OMP_NUM_THREADS !== undefined;
-/** Whether lrlab sets OpenBLAS's pool (OpenBLAS loaded, the user's setting absent): then it follows the intra-op threads. */
-const blasFollows = !userBlasThreads && native.setBlasThreads(current.threads);
-/** OpenBLAS's own thread count as this process set it (null: as the environment says). */
-let blasThreads: number | null = blasFollows ? current.threads : null;
+/**
+ * Whether lrlab sets OpenBLAS's pool (OpenBLAS loaded, the user's setting absent): then it follows the
+ * intra-op threads. Decided, and the pool set to startThreads, when the addon loads (native.ts).
+ */
+const blasFollows = (): boolean => loadNative().blasFollows;
+/** OpenBLAS's own thread count as this process set it (null: as the environment says; undefined: as the addon's load set it). */
+let blasThreadsSet: number | null | undefined;
+const blasThreads = (): number | null => (blasThreadsSet !== undefined ? blasThreadsSet : blasFollows() ? startThreads : null);
 
 /** OpenBLAS's thread count as the environment sets it (where lrlab does not set it). */
 const envBlasThreads = () => process.env.OPENBLAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 'all cores';
 
 /** The OpenBLAS thread count a run at `threads` intra-op threads will record (runtimeRecord's openblasThreads). */
-export function blasThreadsAt(threads: number): string { return blasFollows ? String(threads) : envBlasThreads(); }
+export function blasThreadsAt(threads: number): string { return blasFollows() ? String(threads) : envBlasThreads(); }
 
 /**
  * Set the threads for a run whose ops are `ops` (see threadsFor): libtorch's intra-op threads and,
@@ -49,7 +59,7 @@ export function blasThreadsAt(threads: number): string { return blasFollows ? St
 export function useThreadsFor(ops: OpSize | undefined): ThreadChoice {
   current = threadsFor(ops);
   native.setNumThreads(current.threads);
-  if (blasFollows && native.setBlasThreads(current.threads)) blasThreads = current.threads;
+  if (blasFollows() && native.setBlasThreads(current.threads)) blasThreadsSet = current.threads;
   return current;
 }
 
@@ -97,9 +107,10 @@ export type RuntimeRecord = {
 
 export function runtimeRecord(): RuntimeRecord {
   const k = kernels;
+  const blas = blasThreads();
   return {
     kernels: k.coretype ?? k.core, kernelsWhy: describeKernels(k), threads: getNumThreads(),
-    openblasThreads: blasThreads !== null ? String(blasThreads) : envBlasThreads(),
+    openblasThreads: blas !== null ? String(blas) : envBlasThreads(),
     cpuCapability: /CPU capability usage: (\S+)/.exec(native.config())?.[1] ?? 'unknown',
     blas: loadedBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? (process.env.GOMP_SPINCOUNT ? `GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}` : 'default'),
   };

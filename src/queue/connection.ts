@@ -5,9 +5,10 @@
 // with a growing delay, up to 5 s, forever), and BullMQ's coordinator and workers carry on.
 import { Redis, type RedisOptions } from 'ioredis';
 import type { QueueTarget } from './queueUrl.js';
+import { QueueConnectionError } from '../util/errors.js';
 
-/** The queue's server cannot be used (unreachable, wrong password, too old): one line, password hidden. */
-export class QueueConnectionError extends Error {}
+/** The queue's server cannot be used (unreachable, wrong password, too old): one line, password hidden (defined in util/errors.ts). */
+export { QueueConnectionError };
 
 /** BullMQ needs Redis 6.2 or newer (Debian's redis-server is 7.x). */
 const MIN_VERSION = [6, 2];

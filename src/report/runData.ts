@@ -10,6 +10,7 @@ import { metricsRowSchema, runStatusSchema, summaryEnvelopeSchema, type RunState
 import type { AnyExperiment, LooseConfig } from '../experiments/experiment.js';
 import { experimentKinds, findExperiment } from '../experiments/registry.js';
 import type { MetricsRow } from '../runs/format.js';
+import { RunFolderError } from '../util/errors.js';
 
 export type { MetricsRow } from '../runs/format.js';
 /** A registered experiment kind's name. */
@@ -41,8 +42,8 @@ export interface RunData {
   warnings: string[];
 }
 
-/** A run folder that cannot be read at all (missing, or not a run folder): a one-line message. */
-export class RunFolderError extends Error {}
+/** A run folder that cannot be read at all (missing, or not a run folder): a one-line message (defined in util/errors.ts). */
+export { RunFolderError };
 
 /** The method names of a run's config (the kind knows how its config lists them). */
 export function methodNames(cfg: RunConfig): string[] {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { runStatusSchema, type RunState, type RunStatusFile } from './format.js';
+import { RefusedError } from '../util/errors.js';
 
 /** This process's temporary-file suffix: `.tmp-<pid>-<random>` (the random part tells apart two processes with one pid, e.g. pid 1 in containers). */
 const TMP_SUFFIX = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -24,8 +25,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try { const d = openSync(dirname(path), 'r'); fsyncSync(d); closeSync(d); } catch { /* directory fsync unsupported */ }
 }
 
-/** A run folder that cannot be used as asked (exists without --force, busy in a live process, holds another config, a bad checkpoint): a usage error. */
-export class RefusedError extends Error {}
+/** A run folder that cannot be used as asked (exists without --force, busy in a live process, holds another config, a bad checkpoint): a usage error (defined in util/errors.ts). */
+export { RefusedError };
 
 /** Whether a process with this pid exists (EPERM: it exists but is not ours). */
 export function processAlive(pid: number): boolean {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic, defaultRunDir, processAlive } from '../runs/runFolder.js';
 import { ConfigInputError, resolveConfig } from '../experiments/configBuild.js';
 import { findExperiment, experimentKinds } from '../experiments/registry.js';
+import { loadEngine } from '../engine/index.js';
 
 const CLI = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
 /** The env variable by which a run learns its parent's pid (cli/progress.ts: it stops when that parent is gone). */
@@ -113,6 +114,7 @@ export class Launcher {
   }
 
   private async spawn(id: string, what: Launched['what'], args: string[], ready: (child: ChildProcess) => boolean): Promise<Launched> {
+    loadEngine(); // (the child inherits this process's kernel choice unchecked: checked here, once)
     const env = { ...this.env, [PARENT_ENV]: String(process.pid), LRLAB_NUM_THREADS: this.env.LRLAB_NUM_THREADS ?? '1' };
     // a process group of its own (as sweep workers): a Ctrl-C at the server's terminal reaches only the
     // server, which passes exactly one SIGINT on (a second one would make the run quit without its checkpoint)

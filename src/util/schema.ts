@@ -7,11 +7,12 @@
 // Layers define their own sections with the helpers below; whoever composes them (an experiment)
 // gets errors with full paths for free, so no layer rewrites another's messages.
 import * as z from 'zod';
+import { ConfigError } from './errors.js';
 
 export { z };
 
-/** A config that does not fit its schema: the message is one line naming the key. */
-export class ConfigError extends Error {}
+/** A config that does not fit its schema: the message is one line naming the key (defined in errors.ts). */
+export { ConfigError };
 
 const KNOWN = '\u0000known:';
 
