@@ -2,7 +2,8 @@
 // one batched program): the same part files, rows (per part, in file order) and summary as the run in
 // one process; SIGINT to the run checkpoints every part and `lrlab resume` ends as the uninterrupted
 // run; after a SIGKILL of the run's process its workers stop by themselves, a resume meanwhile is
-// refused, and the resume after ends as the uninterrupted run. Bad --workers values are refused.
+// refused, and the resume after (one by one: each part cut after its own checkpoint, which the two
+// processes took at different offsets) ends as the uninterrupted run. Bad --workers values are refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -50,7 +51,7 @@ test('--workers 2 trains a run side by side with the results of one process; SIG
   assert.deepEqual(results(whole), results(ref), 'uninterrupted, side by side');
 });
 
-test('SIGKILL of a run side by side: its workers stop by themselves, then resume ends as the uninterrupted run', async (t) => {
+test('SIGKILL of a run side by side: its workers stop by themselves, then resume (one by one) ends as the uninterrupted run', async (t) => {
   const { dir, args } = setup(t);
   const ref = join(dir, 'ref'), cut = join(dir, 'cut');
   const k = await lrlabKilledAtRow(args(cut, 2), cut, 80, { signal: 'SIGKILL', jitter: true });
@@ -65,7 +66,8 @@ test('SIGKILL of a run side by side: its workers stop by themselves, then resume
   const t0 = Date.now();
   while (workers.some(processAlive) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
   assert.ok(!workers.some(processAlive), 'the workers stopped within 10 s of their parent');
-  const res = await inProcess(['resume', cut, '--quiet', '--workers', '2']);
+  // resumed one by one: each part cut after its own checkpoint, the two processes' checkpoints at different offsets
+  const res = await inProcess(['resume', cut, '--quiet', '--no-batch']);
   assert.equal(res.code, 0, res.err);
   assert.equal((await inProcess(args(ref, 1))).code, 0);
   assert.deepEqual(results(cut), results(ref));

@@ -144,12 +144,14 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   const run = openRun(exp, cfg, dir, pendingParts(exp, cfg, dir, hooks.reuse));
   const { parts, todo, ctx } = run;
   const shares = hooks.batch !== false && exp.createBatch && exp.batchKey?.(cfg) != null && hooks.sideBySide ? sharesOf(todo, hooks.sideBySide.workers) : null;
+  // the rows after each part's checkpoint (all rows of a part that starts afresh) go now, in one pass:
+  // parts trained side by side checkpoint at different offsets, and cutting them one after another
+  // would move the bytes a later cut counts from (and no process appends to metrics.jsonl yet)
+  dropRowsAfter(join(dir, 'metrics.jsonl'), todo.map((key) => {
+    const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
+    return { key, offset: existsSync(ck) ? loadPartCheckpoint(ck, cfg).metricsBytes : 0 };
+  }));
   if (shares) {
-    // the rows after each part's checkpoint go now, while no process appends to metrics.jsonl
-    dropRowsAfter(join(dir, 'metrics.jsonl'), todo.map((key) => {
-      const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
-      return { key, offset: existsSync(ck) ? loadPartCheckpoint(ck, cfg).metricsBytes : 0 };
-    }));
     run.markRunning();
     if (await hooks.sideBySide!.train(shares) === 'interrupted') {
       writeRunStatus(dir, 'interrupted');
@@ -166,7 +168,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
     const batch = hooks.batch !== false && exp.createBatch && todo.length > 1 ? exp.createBatch(todo.map((key) => ({ cfg, ctx, key }))) : null;
     if (batch) {
       const members = todo.map((key) => ({ cfg, dir, key, index: parts.findIndex((p) => p.method === key.method && p.seed === key.seed), count: parts.length, markRunning: run.markRunning }));
-      if (await runBatch(exp, batch, members, hooks) === 'interrupted') {
+      if (await runBatch(exp, batch, members, { ...hooks, rowsCut: true }) === 'interrupted') {
         writeRunStatus(dir, 'interrupted');
         return 'interrupted';
       }
@@ -180,7 +182,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
         setup = { seed: key.seed, value: exp.setupSeed(cfg, ctx, key.seed) };
       }
       const work = exp.createPart(cfg, ctx, setup.value, key);
-      const r = await runPart(work, { exp, cfg, dir, key, index: pi, count: parts.length, hooks, markRunning: run.markRunning });
+      const r = await runPart(work, { exp, cfg, dir, key, index: pi, count: parts.length, hooks, markRunning: run.markRunning, rowsCut: true });
       if (r === 'interrupted') {
         writeRunStatus(dir, 'interrupted');
         return 'interrupted';
@@ -237,6 +239,8 @@ export async function runOnePart(exp: AnyExperiment, config: BaseConfig, dir: st
 
 interface PartContext {
   exp: AnyExperiment; cfg: BaseConfig; dir: string; key: PartKey; index: number; count: number; hooks: RunHooks; markRunning: () => void;
+  /** The part's rows after its checkpoint were cut already (runParts cuts every part's at once). */
+  rowsCut?: boolean;
 }
 
 /** Train one part to its end (or until stopped), writing its rows, checkpoints and part file. Disposes `work`. */
@@ -255,10 +259,10 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
       before = ck.seconds;
       c.markRunning();
       // drop this part's rows written after the checkpoint (and any torn line)
-      dropPartRowsAfter(metricsPath, key, ck.metricsBytes);
+      if (!c.rowsCut) dropPartRowsAfter(metricsPath, key, ck.metricsBytes);
     } else {
       c.markRunning();
-      dropPartRows(metricsPath, key); // rows of a crash before the part's first checkpoint
+      if (!c.rowsCut) dropPartRows(metricsPath, key); // rows of a crash before the part's first checkpoint
     }
     metrics = new JsonlWriter(metricsPath);
     const w = metrics;
