@@ -66,7 +66,9 @@ test('SIGKILL of a run side by side: its workers stop by themselves, then resume
   const t0 = Date.now();
   while (workers.some(processAlive) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
   assert.ok(!workers.some(processAlive), 'the workers stopped within 10 s of their parent');
-  // resumed one by one: each part cut after its own checkpoint, the two processes' checkpoints at different offsets
+  // resumed one by one: each part cut after its own checkpoint, the two processes' checkpoints at
+  // different offsets (whether cutting them one after another would have moved a later cut depends on
+  // where the rows lie; partFiles.test.ts builds that case)
   const res = await inProcess(['resume', cut, '--quiet', '--no-batch']);
   assert.equal(res.code, 0, res.err);
   assert.equal((await inProcess(args(ref, 1))).code, 0);
