@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SWEEP_PARENT_ENV } from './progress.js';
-import { loadEngine } from '../engine/index.js';
+import { lrlabEnvironment, loadEngine } from '../engine/index.js';
 
 const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
 
@@ -16,7 +16,10 @@ const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
 export function runJob(args: string[], children: Set<ChildProcess>, onLine?: (line: string) => void): Promise<{ code: number; stderr: string }> {
   loadEngine(); // (the children inherit this process's kernel choice unchecked: checked here, once)
   return new Promise((res) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'], detached: true, env: { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) } });
+    const env: NodeJS.ProcessEnv = { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) };
+    // OpenBLAS's threads as lrlab set them from this process's LRLAB_NUM_THREADS: the child sets its own (1)
+    if (lrlabEnvironment().includes('OPENBLAS_NUM_THREADS')) delete env.OPENBLAS_NUM_THREADS;
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'pipe'], detached: true, env });
     children.add(child);
     let stderr = '', out = '';
     child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });

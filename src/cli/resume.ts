@@ -47,12 +47,13 @@ export const resumeCommand: Command = {
     let valid: BaseConfig;
     try { valid = exp.validate(cfg) as BaseConfig; } catch (e) { throw new UsageError(`${join(dir, 'config.json')}: ${(e as Error).message}`); }
     const queue = values.queue ?? readQueueRecord(dir)?.queue;
+    const workers = sideBySideWorkers(exp, valid, values.workers, { batch: !(values['no-batch'] ?? false), queue: !!queue });
     if (queue) { const q = await queueClient(); await q.reachableQueue(queue); return q.executeOnQueue(exp, valid, dir, queue, quiet); } // (data and device: the workers')
     // its data and device must be here, as for a new run (a usage error, before anything is touched)
     const problems = exp.environmentProblems(valid);
     if (problems.length) throw new UsageError(problems.join('\n'));
     const w = runtimeWarning(dir, runtimeChanges(dir, exp, valid)); // other kernels or threads: not bit-identical
     if (w) console.error(w);
-    return executeRun(exp, valid, dir, quiet, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), sideBySideWorkers(exp, valid, values.workers));
+    return executeRun(exp, valid, dir, quiet, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);
   },
 };

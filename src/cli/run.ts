@@ -86,7 +86,7 @@ export function runCommand(exp: AnyExperiment): Command {
       // with --queue the data and device are the workers' business, not this machine's
       const cfg = buildConfig(exp, values as RunValues, !dryRun && !values.queue, notes);
       const out = values.out ?? defaultRunDir(exp.kind, cfg.preset);
-      const workers = values.queue ? 1 : sideBySideWorkers(exp, cfg, values.workers);
+      const workers = sideBySideWorkers(exp, cfg, values.workers, { batch: !(values['no-batch'] ?? false), queue: !!values.queue });
       if (dryRun) {
         const problems = exp.environmentProblems(cfg);
         const shares = values['no-batch'] ? null : sharesOf(partsOf(exp, cfg), workers);

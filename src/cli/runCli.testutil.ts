@@ -35,10 +35,11 @@ function rowsSoFar(path: string): number {
  * `lrlab args`, sent `signal` (default SIGKILL) once its `metrics.jsonl` (in `runDir`) holds `atRow`
  * rows. The kill point is counted in rows, not milliseconds, so that it lands inside the run however
  * fast the machine is; with `jitter` it lands a random fraction of the (measured) time between two rows
- * later, so anywhere within a row's interval (mid-epoch, mid-checkpoint). `reached`: the run got that far.
+ * later, so anywhere within a row's interval (mid-epoch, mid-checkpoint). `before` runs just before
+ * the signal is sent. `reached`: the run got that far.
  */
 export async function lrlabKilledAtRow(args: string[], runDir: string, atRow: number,
-  opts: { signal?: NodeJS.Signals; jitter?: boolean } = {}): Promise<Result & { reached: boolean; delayMs: number }> {
+  opts: { signal?: NodeJS.Signals; jitter?: boolean; before?: () => void } = {}): Promise<Result & { reached: boolean; delayMs: number }> {
   let reached = false, delayMs = 0;
   let first: { rows: number; at: number } | null = null;
   const r = await lrlab(args, (child) => {
@@ -50,7 +51,7 @@ export async function lrlabKilledAtRow(args: string[], runDir: string, atRow: nu
       reached = true;
       const perRow = first && rows > first.rows ? (Date.now() - first.at) / (rows - first.rows) : 0;
       delayMs = opts.jitter ? Math.floor(Math.random() * perRow) : 0;
-      setTimeout(() => child.kill(opts.signal ?? 'SIGKILL'), delayMs);
+      setTimeout(() => { opts.before?.(); child.kill(opts.signal ?? 'SIGKILL'); }, delayMs);
     }, 2);
     child.on('close', () => clearInterval(poll));
   });

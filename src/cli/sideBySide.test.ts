@@ -36,8 +36,10 @@ test('--workers 2 trains a run side by side with the results of one process; SIG
   const ref = join(dir, 'ref'), cut = join(dir, 'cut');
   assert.equal((await inProcess(args(ref, 1))).code, 0);
   // (12 parts of 21 rows each: interrupted well inside)
-  const k = await lrlabKilledAtRow(args(cut, 2), cut, 80, { signal: 'SIGINT' });
+  let running: { workers?: number[] } = {};
+  const k = await lrlabKilledAtRow(args(cut, 2), cut, 80, { signal: 'SIGINT', before: () => { running = readJson(join(cut, 'status.json')); } });
   assert.ok(k.reached, `the run ended before it was interrupted (${k.stderr.slice(-400)})`);
+  assert.equal(running.workers?.length, 2, 'status.json named two worker processes while it ran');
   assert.equal(k.code, 130, k.stderr);
   assert.match(k.stderr, /interrupted: checkpoint saved\. Continue with: lrlab resume /);
   assert.equal(status(cut).state, 'interrupted');
@@ -54,15 +56,19 @@ test('--workers 2 trains a run side by side with the results of one process; SIG
 test('SIGKILL of a run side by side: its workers stop by themselves, then resume (one by one) ends as the uninterrupted run', async (t) => {
   const { dir, args } = setup(t);
   const ref = join(dir, 'ref'), cut = join(dir, 'cut');
-  const k = await lrlabKilledAtRow(args(cut, 2), cut, 80, { signal: 'SIGKILL', jitter: true });
+  // one worker is stopped (SIGSTOP) just before its parent is killed: it cannot notice until it goes on
+  let workers: number[] = [];
+  const k = await lrlabKilledAtRow(args(cut, 2), cut, 80, {
+    signal: 'SIGKILL', jitter: true,
+    before: () => { workers = readJson<{ workers?: number[] }>(join(cut, 'status.json')).workers ?? []; if (workers[0]) process.kill(workers[0], 'SIGSTOP'); },
+  });
   assert.ok(k.reached, k.stderr.slice(-400));
-  const workers = readJson<{ workers?: number[] }>(join(cut, 'status.json')).workers ?? [];
   assert.equal(workers.length, 2, 'status.json names both workers');
-  // a resume while a worker still lives is refused (exit 2), naming it
-  if (workers.some(processAlive)) {
+  try {
     const early = await inProcess(['resume', cut, '--quiet']);
-    if (workers.some(processAlive)) assert.equal(early.code, 2, early.err);
-  }
+    assert.equal(early.code, 2, early.err);
+    assert.match(early.err, new RegExp(`is being run by process ${workers[0]}`));
+  } finally { process.kill(workers[0]!, 'SIGCONT'); }
   const t0 = Date.now();
   while (workers.some(processAlive) && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
   assert.ok(!workers.some(processAlive), 'the workers stopped within 10 s of their parent');
@@ -76,6 +82,33 @@ test('SIGKILL of a run side by side: its workers stop by themselves, then resume
   assert.ok(!existsSync(join(cut, 'checkpoints')) || readdirSync(join(cut, 'checkpoints')).length === 0);
 });
 
+test('a worker that dies: the run fails naming its parts, the other checkpoints, and resume ends as the uninterrupted run', async (t) => {
+  const { dir, args } = setup(t);
+  const ref = join(dir, 'ref'), cut = join(dir, 'cut');
+  // first interrupted (the two processes' checkpoints at different offsets), resumed side by side,
+  // then one worker killed mid-run: its rows since its last checkpoint are cut on the next resume
+  const k = await lrlabKilledAtRow(args(cut, 2), cut, 60, { signal: 'SIGINT' });
+  assert.equal(k.code, 130, k.stderr);
+  // the victim: the process of the share whose checkpoints lie further into the file (seeds 3-4 and
+  // 5-6), killed before its first checkpoint after the resume: its checkpoints' byte offsets are stale
+  // then (the resume's cut shrank the file), their row counts are not (partFiles.test.ts builds the case)
+  const at = (seed: number) => readJson<{ metricsBytes: number }>(join(cut, 'checkpoints', `L-S-seed${seed}.json`)).metricsBytes;
+  const share = at(5) > at(3) ? 1 : 0;
+  let victim = 0;
+  const rowsNow = readJsonl(join(cut, 'metrics.jsonl')).rows.length;
+  const r = await lrlabKilledAtRow(['resume', cut, '--quiet', '--workers', '2'], cut, rowsNow + 8, {
+    signal: 'SIGCONT', // (the run itself goes on: only its worker is killed)
+    before: () => { victim = readJson<{ workers?: number[] }>(join(cut, 'status.json')).workers?.[share] ?? 0; if (victim) process.kill(victim, 'SIGKILL'); },
+  });
+  assert.ok(victim > 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /the process training parts .* side by side failed \(exit 137\): killed by signal 9; the other processes checkpointed their parts: lrlab resume /);
+  const res = await inProcess(['resume', cut, '--quiet']);
+  assert.equal(res.code, 0, res.err);
+  assert.equal((await inProcess(args(ref, 1))).code, 0);
+  assert.deepEqual(results(cut), results(ref));
+});
+
 test('--workers: a bad count, or side by side for parts that do not batch, is refused', async () => {
   for (const w of ['0', 'two', '-1']) {
     const r = await inProcess(['synthetic', `--workers=${w}`, '--dry-run']);
@@ -85,6 +118,16 @@ test('--workers: a bad count, or side by side for parts that do not batch, is re
   const r = await inProcess(['synthetic', '--set', 'model.arch=full', '--workers', '2', '--dry-run']);
   assert.equal(r.code, 2, r.err);
   assert.match(r.err, /--workers 2: this config's parts do not train side by side/);
+  const nb = await inProcess(['synthetic', '--workers', '2', '--no-batch', '--dry-run']);
+  assert.equal(nb.code, 2, nb.err);
+  assert.match(nb.err, /--no-batch trains them one by one in one process/);
+  const was = process.env.LRLAB_NUM_THREADS;
+  process.env.LRLAB_NUM_THREADS = '2';
+  try {
+    const th = await inProcess(['synthetic', '--workers', '2', '--dry-run']);
+    assert.equal(th.code, 2, th.err);
+    assert.match(th.err, /LRLAB_NUM_THREADS=2 asks for 2: unset it, or use --workers 1/);
+  } finally { process.env.LRLAB_NUM_THREADS = was; }
 });
 
 test('by default a run goes side by side, one process per core (at most one per 2 parts), unless LRLAB_NUM_THREADS is set', async () => {

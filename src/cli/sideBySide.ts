@@ -9,7 +9,7 @@
 // outlives a killed run process only until its next check (it stops once its parent is gone), and
 // status.json names the workers, so a resume in between is refused.
 import { availableParallelism } from 'node:os';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { UsageError } from './command.js';
@@ -29,16 +29,20 @@ export function sideBySideFits(exp: AnyExperiment, cfg: BaseConfig): boolean {
  * not fit side by side), else one per core where they fit and LRLAB_NUM_THREADS is not set (a thread
  * count the user set keeps the run in one process), else 1.
  */
-export function sideBySideWorkers(exp: AnyExperiment, cfg: BaseConfig, given: string | undefined): number {
+export function sideBySideWorkers(exp: AnyExperiment, cfg: BaseConfig, given: string | undefined, o: { batch?: boolean; queue?: boolean } = {}): number {
   if (given !== undefined) {
     const n = Number(given);
     if (!/^\d+$/.test(given) || !Number.isInteger(n) || n < 1) throw new UsageError(`--workers must be a positive integer, got '${given}'`);
+    if (n > 1 && o.queue) throw new UsageError(`--workers ${n} is for a run trained here: with --queue the queue's workers train the parts (lrlab worker --concurrency)`);
+    if (n > 1 && o.batch === false) throw new UsageError(`--workers ${n} trains shares of the parts as batched programs side by side; --no-batch trains them one by one in one process`);
     if (n > 1 && !sideBySideFits(exp, cfg)) {
       throw new UsageError(`--workers ${n}: this config's parts do not train side by side (they must batch, and run at one thread: ${exp.kind} ${exp.batchKey?.(cfg) == null ? 'does not batch them' : 'runs them on all cores'}); use --workers 1`);
     }
+    const threads = process.env.LRLAB_NUM_THREADS;
+    if (n > 1 && threads !== undefined && threads !== '1') throw new UsageError(`--workers ${n} runs one thread per process, but LRLAB_NUM_THREADS=${threads} asks for ${threads}: unset it, or use --workers 1`);
     return n;
   }
-  return process.env.LRLAB_NUM_THREADS === undefined && sideBySideFits(exp, cfg) ? availableParallelism() : 1;
+  return process.env.LRLAB_NUM_THREADS === undefined && o.batch !== false && !o.queue && sideBySideFits(exp, cfg) ? availableParallelism() : 1;
 }
 
 /**
@@ -54,9 +58,11 @@ export function sideBySide(cfg: BaseConfig, dir: string, workers: number, totalP
       const fractions = shares.map(() => 0), infos = shares.map(() => '');
       const show = () => {
         const done = totalParts - todo + shares.reduce((x, s, i) => x + fractions[i]! * s.length, 0);
-        onProgress(done / totalParts, `${shares.length} processes side by side; ${infos.find(Boolean) ?? 'starting'}`);
+        const at = fractions.findIndex((f, i) => f < 1 && infos[i]);
+        onProgress(done / totalParts, `${shares.length} processes side by side; ${at >= 0 ? infos[at] : 'starting'}`);
       };
       const children = new Set<ChildProcess>();
+      for (const f of readdirSync(dir)) if (/^\.share-\d+\.json$/.test(f)) rmSync(join(dir, f), { force: true }); // (left by a killed run)
       const files = shares.map((parts, i) => {
         const f = join(dir, `.share-${i}.json`);
         writeJsonAtomic(f, { config: cfg, out: dir, parts });
@@ -80,8 +86,11 @@ export function sideBySide(cfg: BaseConfig, dir: string, workers: number, totalP
         const ends = await Promise.all(runs);
         const failed = ends.findIndex((r) => r.code !== 0 && r.code !== 130);
         if (failed >= 0) {
-          const why = ends[failed]!.stderr.trim().split('\n').pop() ?? '';
-          throw new Error(`the process training parts ${shares[failed]!.map((k) => `${k.method} seed ${k.seed}`).join(', ')} side by side failed (exit ${ends[failed]!.code}): ${why}`);
+          const { code, stderr } = ends[failed]!;
+          const why = stderr.trim().split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l)).pop()
+            || (code > 128 ? `killed by signal ${code - 128}` : 'no message');
+          throw new Error(`the process training parts ${shares[failed]!.map((k) => `${k.method} seed ${k.seed}`).join(', ')} side by side failed (exit ${code}): ${why}; `
+            + `the other processes checkpointed their parts: lrlab resume ${dir} continues the run`);
         }
         return ends.some((r) => r.code === 130) ? 'interrupted' : 'done';
       } finally {

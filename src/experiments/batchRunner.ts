@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { JsonlWriter } from '../runs/runFolder.js';
 import type { AnyExperiment, BaseConfig, PartBatch, PartKey } from './experiment.js';
 import { partId } from './partId.js';
-import { dropRowsAfter, partName, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
+import { cutOf, dropRowsAfter, partName, rowCounts, type RowCut, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
 import type { RunHooks } from './partRunner.js';
 
 /** One part of a batch: its run (config and folder), its key, and where it stands in its run (progress). */
@@ -61,17 +61,23 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
   const finished = members.map(() => false);
   const writers = new Map<string, JsonlWriter>();
   try {
-    const offsets: (number | null)[] = members.map(() => null);
+    const cuts: RowCut[] = members.map((m) => cutOf(m.key, null));
     const resumed = members.map((m, i) => {
       if (!existsSync(ckpts[i]!)) return false;
       const ck = restoreFromCheckpoint(works[i]!, ckpts[i]!, m.cfg);
       before[i] = ck.seconds;
-      offsets[i] = ck.metricsBytes;
+      cuts[i] = cutOf(m.key, ck);
       return true;
     });
     for (const m of members) m.markRunning();
     // drop each part's rows written after its checkpoint and any torn line; fresh parts start their rows again
-    if (!hooks.rowsCut) for (const d of dirs) dropRowsAfter(join(d, 'metrics.jsonl'), members.flatMap((m, i) => (m.dir === d ? [{ key: m.key, offset: offsets[i] ?? 0 }] : [])));
+    if (!hooks.rowsCut) for (const d of dirs) dropRowsAfter(join(d, 'metrics.jsonl'), cuts.filter((_, i) => members[i]!.dir === d));
+    // each part's rows so far (its checkpoints count them)
+    const rows = members.map(() => 0);
+    for (const d of dirs) {
+      const at = members.flatMap((m, i) => (m.dir === d ? [i] : []));
+      rowCounts(join(d, 'metrics.jsonl'), at.map((i) => members[i]!.key)).forEach((n, j) => { rows[at[j]!] = n; });
+    }
     for (const d of dirs) writers.set(d, new JsonlWriter(join(d, 'metrics.jsonl')));
     const writer = (i: number) => writers.get(members[i]!.dir)!;
     const syncAll = () => { for (const w of writers.values()) w.sync(); };
@@ -93,13 +99,13 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
         hooks.onBatchProgress((allParts - works.length + done) / allParts, `${p.info}${others > 0 ? ` (+${others} more part(s) batched)` : ''}`);
       } else hooks.onProgress?.({ part: members[i]!.index, parts: members[i]!.count, method: members[i]!.key.method, seed: members[i]!.key.seed, ...p });
     };
-    const evaluate = (i: number) => { writer(i).write(works[i]!.evaluate(seconds(i))); report(true); };
+    const evaluate = (i: number) => { writer(i).write(works[i]!.evaluate(seconds(i))); rows[i]!++; report(true); };
     const checkpointAll = () => {
       syncAll();
       const bytes = new Map(dirs.map((d) => [d, statSync(join(d, 'metrics.jsonl')).size]));
       members.forEach((m, i) => {
         if (finished[i]) return;
-        writePartCheckpoint(ckpts[i]!, m.cfg, ids[i]!, bytes.get(m.dir)!, seconds(i), works[i]!);
+        writePartCheckpoint(ckpts[i]!, m.cfg, ids[i]!, bytes.get(m.dir)!, rows[i]!, seconds(i), works[i]!);
         hooks.onCheckpoint?.(m.key, ckpts[i]!);
       });
     };

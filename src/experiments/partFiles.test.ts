@@ -34,3 +34,31 @@ test('dropRowsAfter cuts each part at its own offset (processes side by side che
   dropRowsAfter(path, [{ key: { method: 'C', seed: 1 }, offset: 0 }]);
   assert.deepEqual(rows(path), want.slice(0, 5), 'offset 0: all of that part\'s rows');
 });
+
+test('a cut by row counts (what checkpoints record) still holds after the file was rewritten', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrlab-drop-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'metrics.jsonl');
+  const A = { method: 'A', seed: 0 }, B = { method: 'B', seed: 0 };
+  // A checkpointed after 2 rows (at byte a), B after 3 (at byte b > a); rows after both followed
+  writeFileSync(path, row('A', 0, 0) + row('B', 0, 0) + row('A', 0, 1));
+  const a = statSync(path).size;
+  appendFileSync(path, row('B', 0, 1) + row('A', 0, 2) + row('A', 0, 3) + row('A', 0, 4) + row('B', 0, 2));
+  const b = statSync(path).size;
+  appendFileSync(path, row('A', 0, 5) + row('B', 0, 3));
+  dropRowsAfter(path, [{ key: A, offset: a, rows: 2 }, { key: B, offset: b, rows: 3 }]);
+  assert.deepEqual(rows(path), ['A0@0', 'B0@0', 'A0@1', 'B0@1', 'B0@2']);
+  // resumed: B writes a row past its checkpoint, then dies; its checkpoint's byte offset is stale
+  // now (the file shrank), its row count is not
+  appendFileSync(path, row('A', 0, 2) + row('B', 0, 3));
+  const stale = join(dir, 'stale');
+  writeFileSync(stale, readFileSync(path));
+  dropRowsAfter(stale, [{ key: B, offset: b }]);
+  assert.deepEqual(rows(stale).filter((r) => r.startsWith('B')), ['B0@0', 'B0@1', 'B0@2', 'B0@3'], 'the offset keeps a row after the checkpoint');
+  dropRowsAfter(path, [{ key: B, offset: b, rows: 3 }]);
+  assert.deepEqual(rows(path), ['A0@0', 'B0@0', 'A0@1', 'B0@1', 'B0@2', 'A0@2']);
+  // an unparsable line anywhere goes; a part with no cut keeps its rows
+  writeFileSync(path, row('A', 0, 0) + 'garbage\n' + row('C', 1, 0));
+  dropRowsAfter(path, [{ key: A, offset: 0, rows: 1 }]);
+  assert.deepEqual(rows(path), ['A0@0', 'C1@0']);
+});

@@ -2,15 +2,18 @@
 // (batchRunner.ts), run groups (runGroup.ts), reuse and the queue: the part's file name, its
 // checkpoint (read, checked, restored), its rows in metrics.jsonl (read, dropped after a checkpoint's
 // byte offset), and its finished part file.
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RefusedError, loadCheckpointFile, readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../runs/runFolder.js';
 import { partFileSchema, type MetricsRow, type PartFile } from '../runs/format.js';
 import { CODE_VERSION } from '../util/version.js';
 import type { BaseConfig, PartKey, PartWork } from './experiment.js';
 
-/** What a checkpoint file holds: which code and config wrote it, where metrics.jsonl ended, the part's state. */
-export interface PartCheckpoint { codeVersion: string; config: unknown; partId: string; metricsBytes: number; seconds: number; state: unknown }
+/**
+ * What a checkpoint file holds: which code and config wrote it, where metrics.jsonl ended and how
+ * many rows of this part it held then (absent in checkpoints of lrlab before 2026-12-01), the part's state.
+ */
+export interface PartCheckpoint { codeVersion: string; config: unknown; partId: string; metricsBytes: number; metricsRows?: number; seconds: number; state: unknown }
 
 /** A method's name in file names ('+' as 'plus'). */
 export const methodFileName = (method: string) => method.replace(/\+/g, 'plus');
@@ -31,9 +34,9 @@ export function restoreFromCheckpoint(work: PartWork, ckptPath: string, cfg: Bas
   return ck;
 }
 
-/** Write a checkpoint of a part (`metricsBytes`: the size of its run's metrics.jsonl, synced). */
-export function writePartCheckpoint(path: string, cfg: BaseConfig, partId: string, metricsBytes: number, seconds: number, work: PartWork): void {
-  const ck: PartCheckpoint = { codeVersion: CODE_VERSION, config: cfg, partId, metricsBytes, seconds, state: work.state() };
+/** Write a checkpoint of a part (`metricsBytes`: the size of its run's metrics.jsonl, synced; `metricsRows`: the part's rows in it). */
+export function writePartCheckpoint(path: string, cfg: BaseConfig, partId: string, metricsBytes: number, metricsRows: number, seconds: number, work: PartWork): void {
+  const ck: PartCheckpoint = { codeVersion: CODE_VERSION, config: cfg, partId, metricsBytes, metricsRows, seconds, state: work.state() };
   writeFileAtomic(path, JSON.stringify(ck));
 }
 
@@ -66,21 +69,31 @@ export function dropPartRows(path: string, key: PartKey): void { dropPartRowsAft
 export function dropPartRowsAfter(path: string, key: PartKey, offset: number): void { dropRowsAfter(path, [{ key, offset }]); }
 
 /**
- * dropPartRowsAfter for several parts at once, in one pass over the file: a row of part `key` that
- * starts at or after its cut's `offset` goes, as does any line after the smallest offset that does not
- * parse (a torn line). Each cut's offset is a byte position of the file as it is now (parts trained
- * side by side by several processes checkpoint at different offsets, so cutting one part after another
- * would move the bytes a later cut counts from).
+ * Where a part's rows are cut on resume: after its first `rows` rows (what its checkpoint counted:
+ * robust to any rewrite of the file since), or, for a checkpoint of an older lrlab without that
+ * count, after byte `offset` (a position in the file as it is now).
  */
-export function dropRowsAfter(path: string, cuts: { key: PartKey; offset: number }[]): void {
+export interface RowCut { key: PartKey; offset: number; rows?: number }
+
+/** The cut of a part from its checkpoint (or, with none, all its rows: it starts afresh). */
+export function cutOf(key: PartKey, ck: PartCheckpoint | null): RowCut {
+  return ck ? { key, offset: ck.metricsBytes, ...(ck.metricsRows !== undefined ? { rows: ck.metricsRows } : {}) } : { key, offset: 0, rows: 0 };
+}
+
+/**
+ * dropPartRowsAfter for several parts at once, in one pass over the file: a part's rows beyond its
+ * cut go (beyond its first `rows` rows, or starting at or after its `offset`), as does any line that
+ * does not parse (a torn line). Parts trained side by side by several processes checkpoint at
+ * different times, so offsets would not do for them (cutting one part moves the bytes of the
+ * others; a checkpoint's offset is stale once the file was rewritten); counts do.
+ */
+export function dropRowsAfter(path: string, cuts: RowCut[]): void {
   if (cuts.length === 0 || !existsSync(path)) return;
-  const from = Math.min(...cuts.map((c) => c.offset));
-  if (statSync(path).size <= from) return;
-  const cutOf = new Map(cuts.map((c) => [`${c.key.method}\u0000${c.key.seed}`, c.offset]));
+  const byPart = new Map(cuts.map((c) => [`${c.key.method}\u0000${c.key.seed}`, { ...c, seen: 0 }]));
   const all = readFileSync(path);
   const keep: Buffer[] = [];
   let changed = false;
-  for (let at = from; at < all.length;) {
+  for (let at = 0; at < all.length;) {
     const nl = all.indexOf(10, at);
     const end = nl < 0 ? all.length : nl + 1;
     const line = all.subarray(at, end);
@@ -88,14 +101,20 @@ export function dropRowsAfter(path: string, cuts: { key: PartKey; offset: number
     if (!drop) {
       try {
         const r = JSON.parse(line.toString('utf8')) as { method?: unknown; seed?: unknown };
-        const cut = cutOf.get(`${String(r.method)}\u0000${String(r.seed)}`);
-        drop = cut !== undefined && at >= cut;
+        const c = byPart.get(`${String(r.method)}\u0000${String(r.seed)}`);
+        if (c) drop = c.rows !== undefined ? c.seen++ >= c.rows : at >= c.offset;
       } catch { drop = true; }
     }
     if (drop) changed = true; else keep.push(line);
     at = end;
   }
-  if (changed) writeFileAtomic(path, Buffer.concat([all.subarray(0, from), ...keep]));
+  if (changed) writeFileAtomic(path, Buffer.concat(keep));
+}
+
+/** How many rows each part has in a metrics file (the count a checkpoint records). */
+export function rowCounts(path: string, keys: PartKey[]): number[] {
+  const rows = readJsonl<{ method?: unknown; seed?: unknown }>(path).rows;
+  return keys.map((k) => rows.filter((r) => r.method === k.method && r.seed === k.seed).length);
 }
 
 /** The part files of a run folder that fit the common part schema. */

@@ -20,7 +20,7 @@ import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
 import { runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
 import {
-  dropPartRows, dropPartRowsAfter, dropRowsAfter, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint,
+  cutOf, dropPartRows, dropRowsAfter, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, rowCounts, writeFinishedPart, writePartCheckpoint,
 } from './partFiles.js';
 
 export {
@@ -149,7 +149,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   // would move the bytes a later cut counts from (and no process appends to metrics.jsonl yet)
   dropRowsAfter(join(dir, 'metrics.jsonl'), todo.map((key) => {
     const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
-    return { key, offset: existsSync(ck) ? loadPartCheckpoint(ck, cfg).metricsBytes : 0 };
+    return cutOf(key, existsSync(ck) ? loadPartCheckpoint(ck, cfg) : null);
   }));
   if (shares) {
     run.markRunning();
@@ -259,11 +259,12 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
       before = ck.seconds;
       c.markRunning();
       // drop this part's rows written after the checkpoint (and any torn line)
-      if (!c.rowsCut) dropPartRowsAfter(metricsPath, key, ck.metricsBytes);
+      if (!c.rowsCut) dropRowsAfter(metricsPath, [cutOf(key, ck)]);
     } else {
       c.markRunning();
       if (!c.rowsCut) dropPartRows(metricsPath, key); // rows of a crash before the part's first checkpoint
     }
+    let rows = rowCounts(metricsPath, [key])[0]!; // (its checkpoints count them)
     metrics = new JsonlWriter(metricsPath);
     const w = metrics;
     const t0 = Date.now();
@@ -276,10 +277,10 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
     };
     const checkpoint = () => {
       w.sync();
-      writePartCheckpoint(ckptPath, cfg, id, statSync(metricsPath).size, seconds(), work);
+      writePartCheckpoint(ckptPath, cfg, id, statSync(metricsPath).size, rows, seconds(), work);
       hooks.onCheckpoint?.(key, ckptPath);
     };
-    const evaluate = () => { w.write(work.evaluate(seconds())); report(true); };
+    const evaluate = () => { w.write(work.evaluate(seconds())); rows++; report(true); };
     if (!resumed) evaluate();
     const pauseAfterMs = hooks.yieldEveryMs ?? 100;
     const shouldStop = () => hooks.shouldStop?.() ?? false;
@@ -296,8 +297,7 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
       report(work.done);
     }
     w.sync();
-    const rows = partRows(metricsPath, key);
-    writeFinishedPart(work, dir, key, id, rows, seconds());
+    writeFinishedPart(work, dir, key, id, partRows(metricsPath, key), seconds());
     return 'done';
   } finally {
     metrics?.close();
