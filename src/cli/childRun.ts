@@ -31,3 +31,27 @@ export function runJob(args: string[], children: Set<ChildProcess>, onLine?: (li
     child.on('close', (code, signal) => { children.delete(child); res({ code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1), stderr }); });
   });
 }
+
+/**
+ * A worker's side of the progress lines its parent reads (`--progress`): {"progress": F, "info": "..."}
+ * on stdout, at most every 250 ms. Returns the reporter (a no-op when `enabled` is false); a parent
+ * that died closes the pipe, which is then ignored (the worker checkpoints at its parent check).
+ */
+export function progressLines(enabled: boolean): (fraction: number, info: string) => void {
+  if (!enabled) return () => {};
+  process.stdout.on('error', () => {});
+  let last = 0;
+  return (fraction, info) => {
+    if (Date.now() - last < 250) return;
+    last = Date.now();
+    process.stdout.write(`${JSON.stringify({ progress: fraction, info })}\n`);
+  };
+}
+
+/** The parent's side: a worker's stdout line as {fraction, info}, or null when it is not a progress line. */
+export function parseProgressLine(line: string): { fraction: number; info: string } | null {
+  try {
+    const p = JSON.parse(line) as { progress?: unknown; info?: unknown };
+    return typeof p.progress === 'number' ? { fraction: p.progress, info: String(p.info ?? '') } : null;
+  } catch { return null; }
+}

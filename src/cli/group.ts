@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
 import { runGroupHead } from './help.js';
 import { Progress, stopFlag } from './progress.js';
+import { progressLines } from './childRun.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 import { findExperiment } from '../experiments/registry.js';
 import { runGroup, type GroupRun } from '../experiments/runGroup.js';
@@ -47,20 +48,15 @@ export const runGroupCommand: Command = {
     if (problems.length) throw new UsageError(problems.join('\n'));
     loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses the group before its folders are touched)
     const bar = new Progress(1, 'group', process.stderr, values.quiet ?? false);
-    // (a sweep that died closes the pipe: its worker then checkpoints at the parent check below instead of crashing on EPIPE)
-    if (values.progress) process.stdout.on('error', () => {});
+    const lines = progressLines(values.progress ?? false);
     const stop = stopFlag();
     const { shouldStop } = stop;
-    let lastLine = 0;
     try {
       const r = await runGroup(exp, runs, {
         shouldStop, batch: !(values['no-batch'] ?? false), // (no reuse: the sweep copies parts in before a group starts, and a search here could train a part two runs of the group need twice)
         onBatchProgress: (fraction, info) => {
           bar.update(fraction, info);
-          if (values.progress && Date.now() - lastLine >= 250) {
-            lastLine = Date.now();
-            process.stdout.write(`${JSON.stringify({ progress: fraction, info })}\n`);
-          }
+          lines(fraction, info);
         },
       });
       if (r === 'interrupted') {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { type Command, UsageError } from './command.js';
 import { runShareHead } from './help.js';
 import { stopFlag } from './progress.js';
+import { progressLines } from './childRun.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 import { findExperiment } from '../experiments/registry.js';
 import { trainShare } from '../experiments/partRunner.js';
@@ -36,20 +37,10 @@ export const runShareCommand: Command = {
     const exp = findExperiment(share.data.config.kind);
     if (!exp) throw new UsageError(`${positionals[0]}: unknown experiment kind '${share.data.config.kind}'`);
     loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses it before the run folder is touched)
-    // (the run's process went away: its pipe is closed; this one then checkpoints at the parent check)
-    if (values.progress) process.stdout.on('error', () => {});
+    const lines = progressLines(values.progress ?? false);
     const stop = stopFlag();
-    let lastLine = 0;
     try {
-      const r = await trainShare(exp, share.data.config as unknown as BaseConfig, resolve(share.data.out), share.data.parts, {
-        shouldStop: stop.shouldStop,
-        onBatchProgress: (fraction, info) => {
-          if (values.progress && Date.now() - lastLine >= 250) {
-            lastLine = Date.now();
-            process.stdout.write(`${JSON.stringify({ progress: fraction, info })}\n`);
-          }
-        },
-      });
+      const r = await trainShare(exp, share.data.config as unknown as BaseConfig, resolve(share.data.out), share.data.parts, { shouldStop: stop.shouldStop, onBatchProgress: lines });
       return r === 'interrupted' ? 130 : 0;
     } finally { stop.release(); }
   },

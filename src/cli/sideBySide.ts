@@ -13,7 +13,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { UsageError } from './command.js';
-import { runJob } from './childRun.js';
+import { parseProgressLine, runJob } from './childRun.js';
 import { threadsFor } from '../engine/index.js';
 import type { AnyExperiment, BaseConfig, PartKey } from '../experiments/experiment.js';
 import type { RunHooks } from '../experiments/partRunner.js';
@@ -73,10 +73,8 @@ export function sideBySide(cfg: BaseConfig, dir: string, workers: number, totalP
       const poll = setInterval(() => { if (shouldStop()) stopAll(); }, 50);
       try {
         const runs = shares.map((_, i) => runJob(['run-share', files[i]!, '--progress'], children, (line) => {
-          try {
-            const p = JSON.parse(line) as { progress?: unknown; info?: unknown };
-            if (typeof p.progress === 'number') { fractions[i] = p.progress; infos[i] = String(p.info ?? ''); show(); }
-          } catch { return; }
+          const p = parseProgressLine(line);
+          if (p) { fractions[i] = p.fraction; infos[i] = p.info; show(); }
         }).then((r) => {
           if (r.code !== 0) stopAll(); // one failed (or was stopped): the others checkpoint and stop too
           return r;

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { interruptFlag } from './signals.js';
 import { Progress } from './progress.js';
-import { runJob } from './childRun.js';
+import { parseProgressLine, runJob } from './childRun.js';
 import type { ReusePlan } from './sweepPlan.js';
 import { sweepGroups } from './sweepGroups.js';
 import type { BaseConfig } from '../experiments/experiment.js';
@@ -79,7 +79,9 @@ export async function runLocalSweep(s: LocalSweep): Promise<{ interrupted: boole
         if (todo.length === 0 || stop.get()) continue;
         const runTodo = async (list: LocalJob[]) => {
           const onLine = (line: string) => {
-            try { const p = JSON.parse(line) as { progress?: unknown; info?: unknown }; if (typeof p.progress === 'number') running.set(g, { runs: list.length, fraction: p.progress, info: String(p.info ?? '') }); } catch { return; }
+            const p = parseProgressLine(line);
+            if (!p) return;
+            running.set(g, { runs: list.length, ...p });
             show();
           };
           let r: { code: number; stderr: string };
