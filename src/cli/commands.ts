@@ -8,25 +8,18 @@ import type { Command } from './command.js';
 import type { AnyExperiment } from '../experiments/experiment.js';
 import { experiments } from '../experiments/registry.js';
 import {
-  exportHead, indexHead, infoHead, reportHead, resumeHead, runGroupHead, runShareHead, runUsage, schemaHead, serveHead, sweepHead, workerHead,
+  commandOf, exportHead, indexHead, infoHead, kindHead, reportHead, resumeHead, runGroupHead, runShareHead, schemaHead, serveHead, sweepHead, workerHead,
   type CommandHead,
 } from './help.js';
 
 /** A command that imports its implementation (`load`) when it runs. */
 function lazyCommand(head: CommandHead, load: () => Promise<Command>): Command {
-  return {
-    name: head.name,
-    summary: head.summary,
-    ...(head.hidden ? { hidden: true } : {}),
-    get usage() { return head.usage; },
-    async run(argv) { return (await load()).run(argv); },
-  };
+  return commandOf(head, { async run(argv) { return (await load()).run(argv); } });
 }
 
 /** The command `lrlab <kind>` of an experiment kind (run.ts's runCommand, imported when it runs). */
 export function kindCommand(exp: AnyExperiment): Command {
-  return lazyCommand({ name: exp.kind, summary: exp.cli.summary, get usage() { return runUsage(exp); } },
-    async () => (await import('./run.js')).runCommand(exp));
+  return lazyCommand(kindHead(exp), async () => (await import('./run.js')).runCommand(exp));
 }
 
 /** The tools, in `lrlab --help`'s order. */

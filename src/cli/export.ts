@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { type Command, UsageError } from './command.js';
-import { exportHead } from './help.js';
+import { commandOf, exportHead } from './help.js';
 import { EXPORT_FORMATS, exportRuns, type ExportFormat } from '../report/export.js';
 import { RunFolderError } from '../report/runData.js';
 import { writeFileAtomic } from '../runs/runFolder.js';
@@ -18,10 +18,7 @@ export function exportFormat(format: string | undefined, out: string): ExportFor
   return ext === 'parquet' || ext === 'pq' ? 'parquet' : ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : 'csv';
 }
 
-export const exportCommand: Command = {
-  name: exportHead.name,
-  summary: exportHead.summary,
-  get usage() { return exportHead.usage; },
+export const exportCommand: Command = commandOf(exportHead, {
   async run(argv) {
     let parsed;
     try {
@@ -41,4 +38,4 @@ export const exportCommand: Command = {
     console.log(`${values.out}: ${r.rows} row(s) x ${r.columns.length} column(s) (${format}${values.wide ? ', wide' : ''})`);
     return 0;
   },
-};
+});

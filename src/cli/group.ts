@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { runGroupHead } from './help.js';
+import { commandOf, runGroupHead } from './help.js';
 import { Progress, stopFlag } from './progress.js';
 import { progressLines } from './childRun.js';
 import type { BaseConfig } from '../experiments/experiment.js';
@@ -29,11 +29,7 @@ export function readGroupFile(path: string): GroupRun[] {
   });
 }
 
-export const runGroupCommand: Command = {
-  name: runGroupHead.name,
-  hidden: runGroupHead.hidden,
-  summary: runGroupHead.summary,
-  get usage() { return runGroupHead.usage; },
+export const runGroupCommand: Command = commandOf(runGroupHead, {
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv, strict: true, allowPositionals: true,
@@ -67,4 +63,4 @@ export const runGroupCommand: Command = {
       return 0;
     } finally { stop.release(); }
   },
-};
+});

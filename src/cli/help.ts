@@ -14,6 +14,16 @@ import { DEVICES } from '../queue/partJob.js';
 /** What a command shows before it runs: a Command without its run. */
 export type CommandHead = Omit<Command, 'run'>;
 
+/** A command of its head and its implementation (its run); the head's usage is read when asked for. */
+export function commandOf(head: CommandHead, impl: Pick<Command, 'run'>): Command {
+  return { name: head.name, summary: head.summary, ...(head.hidden ? { hidden: true } : {}), get usage() { return head.usage; }, run: impl.run };
+}
+
+/** The head of `lrlab <kind>` for an experiment kind. */
+export function kindHead(exp: AnyExperiment): CommandHead {
+  return { name: exp.kind, summary: exp.cli.summary, get usage() { return runUsage(exp); } };
+}
+
 /** The usage of `lrlab <kind>` (run.ts's runCommand) for an experiment kind. */
 export function runUsage(exp: AnyExperiment): string {
   const own = Object.entries(exp.cli.options);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { indexHead } from './help.js';
+import { commandOf, indexHead } from './help.js';
 import { RunsIndex, type IndexedRun } from '../server/runsIndex.js';
 import { experimentKinds, findExperiment } from '../experiments/registry.js';
 import { RUN_STATES } from '../runs/format.js';
@@ -23,10 +23,7 @@ export function formatRunLine(r: IndexedRun): string {
   return `${r.id}  ${r.kind}  ${r.preset}  ${r.status}  seeds ${r.seeds.length}  ${r.progress.clock} ${r.progress.last}  ${nums}`;
 }
 
-export const indexCommand: Command = {
-  name: indexHead.name,
-  summary: indexHead.summary,
-  get usage() { return indexHead.usage; },
+export const indexCommand: Command = commandOf(indexHead, {
   async run(argv) {
     let v;
     try {
@@ -54,4 +51,4 @@ export const indexCommand: Command = {
       return 0;
     } finally { index.close(); }
   },
-};
+});

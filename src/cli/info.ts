@@ -1,12 +1,9 @@
 // `lrlab info`: the engine's build and runtime configuration.
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { infoHead } from './help.js';
+import { commandOf, infoHead } from './help.js';
 
-export const infoCommand: Command = {
-  name: infoHead.name,
-  summary: infoHead.summary,
-  get usage() { return infoHead.usage; },
+export const infoCommand: Command = commandOf(infoHead, {
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {} }); // (an unknown option: exit 2, main.ts)
     if (positionals.length > 0) throw new UsageError(`takes no arguments, got '${positionals.join(' ')}'`);
@@ -23,4 +20,4 @@ export const infoCommand: Command = {
     console.log(cfg.trim());
     return 0;
   },
-};
+});

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { reportHead } from './help.js';
+import { commandOf, reportHead } from './help.js';
 import { RunFolderError, expandRunDirs } from '../report/runData.js';
 import { writeReport } from '../report/report.js';
 import { isSweepDir } from '../runs/sweepFile.js';
@@ -14,10 +14,7 @@ export function reportFile(out: string): string {
   return !isDir && /\.html?$/i.test(out) ? out : join(out, 'report.html');
 }
 
-export const reportCommand: Command = {
-  name: reportHead.name,
-  summary: reportHead.summary,
-  get usage() { return reportHead.usage; },
+export const reportCommand: Command = commandOf(reportHead, {
   async run(argv) {
     let parsed;
     try {
@@ -38,4 +35,4 @@ export const reportCommand: Command = {
       throw e;
     }
   },
-};
+});

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { resumeHead } from './help.js';
+import { commandOf, resumeHead } from './help.js';
 import { readJson } from '../runs/runFolder.js';
 import { executeRun } from './run.js';
 import { sideBySideWorkers } from './sideBySide.js';
@@ -17,10 +17,7 @@ import { loadEngine } from '../engine/index.js';
 /** The queue's client (bullmq, ioredis): imported for a run or sweep on a queue only. */
 const queueClient = () => import('./worker.js');
 
-export const resumeCommand: Command = {
-  name: resumeHead.name,
-  summary: resumeHead.summary,
-  get usage() { return resumeHead.usage; },
+export const resumeCommand: Command = commandOf(resumeHead, {
   async run(argv) {
     const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { quiet: { type: 'boolean' }, queue: { type: 'string' }, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, workers: { type: 'string' } } });
     if (positionals.length !== 1) throw new UsageError('give exactly one run folder');
@@ -56,4 +53,4 @@ export const resumeCommand: Command = {
     if (w) console.error(w);
     return executeRun(exp, valid, dir, quiet, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);
   },
-};
+});

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, REUSE_CONFIG, RUN_OPTIONS, UsageError, parseSets, printDryRun } from './command.js';
-import { runUsage } from './help.js';
+import { commandOf, kindHead } from './help.js';
 import { runWithProgress } from './progress.js';
 import { sideBySide, sideBySideWorkers } from './sideBySide.js';
 import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '../experiments/configBuild.js';
@@ -74,10 +74,7 @@ export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: strin
 
 /** The command `lrlab <kind>` of an experiment kind. */
 export function runCommand(exp: AnyExperiment): Command {
-  return {
-    name: exp.kind,
-    summary: exp.cli.summary,
-    get usage() { return runUsage(exp); },
+  return commandOf(kindHead(exp), {
     async run(argv) {
       const own = Object.fromEntries(Object.entries(exp.cli.options).map(([k, o]) => [k, { type: o.type }]));
       const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...RUN_OPTIONS, ...own, 'no-reuse': { type: 'boolean' }, 'no-batch': { type: 'boolean' }, queue: { type: 'string' }, workers: { type: 'string' } } });
@@ -101,5 +98,5 @@ export function runCommand(exp: AnyExperiment): Command {
       if (queue && values.queue) return queue.executeOnQueue(exp, cfg, dir, values.queue, values.quiet ?? false);
       return executeRun(exp, cfg, dir, values.quiet ?? false, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);
     },
-  };
+  });
 }

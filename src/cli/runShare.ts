@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { type Command, UsageError } from './command.js';
-import { runShareHead } from './help.js';
+import { commandOf, runShareHead } from './help.js';
 import { stopFlag } from './progress.js';
 import { progressLines } from './childRun.js';
 import type { BaseConfig } from '../experiments/experiment.js';
@@ -22,11 +22,7 @@ const shareFile = z.object({
   parts: z.array(z.object({ method: z.string(), seed: z.int() })).min(2),
 });
 
-export const runShareCommand: Command = {
-  name: runShareHead.name,
-  hidden: runShareHead.hidden,
-  summary: runShareHead.summary,
-  get usage() { return runShareHead.usage; },
+export const runShareCommand: Command = commandOf(runShareHead, {
   async run(argv) {
     const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { progress: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('give exactly one share file');
@@ -44,4 +40,4 @@ export const runShareCommand: Command = {
       return r === 'interrupted' ? 130 : 0;
     } finally { stop.release(); }
   },
-};
+});

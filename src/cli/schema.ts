@@ -2,14 +2,11 @@
 // editor tooling (e.g. VS Code's json.schemas) and generated forms.
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { schemaHead } from './help.js';
+import { commandOf, schemaHead } from './help.js';
 import { experimentKinds, findExperiment } from '../experiments/registry.js';
 import { toJsonSchema } from '../util/schema.js';
 
-export const schemaCommand: Command = {
-  name: schemaHead.name,
-  summary: schemaHead.summary,
-  get usage() { return schemaHead.usage; },
+export const schemaCommand: Command = commandOf(schemaHead, {
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {} });
     if (positionals.length !== 1) throw new UsageError(`give exactly one experiment kind (${experimentKinds().join(', ')})`);
@@ -18,4 +15,4 @@ export const schemaCommand: Command = {
     console.log(JSON.stringify({ title: `lrlab ${exp.kind} config`, ...toJsonSchema(exp.schema) }, null, 2));
     return 0;
   },
-};
+});

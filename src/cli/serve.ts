@@ -1,13 +1,10 @@
 // `lrlab serve`: the local web dashboard over a runs folder (live curves while runs train).
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { serveHead } from './help.js';
+import { commandOf, serveHead } from './help.js';
 import { startDashboard } from '../server/server.js';
 
-export const serveCommand: Command = {
-  name: serveHead.name,
-  summary: serveHead.summary,
-  get usage() { return serveHead.usage; },
+export const serveCommand: Command = commandOf(serveHead, {
   async run(argv) {
     let v;
     try {
@@ -33,4 +30,4 @@ export const serveCommand: Command = {
     });
     return 0;
   },
-};
+});

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, RUN_OPTIONS, UsageError, printDryRun } from './command.js';
-import { sweepHead } from './help.js';
+import { commandOf, sweepHead } from './help.js';
 import { runLocalSweep } from './sweepLocal.js';
 import { buildConfig, environmentNotes, type RunValues } from './run.js';
 import { overOf, parseAxis, specPoints, type Axis, type SweepPoint } from './grid.js';
@@ -117,10 +117,7 @@ function sweepKind(values: { experiment?: string; preset?: string }): AnyExperim
   return (values.preset ? experimentWithPreset(values.preset) : undefined) ?? experiments()[0]!;
 }
 
-export const sweepCommand: Command = {
-  name: sweepHead.name,
-  summary: sweepHead.summary,
-  get usage() { return sweepHead.usage; },
+export const sweepCommand: Command = commandOf(sweepHead, {
   async run(argv) {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
@@ -181,4 +178,4 @@ export const sweepCommand: Command = {
     const dir = createRunDir(out, values.force ?? false);
     return runSweep(resolve(dir), spec, values.quiet ?? false, values.queue);
   },
-};
+});

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from './command.js';
-import { workerHead } from './help.js';
+import { commandOf, workerHead } from './help.js';
 import { Progress, formatDuration } from './progress.js';
 import { interruptFlag } from './signals.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
@@ -51,10 +51,7 @@ function seconds(name: string, v: string | undefined, dflt: number): number {
   return n;
 }
 
-export const workerCommand: Command = {
-  name: workerHead.name,
-  summary: workerHead.summary,
-  get usage() { return workerHead.usage; },
+export const workerCommand: Command = commandOf(workerHead, {
   async run(argv) {
     const { values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
@@ -87,7 +84,7 @@ export const workerCommand: Command = {
       rmSync(scratch, { recursive: true, force: true });
     }
   },
-};
+});
 
 /**
  * --concurrency N: N single-part worker processes, each with `threads` libtorch threads. The password
