@@ -16,12 +16,12 @@ import { UsageError } from './command.js';
 import { parseProgressLine, runJob } from './childRun.js';
 import { threadsFor } from '../engine/index.js';
 import type { AnyExperiment, BaseConfig, PartKey } from '../experiments/experiment.js';
-import type { RunHooks } from '../experiments/partRunner.js';
+import { batchesParts, type RunHooks } from '../experiments/partRunner.js';
 import { writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
 
 /** Whether the parts of `cfg` can train side by side: the kind batches them and a process of them runs at one thread. */
 export function sideBySideFits(exp: AnyExperiment, cfg: BaseConfig): boolean {
-  return !!exp.createBatch && exp.batchKey?.(cfg) != null && threadsFor(exp.opSize?.(cfg), {}).threads === 1;
+  return batchesParts(exp, cfg) && threadsFor(exp.opSize?.(cfg), {}).threads === 1;
 }
 
 /**
@@ -36,7 +36,7 @@ export function sideBySideWorkers(exp: AnyExperiment, cfg: BaseConfig, given: st
     if (n > 1 && o.queue) throw new UsageError(`--workers ${n} is for a run trained here: with --queue the queue's workers train the parts (lrlab worker --concurrency)`);
     if (n > 1 && o.batch === false) throw new UsageError(`--workers ${n} trains shares of the parts as batched programs side by side; --no-batch trains them one by one in one process`);
     if (n > 1 && !sideBySideFits(exp, cfg)) {
-      throw new UsageError(`--workers ${n}: this config's parts do not train side by side (they must batch, and run at one thread: ${exp.kind} ${exp.batchKey?.(cfg) == null ? 'does not batch them' : 'runs them on all cores'}); use --workers 1`);
+      throw new UsageError(`--workers ${n}: this config's parts do not train side by side (they must batch, and run at one thread: ${exp.kind} ${!batchesParts(exp, cfg) ? 'does not batch them' : 'runs them on all cores'}); use --workers 1`);
     }
     const threads = process.env.LRLAB_NUM_THREADS;
     if (n > 1 && threads !== undefined && threads !== '1') throw new UsageError(`--workers ${n} runs one thread per process, but LRLAB_NUM_THREADS=${threads} asks for ${threads}: unset it, or use --workers 1`);

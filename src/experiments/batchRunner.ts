@@ -2,17 +2,18 @@
 // ends, or until stopped, each with its own rows, checkpoint and part file as the part runner writes
 // them for a part trained alone. The parts may belong to several run folders (a run group:
 // runGroup.ts, the points of a sweep); each part writes into its own folder's metrics.jsonl and
-// checkpoints/ and parts/, and each checkpoint holds the byte offset of its own folder's metrics file.
+// checkpoints/ and parts/, and each checkpoint holds how many rows of its part its own folder's
+// metrics file held (and that file's size).
 //   The parts' rows interleave in a folder's metrics.jsonl (step by step), so every checkpoint of the
 // batch is taken for all its unfinished parts at once, and again just before a part's part file is
-// written: a resume cuts each metrics.jsonl back to its checkpoint's offset without losing a finished
+// written: a resume (openRun) cuts each metrics.jsonl back to its checkpoints without losing a finished
 // part's rows, and (batched again) writes the same bytes as an uninterrupted run.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonlWriter } from '../runs/runFolder.js';
 import type { AnyExperiment, BaseConfig, PartBatch, PartKey } from './experiment.js';
 import { partId } from './partId.js';
-import { cutOf, dropRowsAfter, partName, rowCounts, type RowCut, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
+import { partName, rowCounts, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
 import type { RunHooks } from './partRunner.js';
 
 /** One part of a batch: its run (config and folder), its key, and where it stands in its run (progress). */
@@ -33,12 +34,6 @@ export interface BatchHooks extends RunHooks {
    * status line of the first unfinished part, with how many more train beside it.
    */
   onBatchProgress?: (fraction: number, info: string) => void;
-  /**
-   * The members' rows after their checkpoints (all rows of a part starting afresh) were cut already,
-   * by the process that started this one (parts of one run trained side by side in several processes:
-   * a cut rewrites metrics.jsonl, which must not happen while another process appends to it).
-   */
-  rowsCut?: boolean;
 }
 
 /** Let the event loop run (signal handlers set shouldStop there). */
@@ -61,18 +56,13 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
   const finished = members.map(() => false);
   const writers = new Map<string, JsonlWriter>();
   try {
-    const cuts: RowCut[] = members.map((m) => cutOf(m.key, null));
     const resumed = members.map((m, i) => {
       if (!existsSync(ckpts[i]!)) return false;
-      const ck = restoreFromCheckpoint(works[i]!, ckpts[i]!, m.cfg);
-      before[i] = ck.seconds;
-      cuts[i] = cutOf(m.key, ck);
+      before[i] = restoreFromCheckpoint(works[i]!, ckpts[i]!, m.cfg).seconds;
       return true;
     });
     for (const m of members) m.markRunning();
-    // drop each part's rows written after its checkpoint and any torn line; fresh parts start their rows again
-    if (!hooks.rowsCut) for (const d of dirs) dropRowsAfter(join(d, 'metrics.jsonl'), cuts.filter((_, i) => members[i]!.dir === d));
-    // each part's rows so far (its checkpoints count them)
+    // each part's rows so far (cut back to its checkpoint when its run was opened; its checkpoints count them)
     const rows = members.map(() => 0);
     for (const d of dirs) {
       const at = members.flatMap((m, i) => (m.dir === d ? [i] : []));

@@ -1,5 +1,5 @@
 // dropRowsAfter: the rows of each part after its own cut go, in one pass; other parts' rows and the
-// rows before each cut stay; torn and unparsable lines after the first cut go.
+// rows before each cut stay; torn and unparsable lines go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // A run folder's files of one part, shared by the part runner (partRunner.ts), the batch runner
 // (batchRunner.ts), run groups (runGroup.ts), reuse and the queue: the part's file name, its
-// checkpoint (read, checked, restored), its rows in metrics.jsonl (read, dropped after a checkpoint's
-// byte offset), and its finished part file.
+// checkpoint (read, checked, restored), its rows in metrics.jsonl (read, counted, cut back to a
+// checkpoint), and its finished part file.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RefusedError, loadCheckpointFile, readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../runs/runFolder.js';
@@ -109,6 +109,17 @@ export function dropRowsAfter(path: string, cuts: RowCut[]): void {
     at = end;
   }
   if (changed) writeFileAtomic(path, Buffer.concat(keep));
+}
+
+/**
+ * Cut the rows of the parts `keys` of the run in `dir` back to their checkpoints (all rows of a part
+ * without one: it starts afresh), in one pass, before any of them trains again.
+ */
+export function cutRowsToCheckpoints(dir: string, cfg: BaseConfig, keys: PartKey[]): void {
+  dropRowsAfter(join(dir, 'metrics.jsonl'), keys.map((key) => {
+    const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
+    return cutOf(key, existsSync(ck) ? loadPartCheckpoint(ck, cfg) : null);
+  }));
 }
 
 /** How many rows each part has in a metrics file (the count a checkpoint records). */

@@ -3,8 +3,8 @@
 //   config.json, metrics.jsonl (the parts' evaluation rows), parts/<method>-seed<i>.json (each
 //   finished part: its identity, status, final numbers and weights fingerprint), checkpoints/ (an
 //   unfinished part's state), status.json and summary.json.
-// Finished parts are skipped; an interrupted part continues from its checkpoint with its rows after
-// the checkpoint's byte offset of metrics.jsonl dropped (and a torn last line), so a resumed run
+// Finished parts are skipped; an interrupted part continues from its checkpoint with its rows in
+// metrics.jsonl after those the checkpoint counted dropped (and torn lines), so a resumed run
 // writes the same rows and ends with the same weights as an uninterrupted one. SIGINT/SIGTERM reach
 // it as `shouldStop`, polled between units and inside long ones (an epoch pauses every
 // `yieldEveryMs` to let the signal handlers run). Where the kind batches (Experiment.createBatch),
@@ -20,7 +20,7 @@ import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
 import { runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
 import {
-  cutOf, dropPartRows, dropRowsAfter, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, rowCounts, writeFinishedPart, writePartCheckpoint,
+  cutRowsToCheckpoints, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, rowCounts, writeFinishedPart, writePartCheckpoint,
 } from './partFiles.js';
 
 export {
@@ -52,9 +52,14 @@ export interface RunHooks {
    * kind batches the run's config and there are at least two parts per process: `train` is given the
    * shares (runs of consecutive parts, seeds outer), each trained as one batched program by one
    * process (trainShare), and resolves once all have ended or stopped. The rows after the parts'
-   * checkpoints are cut before, here.
+   * checkpoints are cut before, when the run is opened (openRun).
    */
   sideBySide?: { workers: number; train: (shares: PartKey[][]) => Promise<'done' | 'interrupted'> };
+}
+
+/** Whether the parts of `cfg` train as one batched program (the kind has one, and the config a batchKey). */
+export function batchesParts(exp: AnyExperiment, cfg: BaseConfig): boolean {
+  return !!exp.createBatch && exp.batchKey?.(cfg) != null;
 }
 
 /** `todo` in `workers` runs of consecutive parts (sizes differing by at most one), each of at least 2 parts; null when that makes fewer than 2. */
@@ -121,8 +126,11 @@ export function openRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, p: { p
   const ctx: unknown = p.todo.length > 0 ? exp.prepare(cfg) : null;
   const runtime = useRuntimeFor(exp, cfg); // threads by the kind's ops
   prepareRunFolder(dir, cfg);
+  // the rows after each part's checkpoint go now, in one pass, while no process appends to
+  // metrics.jsonl (parts trained side by side checkpoint at different times)
+  cutRowsToCheckpoints(dir, cfg, p.todo);
   // 'running' (and this session's runtime.json entry) once a part has started: a checkpoint that does
-  // not fit leaves the folder as it was
+  // not fit leaves the status as it was
   let marked = false;
   const markRunning = () => {
     if (!marked) { recordRuntime(dir, runtime); writeRunStatus(dir, 'running'); }
@@ -143,14 +151,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   // (parts already run elsewhere are copied before anything else is written)
   const run = openRun(exp, cfg, dir, pendingParts(exp, cfg, dir, hooks.reuse));
   const { parts, todo, ctx } = run;
-  const shares = hooks.batch !== false && exp.createBatch && exp.batchKey?.(cfg) != null && hooks.sideBySide ? sharesOf(todo, hooks.sideBySide.workers) : null;
-  // the rows after each part's checkpoint (all rows of a part that starts afresh) go now, in one pass:
-  // parts trained side by side checkpoint at different offsets, and cutting them one after another
-  // would move the bytes a later cut counts from (and no process appends to metrics.jsonl yet)
-  dropRowsAfter(join(dir, 'metrics.jsonl'), todo.map((key) => {
-    const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
-    return cutOf(key, existsSync(ck) ? loadPartCheckpoint(ck, cfg) : null);
-  }));
+  const shares = hooks.batch !== false && hooks.sideBySide && batchesParts(exp, cfg) ? sharesOf(todo, hooks.sideBySide.workers) : null;
   if (shares) {
     run.markRunning();
     if (await hooks.sideBySide!.train(shares) === 'interrupted') {
@@ -168,7 +169,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
     const batch = hooks.batch !== false && exp.createBatch && todo.length > 1 ? exp.createBatch(todo.map((key) => ({ cfg, ctx, key }))) : null;
     if (batch) {
       const members = todo.map((key) => ({ cfg, dir, key, index: parts.findIndex((p) => p.method === key.method && p.seed === key.seed), count: parts.length, markRunning: run.markRunning }));
-      if (await runBatch(exp, batch, members, { ...hooks, rowsCut: true }) === 'interrupted') {
+      if (await runBatch(exp, batch, members, hooks) === 'interrupted') {
         writeRunStatus(dir, 'interrupted');
         return 'interrupted';
       }
@@ -182,7 +183,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
         setup = { seed: key.seed, value: exp.setupSeed(cfg, ctx, key.seed) };
       }
       const work = exp.createPart(cfg, ctx, setup.value, key);
-      const r = await runPart(work, { exp, cfg, dir, key, index: pi, count: parts.length, hooks, markRunning: run.markRunning, rowsCut: true });
+      const r = await runPart(work, { exp, cfg, dir, key, index: pi, count: parts.length, hooks, markRunning: run.markRunning });
       if (r === 'interrupted') {
         writeRunStatus(dir, 'interrupted');
         return 'interrupted';
@@ -212,7 +213,7 @@ export async function trainShare(exp: AnyExperiment, config: BaseConfig, dir: st
   const batch = keys.length > 1 ? exp.createBatch?.(keys.map((key) => ({ cfg, ctx, key }))) ?? null : null;
   if (!batch) throw new Error(`parts ${keys.map(partName).join(', ')} do not train as one batched program`);
   const members = keys.map((key, index) => ({ cfg, dir, key, index, count: keys.length, markRunning: () => {} }));
-  return runBatch(exp, batch, members, { ...hooks, rowsCut: true });
+  return runBatch(exp, batch, members, hooks);
 }
 
 /**
@@ -230,6 +231,7 @@ export async function runOnePart(exp: AnyExperiment, config: BaseConfig, dir: st
   if (existsSync(ck)) loadPartCheckpoint(ck, cfg);
   const ctx: unknown = exp.prepare(cfg);
   prepareRunFolder(dir, cfg, useRuntimeFor(exp, cfg)); // threads by the kind's ops; runtime.json
+  cutRowsToCheckpoints(dir, cfg, [key]);
   const setup: unknown = exp.setupSeed(cfg, ctx, key.seed);
   try {
     const work = exp.createPart(cfg, ctx, setup, key);
@@ -239,8 +241,6 @@ export async function runOnePart(exp: AnyExperiment, config: BaseConfig, dir: st
 
 interface PartContext {
   exp: AnyExperiment; cfg: BaseConfig; dir: string; key: PartKey; index: number; count: number; hooks: RunHooks; markRunning: () => void;
-  /** The part's rows after its checkpoint were cut already (runParts cuts every part's at once). */
-  rowsCut?: boolean;
 }
 
 /** Train one part to its end (or until stopped), writing its rows, checkpoints and part file. Disposes `work`. */
@@ -254,16 +254,8 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
   try {
     let before = 0;
     const resumed = existsSync(ckptPath);
-    if (resumed) {
-      const ck = restoreFromCheckpoint(work, ckptPath, cfg);
-      before = ck.seconds;
-      c.markRunning();
-      // drop this part's rows written after the checkpoint (and any torn line)
-      if (!c.rowsCut) dropRowsAfter(metricsPath, [cutOf(key, ck)]);
-    } else {
-      c.markRunning();
-      if (!c.rowsCut) dropPartRows(metricsPath, key); // rows of a crash before the part's first checkpoint
-    }
+    if (resumed) before = restoreFromCheckpoint(work, ckptPath, cfg).seconds;
+    c.markRunning(); // (its rows were cut back to its checkpoint when the run was opened)
     let rows = rowCounts(metricsPath, [key])[0]!; // (its checkpoints count them)
     metrics = new JsonlWriter(metricsPath);
     const w = metrics;
