@@ -8,6 +8,7 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/CPUAllocator.h>
+#include <cmath>
 #include <cstdlib>
 #include <malloc.h>
 #include <dlfcn.h>
@@ -456,13 +457,53 @@ OP(mvEach) {
   for (int64_t k = 0; k < a.size(0); ++k) { at::Tensor o = out.select(0, k); at::mv_out(o, a.select(0, k), v.select(0, k)); }
   W(out);
 }
-// addEach_(dst [P, ...], src [P, ...], alphas[P]): dst[k] += alphas[k] * src[k], in place, slice by slice
+// d[i] = fma(s[i], alpha, d[i]) over n elements: what ATen's add_(src, alpha) computes per element
+// where its kernel fuses the multiply-add (checked once per dtype against add_ itself: fusedAddExact)
+template <typename F>
+__attribute__((target("avx2,fma"), optimize("O3"))) static void fmaLoop(F* d, const F* s, F alpha, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] = std::fma(s[i], alpha, d[i]);
+}
+// Whether fmaLoop gives add_'s bits for dtype F on this CPU and libtorch (the vector body and the
+// scalar tail of several lengths, alphas of both signs); decided at the first use, once per dtype.
+template <typename F> static bool fusedAddExact(at::ScalarType st) {
+  static const bool exact = [st] {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(20261201); // (not the default generator: its draws stay the program's)
+    for (int64_t n : {1, 7, 64, 1031}) for (double alpha : {-0.0123456789, 3.3, 1.0}) {
+      at::Tensor d = at::randn({n}, g, at::TensorOptions().dtype(st)), s = at::randn({n}, g, at::TensorOptions().dtype(st)).mul_(1e3);
+      at::Tensor ref = d.clone().add_(s, alpha), mine = d.clone();
+      fmaLoop<F>(mine.data_ptr<F>(), s.data_ptr<F>(), static_cast<F>(alpha), n);
+      if (!at::equal(ref, mine)) return false;
+    }
+    return true;
+  }();
+  return exact;
+}
+// addEach_(dst [P, ...], src [P, ...], alphas[P]): dst[k] += alphas[k] * src[k], in place, each slice
+// as add_ computes it: in one pass over contiguous float tensors where that gives add_'s bits, else slice by slice
 OP(addEach_) {
   auto& a = T(info, 0); auto& b = T(info, 1);
   auto al = info[2].As<Napi::Array>();
   if (a.dim() < 1 || b.sizes() != a.sizes() || static_cast<int64_t>(al.Length()) != a.size(0))
     throw OpError("addEach_ needs dst and src of one shape [P, ...] and P alphas, got " + shapeStr(a) + ", " + shapeStr(b) + " and " + std::to_string(al.Length()));
-  for (int64_t k = 0; k < a.size(0); ++k) a.select(0, k).add_(b.select(0, k), al.Get(static_cast<uint32_t>(k)).As<Napi::Number>().DoubleValue());
+  const int64_t P = a.size(0);
+  std::vector<double> alphas(static_cast<size_t>(P));
+  for (int64_t k = 0; k < P; ++k) alphas[k] = al.Get(static_cast<uint32_t>(k)).As<Napi::Number>().DoubleValue();
+  const bool fused = a.device().is_cpu() && a.scalar_type() == b.scalar_type() && a.is_contiguous() && b.is_contiguous() && !a.requires_grad() &&
+    ((a.scalar_type() == at::kFloat && fusedAddExact<float>(at::kFloat)) || (a.scalar_type() == at::kDouble && fusedAddExact<double>(at::kDouble)));
+  if (!fused) {
+    for (int64_t k = 0; k < P; ++k) a.select(0, k).add_(b.select(0, k), alphas[k]);
+    return info[0];
+  }
+  const int64_t n = P == 0 ? 0 : a.numel() / P;
+  if (a.scalar_type() == at::kFloat) {
+    float* d = a.data_ptr<float>(); const float* s = b.data_ptr<float>();
+    for (int64_t k = 0; k < P; ++k) fmaLoop<float>(d + k * n, s + k * n, static_cast<float>(alphas[k]), n);
+  } else {
+    double* d = a.data_ptr<double>(); const double* s = b.data_ptr<double>();
+    for (int64_t k = 0; k < P; ++k) fmaLoop<double>(d + k * n, s + k * n, alphas[k], n);
+  }
+  a.unsafeGetTensorImpl()->bump_version();
   return info[0];
 }
 // normalEach_(t [P, ...], gens[P] (distinct; null: leave the slice), mean, std): slice k filled from gens[k]

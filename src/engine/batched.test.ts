@@ -36,6 +36,21 @@ test('addEach_ is add_ with each slice\'s alpha; normalEach_ draws each slice fr
   const ref = alphas.map((al, k) => slice(a, k).clone().add_(slice(b, k), al));
   addEach_(a, b, alphas);
   ref.forEach((r, k) => assert.ok(same(slice(a, k), r)));
+  // float32 and float64, slices whose length leaves a scalar tail after the vector lanes (the one-pass
+  // kernel where it gives add_'s bits), and a transposed view (slice by slice)
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const shape of [[3, 1031], [5, 64, 100], [2, 7]]) {
+      const d = randn(shape, g, { dtype }), s = randn(shape, g, { dtype }).mul(1e3);
+      const al = Array.from({ length: shape[0]! }, (_, k) => (k % 2 ? 0.0123456789 : -3.3) * (k + 1));
+      const want = al.map((x, k) => slice(d, k).clone().add_(slice(s, k), x));
+      addEach_(d, s, al);
+      want.forEach((r, k) => assert.ok(same(slice(d, k), r), `${dtype} ${shape.join('x')} slice ${k}`));
+    }
+    const d = randn([3, 6, 4], g, { dtype }), s = randn([3, 4, 6], g, { dtype }).transpose(1, 2);
+    const want = [0.25, -2, 7].map((x, k) => slice(d, k).clone().add_(slice(s, k), x));
+    addEach_(d, s, [0.25, -2, 7]);
+    want.forEach((r, k) => assert.ok(same(slice(d, k), r), `${dtype} transposed slice ${k}`));
+  }
   assert.throws(() => addEach_(a, b, [1, 2]), /addEach_ needs .* 4 alphas|P alphas/);
   assert.throws(() => addEach_(a, b, [1, 2, NaN, 3]), /finite/);
 

@@ -64,7 +64,7 @@ export function forward(net: StackedNet, data: StackedData, pre: Pre): Forward {
 /**
  * `pre` plus Gaussian noise of std noises[j] in part j's pre-activations (W's block, then V's, drawn
  * from gens[j] as its lone forward draws them: Appendix F.1's noise inside the relu); parts with std 0
- * draw nothing and keep `pre`.
+ * draw nothing and keep theirs. The noise is added in place: `pre` is the noisy one afterwards.
  */
 export function noisyPre(pre: Pre, noises: number[], gens: Generator[]): Pre {
   const noisy = noises.flatMap((v, j) => (v > 0 ? [j] : []));
@@ -74,11 +74,11 @@ export function noisyPre(pre: Pre, noises: number[], gens: Generator[]): Pre {
   const g = noisy.map((j) => gens[j]!);
   const noiseW = normalEach_(zeros([noisy.length, ...pre.preW.shape.slice(1)], { dtype }), g);
   const noiseV = normalEach_(zeros([noisy.length, ...pre.preV.shape.slice(1)], { dtype }), g);
-  if (noisy.length === noises.length) return { preW: pre.preW.add(noiseW.mul(std)), preV: pre.preV.add(noiseV.mul(std)) };
+  if (noisy.length === noises.length) return { preW: pre.preW.add_(noiseW.mul(std)), preV: pre.preV.add_(noiseV.mul(std)) };
   const idx = tensor(Int32Array.from(noisy), { dtype: 'int64' });
   return {
-    preW: pre.preW.clone().indexCopy_(0, idx, pre.preW.indexSelect(0, idx).add(noiseW.mul(std))),
-    preV: pre.preV.clone().indexCopy_(0, idx, pre.preV.indexSelect(0, idx).add(noiseV.mul(std))),
+    preW: pre.preW.indexCopy_(0, idx, pre.preW.indexSelect(0, idx).add(noiseW.mul(std))),
+    preV: pre.preV.indexCopy_(0, idx, pre.preV.indexSelect(0, idx).add(noiseV.mul(std))),
   };
 }
 
