@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findRunDirs } from '../runs/runScan.js';
-import { processAlive, readJsonl } from '../runs/runFolder.js';
+import { liveRunProcess, readJsonl } from '../runs/runFolder.js';
 
 import { metricsRowSchema, runStatusSchema, summaryEnvelopeSchema, type RunState as FileState, type SummaryEnvelope } from '../runs/format.js';
 import type { AnyExperiment, LooseConfig } from '../experiments/experiment.js';
@@ -105,8 +105,9 @@ export function readRunConfig(abs: string, shown = abs): RunConfig {
 export function readRunStatus(abs: string): RunStatus {
   const s = runStatusSchema.safeParse(readJsonOrNull<unknown>(join(abs, 'status.json'), [], 'status.json'));
   if (!s.success) return { state: 'unknown' };
-  // 'running' written by a process that is gone (killed without a chance to say so): interrupted, never live
-  if (s.data.state === 'running' && typeof s.data.pid === 'number' && !processAlive(s.data.pid)) {
+  // 'running' written by a process that is gone (killed without a chance to say so), its side-by-side
+  // workers too: interrupted, never live
+  if (s.data.state === 'running' && typeof s.data.pid === 'number' && liveRunProcess(s.data) === null) {
     return { ...s.data, state: 'interrupted', stale: `status.json says running, but process ${s.data.pid} is gone` };
   }
   return s.data;

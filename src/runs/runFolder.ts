@@ -34,6 +34,18 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * The first live process working on a run folder by its status.json (`st`, parsed): while it says
+ * 'running', its pid, or one of the processes that train its parts side by side (`workers`: they stop
+ * soon after the run's process, not at once); null when it does not say 'running' or all are gone.
+ * `except`: a pid not to count (this process).
+ */
+export function liveRunProcess(st: { state?: unknown; pid?: unknown; workers?: unknown }, except?: number): number | null {
+  if (st.state !== 'running' || typeof st.pid !== 'number') return null;
+  const live = [st.pid, ...(Array.isArray(st.workers) ? st.workers : [])].find((q): q is number => typeof q === 'number' && q !== except && processAlive(q));
+  return live ?? null;
+}
+
+/**
  * Remove the temporary files that atomic writes killed between open and rename left in `dir` (a WRN
  * checkpoint's is ~200 MB): those of other processes that no longer run. A file of a live process
  * (another `lrlab` working on the same folder) is left alone. Returns the names removed.
@@ -94,10 +106,9 @@ export function refuseIfRunningElsewhere(dir: string): void {
   if (!existsSync(p)) return;
   let st: { state?: unknown; pid?: unknown; workers?: unknown; updated?: unknown };
   try { st = JSON.parse(readFileSync(p, 'utf8')) as typeof st; } catch { return; }
-  if (st.state !== 'running' || typeof st.pid !== 'number' || st.pid === process.pid) return;
-  // (the processes a run trains its parts in side by side stop soon after it, but not at once)
-  const live = [st.pid, ...(Array.isArray(st.workers) ? st.workers : [])].find((q): q is number => typeof q === 'number' && q !== process.pid && processAlive(q));
-  if (live === undefined) return;
+  if (st.pid === process.pid) return;
+  const live = liveRunProcess(st, process.pid);
+  if (live === null) return;
   throw new RefusedError(`${dir} is being run by process ${live} (status.json: running, updated ${String(st.updated)}); `
     + `stop it first (kill -INT ${live} checkpoints it), or if process ${live} is not lrlab, delete ${p}`);
 }

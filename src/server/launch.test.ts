@@ -4,11 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDashboard } from './server.js';
 import { TOKEN_HEADER } from './security.js';
+import { LaunchError, Launcher, runningPid } from './launcher.js';
+import { readRunStatus } from '../report/runData.js';
 
 interface Reply { status: number; body: string }
 
@@ -104,4 +107,30 @@ test('a dashboard listening beyond loopback is read-only: POST /api/runs gets 40
   assert.equal(r.status, 403, r.body);
   assert.match(JSON.parse(r.body).error, /loopback/);
   assert.deepEqual(readdirSync(root).filter((f) => !f.startsWith('.')), [], 'no run folder was made');
+});
+
+test('runs started from the dashboard choose their threads as at the terminal; a run is live while its side-by-side workers are', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'lrlab-launch-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const { LRLAB_NUM_THREADS: _n, ...env } = process.env;
+  // (a run whose parts batch then trains them side by side, one process per core, as `lrlab synthetic` does)
+  assert.equal(new Launcher(base, env).childEnv().LRLAB_NUM_THREADS, undefined);
+  assert.equal(new Launcher(base, { ...env, LRLAB_NUM_THREADS: '3' }).childEnv().LRLAB_NUM_THREADS, '3', "the server's own setting wins");
+  assert.equal(new Launcher(base, env).childEnv().LRLAB_SWEEP_PARENT, String(process.pid));
+
+  const gone = spawnSync(process.execPath, ['-e', '']).pid!; // (a pid that no longer runs)
+  const dir = join(base, 'run');
+  mkdirSync(dir);
+  const status = (s: Record<string, unknown>) => writeFileSync(join(dir, 'status.json'), JSON.stringify({ updated: new Date().toISOString(), ...s }));
+  status({ state: 'running', pid: gone, workers: [gone, process.pid] });
+  assert.equal(runningPid(dir), process.pid, 'the run process is gone, one of its workers is not');
+  assert.equal(readRunStatus(dir).state, 'running');
+  await assert.rejects(new Launcher(base, env).resume('run', dir), (e: Error) => e instanceof LaunchError && e.status === 409 && new RegExp(`process ${process.pid}`).test(e.message));
+  status({ state: 'running', pid: gone, workers: [gone] });
+  assert.equal(runningPid(dir), null);
+  const st = readRunStatus(dir);
+  assert.equal(st.state, 'interrupted');
+  assert.match(String(st.stale), /is gone/);
+  status({ state: 'done', pid: process.pid, workers: [process.pid] });
+  assert.equal(runningPid(dir), null, 'only a running status has live processes');
 });

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeJsonAtomic, defaultRunDir, processAlive } from '../runs/runFolder.js';
+import { writeJsonAtomic, defaultRunDir, liveRunProcess } from '../runs/runFolder.js';
 import { ConfigInputError, resolveConfig } from '../experiments/configBuild.js';
 import { findExperiment, experimentKinds } from '../experiments/registry.js';
 import { loadEngine } from '../engine/index.js';
@@ -113,9 +113,17 @@ export class Launcher {
     await Promise.all(live.map((id) => this.stop(id, timeoutMs).catch(() => undefined)));
   }
 
+  /**
+   * The environment of a run started from here: the server's, and its pid (the run stops once the
+   * server is gone). Threads are chosen as for a run started at the terminal (side by side for parts
+   * that batch and whose ops are small, else intra-op threads), unless the server's environment sets
+   * LRLAB_NUM_THREADS.
+   */
+  childEnv(): NodeJS.ProcessEnv { return { ...this.env, [PARENT_ENV]: String(process.pid) }; }
+
   private async spawn(id: string, what: Launched['what'], args: string[], ready: (child: ChildProcess) => boolean): Promise<Launched> {
     loadEngine(); // (the child inherits this process's kernel choice unchecked: checked here, once)
-    const env = { ...this.env, [PARENT_ENV]: String(process.pid), LRLAB_NUM_THREADS: this.env.LRLAB_NUM_THREADS ?? '1' };
+    const env = this.childEnv();
     // a process group of its own (as sweep workers): a Ctrl-C at the server's terminal reaches only the
     // server, which passes exactly one SIGINT on (a second one would make the run quit without its checkpoint)
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true });
@@ -138,10 +146,10 @@ export class Launcher {
   }
 }
 
-/** The pid in a run folder's status.json when it says 'running' and that process is alive, else null. */
+/**
+ * A live process working on a run folder (status.json 'running': its pid, or one of the processes
+ * training its parts side by side), else null.
+ */
 export function runningPid(dir: string): number | null {
-  try {
-    const st = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as { state?: unknown; pid?: unknown };
-    return st.state === 'running' && typeof st.pid === 'number' && processAlive(st.pid) ? st.pid : null;
-  } catch { return null; }
+  try { return liveRunProcess(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as Record<string, unknown>); } catch { return null; }
 }
