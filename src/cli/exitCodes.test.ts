@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ROOT, inProcess, lrlab, lrlabKilledAtRow, tempDir as tempDirOf, tinyConfig } from './runCli.testutil.js';
 
 const tempDir = (t: { after: (fn: () => void) => void }) => tempDirOf(t, 'lrlab-exit-');
-import { exitCodeOf } from './main.js';
+import { errorLine, exitCodeOf } from './main.js';
 import { commands } from './commands.js';
 import { UsageError } from './command.js';
 import { ConfigError } from '../util/schema.js';
@@ -178,4 +178,12 @@ test('exitCodeOf: usage, config, parse and refused-folder errors give 2 (by clas
   for (const e of usage) assert.equal(exitCodeOf(e), 2, (e as Error).message);
   const failed = [new Error('ENOSPC: no space left on device'), new TypeError('x is undefined'), new Error('run folder /r/x already exists; pass --force') /* (the class counts, not the message) */, 'a string', null];
   for (const e of failed) assert.equal(exitCodeOf(e), 1, String(e));
+});
+
+test('errorLine: an option whose value starts with a dash gets one line that says how to write it; other errors keep their message', () => {
+  let ambiguous: Error | null = null;
+  try { parseArgs({ args: ['--workers', '-1'], strict: true, options: { workers: { type: 'string' } } }); } catch (e) { ambiguous = e as Error; }
+  assert.ok(ambiguous, 'parseArgs refuses --workers -1');
+  assert.equal(errorLine(ambiguous), "--workers needs a value, but the argument after it starts with '-' (write such a value as --workers=VALUE)");
+  assert.equal(errorLine(new UsageError("--workers must be a positive integer, got '-1'")), "--workers must be a positive integer, got '-1'");
 });

@@ -35,6 +35,18 @@ export function exitCodeOf(e: unknown): 1 | 2 {
   return EXIT.failed;
 }
 
+/**
+ * A command's error as the one line lrlab prints. parseArgs's refusal of a value that starts with a
+ * dash (`--workers -1`) spans three lines, and its advice to use `--workers=-XYZ` only leads to the next error.
+ */
+export function errorLine(e: Error): string {
+  const m = /^Option '(--[\w-]+)(?:, -\w)?' argument is ambiguous/.exec(e.message);
+  if ((e as { code?: unknown }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && m) {
+    return `${m[1]} needs a value, but the argument after it starts with '-' (write such a value as ${m[1]}=VALUE)`;
+  }
+  return e.message;
+}
+
 /** `lrlab --version`: the package version and the code version stamped into checkpoints. */
 export function versionText(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -95,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     const err = e as Error;
-    console.error(`lrlab ${name}: ${err.message}`);
+    console.error(`lrlab ${name}: ${errorLine(err)}`);
     const code = exitCodeOf(e);
     if (code === EXIT.failed && process.env.LRLAB_DEBUG) console.error(err.stack);
     return code;
