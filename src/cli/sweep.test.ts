@@ -74,6 +74,18 @@ test('sweep grids: lin/log ranges and a seeded random search in --dry-run; malfo
   assert.match(log.err, /^parts: 10 to train, 8 reused \(same part identity/m);
   assert.match(log.err, /^p000 +0\.001 +0\.5 *$/m);
   assert.match(log.err, /^p005 +0\.1 +1 *$/m);
+  // the worker processes' groups: the owners of S and S+noise (one per eta2) in wave 0, the other
+  // points' L-S in wave 1, batched two runs to a group (2 workers)
+  const groups = await dry('--over', 'train.eta1=log:0.001:0.1:3', '--over', 'train.eta2=lin:0.5:1:2', '--workers', '2');
+  assert.equal(groups.code, 0, groups.err);
+  assert.match(groups.err, /^worker processes: 4 group\(s\) of point runs, 2 at a time; each group's parts as one batched program:$/m);
+  const table = groups.err.split('\n').filter((l) => /^g\d /.test(l)).map((l) => l.trim().split(/ {2,}/));
+  assert.deepEqual(table, [
+    ['g0', '0', '1', '3', 'p000/seed3'], ['g1', '0', '1', '3', 'p001/seed3'],
+    ['g2', '1', '2', '2', 'p002/seed3, p004/seed3'], ['g3', '1', '2', '2', 'p003/seed3, p005/seed3'],
+  ]);
+  const oneByOne = await dry('--over', 'train.eta1=1,2', '--workers', '2', '--no-batch');
+  assert.match(oneByOne.err, /^worker processes: 2 group\(s\) of point runs, 2 at a time; each run's parts one by one \(--no-batch\):$/m);
   assert.equal(sample.code, 0, sample.err);
   assert.match(sample.err, /would run 4 grid point\(s\)/);
   const pts = (s: string) => s.split('\n').filter((l) => /^p00\d /.test(l));

@@ -9,6 +9,7 @@ import { runLocalSweep } from './sweepLocal.js';
 import { buildConfig, environmentNotes, type RunValues } from './run.js';
 import { overOf, parseAxis, specPoints, type Axis, type SweepPoint } from './grid.js';
 import { ReusePlan } from './sweepPlan.js';
+import { sweepGroups, waves } from './sweepGroups.js';
 import { partsLine, sweepSummary, sweepTable, sweepText } from '../report/sweepTable.js';
 import { setDotted } from '../experiments/configTools.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
@@ -94,12 +95,28 @@ function finishSweep(dir: string, _spec: SweepSpec, _points: SweepPoint[], failu
 /** A sweep's summary.json (report/sweepTable.ts's sweepSummary). */
 export type SweepSummary = ReturnType<typeof sweepSummary>;
 
-/** --dry-run: how many parts the sweep would train and how many it would copy (same part identity). */
-function previewLine(exp: AnyExperiment, spec: SweepSpec, points: SweepPoint[], out: string): string {
+/**
+ * --dry-run: how many parts the sweep would train and how many it would copy (same part identity),
+ * and (local sweeps) the worker processes' groups: which point runs train together as one batched
+ * program, wave by wave (a run that waits for a part another run trains comes in a later wave).
+ */
+function previewLines(exp: AnyExperiment, spec: SweepSpec, points: SweepPoint[], out: string, queue: boolean): string[] {
   const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.base.seed + i);
-  const jobs = points.flatMap((p) => seeds.map((seed) => ({ cfg: pointConfig(spec.base, p, seed), out: join(out, 'points', p.label, `seed${seed}`) })));
-  const [train, reused] = ReusePlan.preview(exp, jobs, resolve(out), spec.reuse !== false);
-  return `parts: ${train} to train, ${reused} reused (same part identity: in this sweep or already run under ${resolve(out, '..')})${spec.reuse === false ? ' (--no-reuse)' : ''}`;
+  const jobs = points.flatMap((p) => seeds.map((seed) => ({ label: `${p.label}/seed${seed}`, cfg: pointConfig(spec.base, p, seed), out: join(out, 'points', p.label, `seed${seed}`) })));
+  const plan = ReusePlan.preview(exp, jobs, resolve(out), spec.reuse !== false);
+  const lines = [`parts: ${plan.train} to train, ${plan.reused} reused (same part identity: in this sweep or already run under ${resolve(out, '..')})${spec.reuse === false ? ' (--no-reuse)' : ''}`];
+  if (queue) return [...lines, 'with --queue every part is a job of its own, trained by the queue\'s workers'];
+  const gjobs = jobs.map((j, i) => ({ cfg: j.cfg, waitsFor: plan.waitsFor[i]!, trains: plan.trains[i]! }));
+  const groups = sweepGroups(exp, gjobs, spec.workers, spec.batch !== false).filter((g) => g.some((i) => plan.trains[i]! > 0));
+  const wave = waves(gjobs);
+  const how = spec.batch === false ? "each run's parts one by one (--no-batch)"
+    : exp.batchKey?.(spec.base) == null ? "each run's parts one by one (this config's parts do not batch)" : 'each group\'s parts as one batched program';
+  lines.push(`worker processes: ${groups.length} group(s) of point runs, ${Math.min(spec.workers, groups.length)} at a time; ${how}:`);
+  const name = (g: number[]) => (g.length <= 4 ? g.map((i) => jobs[i]!.label).join(', ') : `${jobs[g[0]!]!.label}, ${jobs[g[1]!]!.label}, ... ${jobs[g.at(-1)!]!.label}`);
+  lines.push(...alignedTable(['group', 'wave', 'runs', 'parts', 'point runs'], groups.map((g, k) => [
+    `g${k}`, String(wave[g[0]!]), String(g.length), String(g.reduce((n, i) => n + plan.trains[i]!, 0)), name(g),
+  ])));
+  return lines;
 }
 
 /** The options of every kind's run command (e.g. images' --data), for parseArgs. */
@@ -165,7 +182,7 @@ export const sweepCommand: Command = commandOf(sweepHead, {
       const plan = [
         `would run ${points.length} grid point(s) x ${seeds} seed(s) from seed ${base.seed} = ${runs} run(s) on ${Math.min(workers, runs)} worker(s), each over this config with:`,
         ...alignedTable(['point', ...spec.over.map(([k]) => k)], points.map((p) => [p.label, ...spec.over.map(([k]) => JSON.stringify(p.values[k]))])),
-        previewLine(exp, spec, points, out),
+        ...previewLines(exp, spec, points, out, !!values.queue),
       ].join('\n');
       const problems = exp.environmentProblems(base);
       return printDryRun(base, {

@@ -56,17 +56,25 @@ export class ReusePlan {
     });
   }
 
-  /** What a sweep in `sweepDir` would train and reuse (for --dry-run), touching nothing: [to train, reused]. */
-  static preview(exp: AnyExperiment, jobs: PlanJob[], sweepDir: string, enabled: boolean): [number, number] {
-    const seen = new Set(enabled ? findFinishedParts(reuseRoot(sweepDir), exp.kind).keys() : []);
+  /**
+   * What a sweep in `sweepDir` (not yet made) would train and reuse (for --dry-run), touching
+   * nothing: the parts to train and to copy, and per job what the constructor decides (the parts it
+   * trains itself, the jobs whose parts it waits for).
+   */
+  static preview(exp: AnyExperiment, jobs: PlanJob[], sweepDir: string, enabled: boolean): { train: number; reused: number; trains: number[]; waitsFor: Set<number>[] } {
+    const done = new Set(enabled ? findFinishedParts(reuseRoot(sweepDir), exp.kind).keys() : []);
+    const owner = new Map<string, number>();
+    const trains = jobs.map(() => 0), waitsFor = jobs.map(() => new Set<number>());
     let train = 0, reused = 0;
-    for (const j of jobs) {
+    jobs.forEach((j, i) => {
       for (const k of partsOf(exp, j.cfg)) {
         const id = partIdOf(exp, j.cfg, k);
-        if (enabled && seen.has(id)) reused++; else { train++; seen.add(id); }
+        const o = owner.get(id);
+        if (enabled && done.has(id)) reused++;
+        else if (enabled && o !== undefined && o !== i) { reused++; waitsFor[i]!.add(o); } else { train++; trains[i]!++; owner.set(id, i); }
       }
-    }
-    return [train, reused];
+    });
+    return { train, reused, trains, waitsFor };
   }
 
   /** The identities of the finished parts in a run folder. */
