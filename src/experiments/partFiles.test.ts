@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropPartRowsAfter, dropRowsAfter } from './partFiles.js';
+import { dropPartRowsAfter, dropRowsAfter, rowCounts } from './partFiles.js';
 
 const row = (method: string, seed: number, step: number) => `${JSON.stringify({ method, seed, step })}\n`;
 const rows = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => { const r = JSON.parse(l) as { method: string; seed: number; step: number }; return `${r.method}${r.seed}@${r.step}`; });
@@ -61,4 +61,13 @@ test('a cut by row counts (what checkpoints record) still holds after the file w
   writeFileSync(path, row('A', 0, 0) + 'garbage\n' + row('C', 1, 0));
   dropRowsAfter(path, [{ key: A, offset: 0, rows: 1 }]);
   assert.deepEqual(rows(path), ['A0@0', 'C1@0']);
+});
+
+test('rowCounts counts each part\'s rows (method and seed), in one pass; parts without rows and a missing file count 0', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrlab-count-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'metrics.jsonl');
+  writeFileSync(path, row('A', 0, 0) + row('B', 0, 0) + row('A', 1, 0) + row('A', 0, 1) + `${JSON.stringify({ method: 'A', seed: '0', step: 2 })}\n` + row('C', 0, 0) + row('A', 0, 2));
+  assert.deepEqual(rowCounts(path, [{ method: 'A', seed: 0 }, { method: 'B', seed: 0 }, { method: 'A', seed: 1 }, { method: 'B', seed: 1 }]), [3, 1, 1, 0]);
+  assert.deepEqual(rowCounts(join(dir, 'none.jsonl'), [{ method: 'A', seed: 0 }]), [0]);
 });

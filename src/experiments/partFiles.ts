@@ -124,8 +124,13 @@ export function cutRowsToCheckpoints(dir: string, cfg: BaseConfig, keys: PartKey
 
 /** How many rows each part has in a metrics file (the count a checkpoint records). */
 export function rowCounts(path: string, keys: PartKey[]): number[] {
-  const rows = readJsonl<{ method?: unknown; seed?: unknown }>(path).rows;
-  return keys.map((k) => rows.filter((r) => r.method === k.method && r.seed === k.seed).length);
+  const count = new Map(keys.map((k) => [`${k.method}\u0000${k.seed}`, 0]));
+  for (const r of readJsonl<{ method?: unknown; seed?: unknown }>(path).rows) {
+    if (typeof r.method !== 'string' || typeof r.seed !== 'number') continue;
+    const id = `${r.method}\u0000${r.seed}`, n = count.get(id);
+    if (n !== undefined) count.set(id, n + 1);
+  }
+  return keys.map((k) => count.get(`${k.method}\u0000${k.seed}`)!);
 }
 
 /** The part files of a run folder that fit the common part schema. */
