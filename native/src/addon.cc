@@ -5,9 +5,11 @@
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <ATen/MemoryOverlap.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/CPUAllocator.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <malloc.h>
@@ -458,7 +460,10 @@ OP(mvEach) {
   W(out);
 }
 // d[i] = fma(s[i], alpha, d[i]) over n elements: what ATen's add_(src, alpha) computes per element
-// where its kernel fuses the multiply-add (checked once per dtype against add_ itself: fusedAddExact)
+// where its kernel fuses the multiply-add (checked once per dtype against add_ itself: fusedAddExact).
+// x86-64 only (AVX2 + FMA); elsewhere addEach_ keeps ATen's add_ per slice. (A NaN's payload may
+// differ from add_'s where both operands are NaN; the value stays NaN.)
+#if defined(__x86_64__) || defined(__i386__)
 template <typename F>
 __attribute__((target("avx2,fma"), optimize("O3"))) static void fmaLoop(F* d, const F* s, F alpha, int64_t n) {
   for (int64_t i = 0; i < n; ++i) d[i] = std::fma(s[i], alpha, d[i]);
@@ -479,6 +484,10 @@ template <typename F> static bool fusedAddExact(at::ScalarType st) {
   }();
   return exact;
 }
+#else
+template <typename F> static void fmaLoop(F*, const F*, F, int64_t) {}
+template <typename F> static bool fusedAddExact(at::ScalarType) { return false; }
+#endif
 // addEach_(dst [P, ...], src [P, ...], alphas[P]): dst[k] += alphas[k] * src[k], in place, each slice
 // as add_ computes it: in one pass over contiguous float tensors where that gives add_'s bits, else slice by slice
 OP(addEach_) {
@@ -489,7 +498,12 @@ OP(addEach_) {
   const int64_t P = a.size(0);
   std::vector<double> alphas(static_cast<size_t>(P));
   for (int64_t k = 0; k < P; ++k) alphas[k] = al.Get(static_cast<uint32_t>(k)).As<Napi::Number>().DoubleValue();
-  const bool fused = a.device().is_cpu() && a.scalar_type() == b.scalar_type() && a.is_contiguous() && b.is_contiguous() && !a.requires_grad() &&
+  // the one pass only where add_ would do nothing else: both on the CPU, one dtype, contiguous, no
+  // autograd to record, no partial overlap (add_ refuses it), alphas within float's range (add_ refuses a float overflow)
+  const bool alphasFit = a.scalar_type() != at::kFloat || std::all_of(alphas.begin(), alphas.end(), [](double x) { return std::fabs(x) <= 3.4028234663852886e38; });
+  const bool fused = a.device().is_cpu() && b.device().is_cpu() && a.scalar_type() == b.scalar_type() && a.is_contiguous() && b.is_contiguous() &&
+    !(c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad())) && alphasFit &&
+    at::get_overlap_status(a, b) == at::MemOverlapStatus::No &&
     ((a.scalar_type() == at::kFloat && fusedAddExact<float>(at::kFloat)) || (a.scalar_type() == at::kDouble && fusedAddExact<double>(at::kDouble)));
   if (!fused) {
     for (int64_t k = 0; k < P; ++k) a.select(0, k).add_(b.select(0, k), alphas[k]);

@@ -8,7 +8,8 @@ import { ReusePlan } from './sweepPlan.js';
 import { pointConfig } from './sweep.js';
 import { tempDir } from './runCli.testutil.js';
 import { syntheticPreset } from '../experiments/synthetic/presets.js';
-import { synthetic } from '../experiments/synthetic/index.js';
+import { runSynthetic, synthetic } from '../experiments/synthetic/index.js';
+import type { SyntheticExperimentConfig } from '../experiments/synthetic/config.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 
 test('ReusePlan.preview: the same parts to train, runs waited for and counts as the plan of the sweep itself, and no file written', (t) => {
@@ -32,4 +33,19 @@ test('ReusePlan.preview: the same parts to train, runs waited for and counts as 
   // S and S+noise once per eta2 and seed (by p000 and p002), L-S at every point and seed
   assert.deepEqual(p.trains, [3, 3, 1, 1, 3, 3, 1, 1]);
   assert.deepEqual(p.waitsFor.map((s) => [...s]), [[], [], [0], [1], [], [], [4], [5]]);
+});
+
+test('ReusePlan.preview: finished parts inside the sweep folder itself are not counted as reused (the sweep never runs over a folder of its own that exists)', async (t) => {
+  const dir = tempDir(t, 'lrlab-plan-own-');
+  const runs = join(dir, 'runs'), sweepDir = join(runs, 'sweep');
+  const base = syntheticPreset('default') as unknown as BaseConfig;
+  const tiny = { 'train.maxSteps': 40, 'train.annealAtStep': 20, 'train.noiseAnnealAtStep': 20, 'train.evalEvery': 20, 'data.testSizes': { pOnly: 20, qOnly: 20, both: 20 } };
+  const points = [0.01, 0.02].map((eta1, i) => ({ label: `p00${i}`, values: { ...tiny, 'train.eta1': eta1 } }));
+  const jobs = points.map((p) => ({ cfg: pointConfig(base, p, 0), out: join(sweepDir, 'points', p.label, 'seed0') }));
+  // the first point's run finished inside a (deleted-by---force) sweep folder: not a source
+  await runSynthetic(jobs[0]!.cfg as unknown as SyntheticExperimentConfig, jobs[0]!.out);
+  assert.deepEqual(ReusePlan.preview(synthetic, jobs, sweepDir, true), { train: 4, reused: 2, trains: [3, 1], waitsFor: [new Set(), new Set([0])] });
+  // the same run beside the sweep folder, under the runs folder: its three parts are reused
+  await runSynthetic(jobs[0]!.cfg as unknown as SyntheticExperimentConfig, join(runs, 'other'));
+  assert.deepEqual(ReusePlan.preview(synthetic, jobs, sweepDir, true), { train: 1, reused: 5, trains: [0, 1], waitsFor: [new Set(), new Set()] });
 });

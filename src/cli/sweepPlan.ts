@@ -8,7 +8,7 @@
 // A local sweep's groups (sweepGroups.ts: several point runs per worker process, batched) keep a run
 // out of the group of any run it waits for: it comes in a later wave.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
 import { partsOf, runParts } from '../experiments/partRunner.js';
 import { findFinishedParts, partIdOf, reuseParts, reuseRoot, type PartSource } from '../experiments/partReuse.js';
@@ -62,7 +62,9 @@ export class ReusePlan {
    * trains itself, the jobs whose parts it waits for).
    */
   static preview(exp: AnyExperiment, jobs: PlanJob[], sweepDir: string, enabled: boolean): { train: number; reused: number; trains: number[]; waitsFor: Set<number>[] } {
-    const done = new Set(enabled ? findFinishedParts(reuseRoot(sweepDir), exp.kind).keys() : []);
+    // (a sweep is never planned over a folder of its own that exists: it is refused, or --force deletes it first)
+    const own = resolve(sweepDir);
+    const done = new Set(enabled ? [...findFinishedParts(reuseRoot(sweepDir), exp.kind)].filter(([, src]) => !`${resolve(src.dir)}${sep}`.startsWith(`${own}${sep}`)).map(([id]) => id) : []);
     const owner = new Map<string, number>();
     const trains = jobs.map(() => 0), waitsFor = jobs.map(() => new Set<number>());
     let train = 0, reused = 0;

@@ -51,6 +51,14 @@ test('addEach_ is add_ with each slice\'s alpha; normalEach_ draws each slice fr
     addEach_(d, s, [0.25, -2, 7]);
     want.forEach((r, k) => assert.ok(same(slice(d, k), r), `${dtype} transposed slice ${k}`));
   }
+  // with autograd on and a src that requires grad, dst joins the graph as add_ makes it (the one
+  // pass is only for what add_ would merely compute)
+  const leaf = randn([2, 5], g, F64).requiresGrad_();
+  const dst = zeros([2, 5], F64);
+  addEach_(dst, leaf, [2, -1]);
+  assert.equal(dst.requiresGrad, true);
+  dst.sum().backward();
+  assert.deepEqual(Array.from(leaf.grad!.toFloat64Array()), [2, 2, 2, 2, 2, -1, -1, -1, -1, -1]);
   assert.throws(() => addEach_(a, b, [1, 2]), /addEach_ needs .* 4 alphas|P alphas/);
   assert.throws(() => addEach_(a, b, [1, 2, NaN, 3]), /finite/);
 

@@ -117,6 +117,13 @@ test('runs started from the dashboard choose their threads as at the terminal; a
   assert.equal(new Launcher(base, env).childEnv().LRLAB_NUM_THREADS, undefined);
   assert.equal(new Launcher(base, { ...env, LRLAB_NUM_THREADS: '3' }).childEnv().LRLAB_NUM_THREADS, '3', "the server's own setting wins");
   assert.equal(new Launcher(base, env).childEnv().LRLAB_SWEEP_PARENT, String(process.pid));
+  // beside a run it started that still runs, the next one gets one thread (two runs do not both claim every core)
+  const launcher = new Launcher(base, env);
+  const long = await launcher.start({ kind: 'synthetic', preset: 'default', overrides: Object.entries({ ...TINY, 'train.maxSteps': 200000 }) });
+  assert.equal(launcher.get(long.id)?.state, 'running');
+  assert.equal(launcher.childEnv().LRLAB_NUM_THREADS, '1');
+  assert.equal(await launcher.stop(long.id), 130, launcher.get(long.id)?.stderr);
+  assert.equal(launcher.childEnv().LRLAB_NUM_THREADS, undefined, 'alone again');
 
   const gone = spawnSync(process.execPath, ['-e', '']).pid!; // (a pid that no longer runs)
   const dir = join(base, 'run');

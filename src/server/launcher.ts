@@ -115,11 +115,15 @@ export class Launcher {
 
   /**
    * The environment of a run started from here: the server's, and its pid (the run stops once the
-   * server is gone). Threads are chosen as for a run started at the terminal (side by side for parts
-   * that batch and whose ops are small, else intra-op threads), unless the server's environment sets
-   * LRLAB_NUM_THREADS.
+   * server is gone). Alone, a run chooses its threads as one started at the terminal (side by side
+   * for parts that batch and whose ops are small, else intra-op threads); beside another run started
+   * from here that still runs, it gets one thread, so that two runs do not both claim every core.
+   * The server's own LRLAB_NUM_THREADS wins either way.
    */
-  childEnv(): NodeJS.ProcessEnv { return { ...this.env, [PARENT_ENV]: String(process.pid) }; }
+  childEnv(): NodeJS.ProcessEnv {
+    const busy = [...this.children.values()].some((c) => c.info.state === 'running');
+    return { ...this.env, [PARENT_ENV]: String(process.pid), ...(busy && this.env.LRLAB_NUM_THREADS === undefined ? { LRLAB_NUM_THREADS: '1' } : {}) };
+  }
 
   private async spawn(id: string, what: Launched['what'], args: string[], ready: (child: ChildProcess) => boolean): Promise<Launched> {
     loadEngine(); // (the child inherits this process's kernel choice unchecked: checked here, once)

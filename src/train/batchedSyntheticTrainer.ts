@@ -245,46 +245,49 @@ export class BatchedSyntheticTrainer {
     let losses: Float64Array = new Float64Array(P);
     const measured: { loss: Float64Array | null } = { loss: null };
     if (parts.some((p, j) => p.weightsVersion !== this.cleanAt[j])) this.dropClean(); // weights changed since (restored)
-    noGrad(() => tidy(() => {
-      const data = full ? s : this.gather(s, batches as number[][]);
-      const cached = full ? this.clean : null;
-      // the training forward (the clean pre-activations plus each noisy part's own noise: without noise,
-      // the clean forward measured after the last update) and the closed-form backward
-      const fwd = cached && noises.every((v) => v === 0)
-        ? cached.fwd
-        : forward(s, data, noisyPre(cached?.pre ?? preActivations(s, data), noises, parts.map((p) => p.generators.preact)));
-      const { gW, gV } = gradients(s, data, fwd, full ? s.dN : s.dB!);
-      losses = fwd.losses;
-      const ok = Array.from(losses, (v) => Number.isFinite(v));
-      const grads: [Tensor, Tensor][] = [[s.W, gW], [s.V, gV]];
-      // a part whose loss is not finite is not updated (and draws no gradient noise)
-      const keepSlices = ok.every(Boolean) ? null : grads.map(([w]) => w.clone());
-      for (const [w, g] of grads) {
-        // weight decay (noisy GD's g.add_(p, lambda), SGD's grad.addScaled(p, weightDecay): one add kernel
-        // each), noisy GD's gradient noise, then the step w - lr g
-        addWhere_(g, w, lambdas);
-        if (tauXis.some((v) => v > 0)) addWhere_(g, normalEach_(zeros(w.shape, { dtype }), parts.map((p, j) => (ok[j] && tauXis[j]! > 0 ? p.generators.gradNoise : null))), tauXis);
-        addEach_(w, g, lrs.map((lr) => -lr));
-      }
-      if (keepSlices) {
-        const bad = tensor(Int32Array.from(ok.flatMap((v, j) => (v ? [] : [j]))), { dtype: 'int64' });
-        grads.forEach(([w], i) => w.indexCopy_(0, bad, keepSlices[i]!.indexSelect(0, bad)));
-      }
-      // what follows a part's update alone: its optimizer's count, its model's afterUpdate (after its gradient noise)
-      parts.forEach((p, j) => { if (ok[j]) p.updatedElsewhere(lrs[j]!); this.stackedAt.set(this.active[j]!, p.weightsVersion); });
-      // the clean loss at the new weights, where a part measures it; on the full batch the next update starts from it
-      this.dropClean();
-      const need = parts.flatMap((p, j) => (p.measuresLoss(noises[j]!, losses[j]!) ? [j] : []));
-      if (need.length > 0 && full) {
-        const pre = preActivations(s, s), fwd = forward(s, s, pre);
-        for (const t of [pre.preW, pre.preV, fwd.hW, fwd.hV, fwd.z]) keep(t);
-        measured.loss = fwd.losses;
-        this.clean = { pre, fwd };
-        this.cleanAt = parts.map((p) => p.weightsVersion);
-      } else if (need.length > 0) {
-        measured.loss = this.cleanLossOf(s, need);
-      }
-    }));
+    // (noisyPre adds the noise in place to the kept clean pre-activations: a step that throws drops them)
+    try {
+      noGrad(() => tidy(() => {
+        const data = full ? s : this.gather(s, batches as number[][]);
+        const cached = full ? this.clean : null;
+        // the training forward (the clean pre-activations plus each noisy part's own noise: without noise,
+        // the clean forward measured after the last update) and the closed-form backward
+        const fwd = cached && noises.every((v) => v === 0)
+          ? cached.fwd
+          : forward(s, data, noisyPre(cached?.pre ?? preActivations(s, data), noises, parts.map((p) => p.generators.preact)));
+        const { gW, gV } = gradients(s, data, fwd, full ? s.dN : s.dB!);
+        losses = fwd.losses;
+        const ok = Array.from(losses, (v) => Number.isFinite(v));
+        const grads: [Tensor, Tensor][] = [[s.W, gW], [s.V, gV]];
+        // a part whose loss is not finite is not updated (and draws no gradient noise)
+        const keepSlices = ok.every(Boolean) ? null : grads.map(([w]) => w.clone());
+        for (const [w, g] of grads) {
+          // weight decay (noisy GD's g.add_(p, lambda), SGD's grad.addScaled(p, weightDecay): one add kernel
+          // each), noisy GD's gradient noise, then the step w - lr g
+          addWhere_(g, w, lambdas);
+          if (tauXis.some((v) => v > 0)) addWhere_(g, normalEach_(zeros(w.shape, { dtype }), parts.map((p, j) => (ok[j] && tauXis[j]! > 0 ? p.generators.gradNoise : null))), tauXis);
+          addEach_(w, g, lrs.map((lr) => -lr));
+        }
+        if (keepSlices) {
+          const bad = tensor(Int32Array.from(ok.flatMap((v, j) => (v ? [] : [j]))), { dtype: 'int64' });
+          grads.forEach(([w], i) => w.indexCopy_(0, bad, keepSlices[i]!.indexSelect(0, bad)));
+        }
+        // what follows a part's update alone: its optimizer's count, its model's afterUpdate (after its gradient noise)
+        parts.forEach((p, j) => { if (ok[j]) p.updatedElsewhere(lrs[j]!); this.stackedAt.set(this.active[j]!, p.weightsVersion); });
+        // the clean loss at the new weights, where a part measures it; on the full batch the next update starts from it
+        this.dropClean();
+        const need = parts.flatMap((p, j) => (p.measuresLoss(noises[j]!, losses[j]!) ? [j] : []));
+        if (need.length > 0 && full) {
+          const pre = preActivations(s, s), fwd = forward(s, s, pre);
+          for (const t of [pre.preW, pre.preV, fwd.hW, fwd.hV, fwd.z]) keep(t);
+          measured.loss = fwd.losses;
+          this.clean = { pre, fwd };
+          this.cleanAt = parts.map((p) => p.weightsVersion);
+        } else if (need.length > 0) {
+          measured.loss = this.cleanLossOf(s, need);
+        }
+      }));
+    } catch (e) { this.dropClean(); throw e; }
     let stopped = false;
     parts.forEach((p, j) => {
       if (!this.shared) this.dirty.add(this.active[j]!);
