@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SWEEP_PARENT_ENV } from './progress.js';
-import { lrlabEnvironment, loadEngine } from '../engine/index.js';
+import { lrlabEnvironment } from '../engine/index.js';
 
 const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
 
@@ -14,7 +14,8 @@ const cliPath = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
  * would make it quit without its checkpoint). `onLine`: each line of its stdout.
  */
 export function runJob(args: string[], children: Set<ChildProcess>, onLine?: (line: string) => void): Promise<{ code: number; stderr: string }> {
-  loadEngine(); // (the children inherit this process's kernel choice unchecked: checked here, once)
+  // (the children inherit this process's kernel choice unchecked where it has loaded libtorch, as a
+  // sweep does before its folder is made; a run side by side does not, and each worker checks its own)
   return new Promise((res) => {
     const env: NodeJS.ProcessEnv = { ...process.env, LRLAB_NUM_THREADS: '1', [SWEEP_PARENT_ENV]: String(process.pid) };
     // OpenBLAS's threads as lrlab set them from this process's LRLAB_NUM_THREADS: the child sets its own (1)

@@ -93,7 +93,9 @@ export function runCommand(exp: AnyExperiment): Command {
       if (!(values.quiet ?? false)) for (const n of notes) console.error(n);
       const queue = values.queue ? await import('./worker.js') : null; // (the queue's client: imported for --queue only)
       if (queue && values.queue) await queue.reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
-      loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses the run before its folder is made)
+      // libtorch, as at start-up before: a failed load or kernel check refuses the run before its folder
+      // is made. Side by side only the workers train, and each loads and checks it (this process need not wait for it).
+      if (workers === 1) loadEngine();
       const dir = createRunDir(out, values.force ?? false, false);
       if (queue && values.queue) return queue.executeOnQueue(exp, cfg, dir, values.queue, values.quiet ?? false);
       return executeRun(exp, cfg, dir, values.quiet ?? false, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);

@@ -20,6 +20,8 @@ const shareFile = z.object({
   config: z.looseObject({ kind: z.string() }),
   out: z.string().min(1),
   parts: z.array(z.object({ method: z.string(), seed: z.int() })).min(2),
+  /** Whether this share writes the session's runtime.json entry (one share of a run does). */
+  recordRuntime: z.boolean().optional(),
 });
 
 export const runShareCommand: Command = commandOf(runShareHead, {
@@ -36,7 +38,7 @@ export const runShareCommand: Command = commandOf(runShareHead, {
     const lines = progressLines(values.progress ?? false);
     const stop = stopFlag();
     try {
-      const r = await trainShare(exp, share.data.config as unknown as BaseConfig, resolve(share.data.out), share.data.parts, { shouldStop: stop.shouldStop, onBatchProgress: lines });
+      const r = await trainShare(exp, share.data.config as unknown as BaseConfig, resolve(share.data.out), share.data.parts, { shouldStop: stop.shouldStop, onBatchProgress: lines }, { recordRuntime: share.data.recordRuntime ?? false });
       return r === 'interrupted' ? 130 : 0;
     } finally { stop.release(); }
   },

@@ -51,6 +51,14 @@ test('--workers 2 trains a run side by side with the results of one process; SIG
   const whole = join(dir, 'whole');
   assert.equal((await inProcess(args(whole, 2))).code, 0);
   assert.deepEqual(results(whole), results(ref), 'uninterrupted, side by side');
+  // one runtime.json entry per session, by one of the workers (the run's own process does not load libtorch)
+  const sessions = (d: string) => readJson<{ sessions: { threads: number; cpuCapability: string; kernels: string | null }[] }>(join(d, 'runtime.json')).sessions;
+  assert.equal(sessions(whole).length, 1);
+  assert.equal(sessions(cut).length, 2, 'the run and its resume');
+  for (const s of [...sessions(whole), ...sessions(cut)]) {
+    assert.equal(s.threads, 1);
+    assert.deepEqual([s.cpuCapability, s.kernels], [sessions(ref)[0]!.cpuCapability, sessions(ref)[0]!.kernels], 'the same settings as the run in one process');
+  }
 });
 
 test('SIGKILL of a run side by side: its workers stop by themselves, then resume (one by one) ends as the uninterrupted run', async (t) => {

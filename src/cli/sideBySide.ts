@@ -65,7 +65,7 @@ export function sideBySide(cfg: BaseConfig, dir: string, workers: number, totalP
       for (const f of readdirSync(dir)) if (/^\.share-\d+\.json$/.test(f)) rmSync(join(dir, f), { force: true }); // (left by a killed run)
       const files = shares.map((parts, i) => {
         const f = join(dir, `.share-${i}.json`);
-        writeJsonAtomic(f, { config: cfg, out: dir, parts });
+        writeJsonAtomic(f, { config: cfg, out: dir, parts, recordRuntime: i === 0 });
         return f;
       });
       let stopped = false;

@@ -121,10 +121,15 @@ export function pendingParts(exp: AnyExperiment, cfg: BaseConfig, dir: string, r
   return { parts, todo: parts.filter((k) => !existsSync(join(dir, 'parts', `${partName(k)}.json`))) };
 }
 
-/** After pendingParts: load what the parts share (when some must train), set the threads, prepare the folder (config.json, parts/, checkpoints/). */
-export function openRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, p: { parts: PartKey[]; todo: PartKey[] }): OpenRun {
-  const ctx: unknown = p.todo.length > 0 ? exp.prepare(cfg) : null;
-  const runtime = useRuntimeFor(exp, cfg); // threads by the kind's ops
+/**
+ * After pendingParts: load what the parts share (when some must train), set the threads, prepare the
+ * folder (config.json, parts/, checkpoints/). With `here` false (the parts train in other processes,
+ * side by side) neither the shared data nor libtorch is loaded here, and the runtime.json entry is
+ * the workers' (trainShare's recordRuntime).
+ */
+export function openRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, p: { parts: PartKey[]; todo: PartKey[] }, here = true): OpenRun {
+  const ctx: unknown = here && p.todo.length > 0 ? exp.prepare(cfg) : null;
+  const runtime = here ? useRuntimeFor(exp, cfg) : null; // threads by the kind's ops
   prepareRunFolder(dir, cfg);
   // the rows after each part's checkpoint go now, in one pass, while no process appends to
   // metrics.jsonl (parts trained side by side checkpoint at different times)
@@ -133,7 +138,7 @@ export function openRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, p: { p
   // not fit leaves the status as it was
   let marked = false;
   const markRunning = () => {
-    if (!marked) { recordRuntime(dir, runtime); writeRunStatus(dir, 'running'); }
+    if (!marked) { if (runtime) recordRuntime(dir, runtime); writeRunStatus(dir, 'running'); }
     marked = true;
   };
   return { cfg, dir, ...p, ctx, markRunning };
@@ -149,9 +154,11 @@ export function finishRun(exp: AnyExperiment, cfg: BaseConfig, dir: string): voi
 export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: string, hooks: BatchHooks = {}): Promise<'done' | 'interrupted'> {
   const cfg = checkRunFolder(exp, config, dir); // refuse another config or a bad checkpoint before touching any file
   // (parts already run elsewhere are copied before anything else is written)
-  const run = openRun(exp, cfg, dir, pendingParts(exp, cfg, dir, hooks.reuse));
+  const pending = pendingParts(exp, cfg, dir, hooks.reuse);
+  const shares = hooks.batch !== false && hooks.sideBySide && batchesParts(exp, cfg) ? sharesOf(pending.todo, hooks.sideBySide.workers) : null;
+  // (side by side, only the workers train: this process loads neither the parts' data nor libtorch, so they start sooner)
+  const run = openRun(exp, cfg, dir, pending, !shares);
   const { parts, todo, ctx } = run;
-  const shares = hooks.batch !== false && hooks.sideBySide && batchesParts(exp, cfg) ? sharesOf(todo, hooks.sideBySide.workers) : null;
   if (shares) {
     run.markRunning();
     if (await hooks.sideBySide!.train(shares) === 'interrupted') {
@@ -197,11 +204,12 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
 /**
  * Train the parts `keys` of the run in `dir` (its config `config`) as one batched program, in this
  * process, beside other processes that train the run's other parts (runParts' sideBySide, which has
- * cut the rows after the parts' checkpoints and marked the run running, and writes its summary):
+ * cut the rows after the parts' checkpoints and marked the run running, and writes its summary; with
+ * `recordRuntime`, this share writes the session's runtime.json entry, which that process does not):
  * each part continues from its checkpoint, appends its rows to the shared metrics.jsonl (a line per
  * write) and writes its part file. Progress is of these parts alone.
  */
-export async function trainShare(exp: AnyExperiment, config: BaseConfig, dir: string, keys: PartKey[], hooks: BatchHooks = {}): Promise<'done' | 'interrupted'> {
+export async function trainShare(exp: AnyExperiment, config: BaseConfig, dir: string, keys: PartKey[], hooks: BatchHooks = {}, o: { recordRuntime?: boolean } = {}): Promise<'done' | 'interrupted'> {
   const cfg = exp.validate(config) as BaseConfig;
   const parts = partsOf(exp, cfg);
   for (const k of keys) {
@@ -209,7 +217,8 @@ export async function trainShare(exp: AnyExperiment, config: BaseConfig, dir: st
     if (existsSync(join(dir, 'parts', `${partName(k)}.json`))) throw new Error(`part ${partName(k)} of ${dir} has ended already`);
   }
   const ctx: unknown = exp.prepare(cfg);
-  useRuntimeFor(exp, cfg);
+  const runtime = useRuntimeFor(exp, cfg);
+  if (o.recordRuntime) recordRuntime(dir, runtime); // (one share records the session: the run's process has not loaded libtorch)
   const batch = keys.length > 1 ? exp.createBatch?.(keys.map((key) => ({ cfg, ctx, key }))) ?? null : null;
   if (!batch) throw new Error(`parts ${keys.map(partName).join(', ')} do not train as one batched program`);
   const members = keys.map((key, index) => ({ cfg, dir, key, index, count: keys.length, markRunning: () => {} }));
