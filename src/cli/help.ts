@@ -96,7 +96,8 @@ own (not batched).
   --no-batch         one worker process per point run, its parts trained one by one (same results)
   --experiment E     ${experimentKinds().join(' or ')} (default: the kind whose preset --preset names, else ${experimentKinds()[0]})
   --workers K        worker processes (default: ${availableParallelism()})
-  --dry-run          print the base config (JSON, on stdout) and the grid points, then exit
+  --dry-run          print the base config (JSON, on stdout), the grid points, the parts to train and reuse,
+                     and the worker processes' groups (which point runs train together), then exit
   --queue URL        train every part on queue workers (\`lrlab worker\`) through Redis instead of local
                      processes: redis://[user:password@]host:port[/db] (README: Distributed sweeps)
 Other options as in \`lrlab <experiment>\`. Presets: ${experiments().map((e) => `${e.kind}: ${Object.keys(e.presets).join(', ')}`).join('; ')}.
