@@ -84,9 +84,10 @@ export function runCommand(exp: AnyExperiment): Command {
       const cfg = buildConfig(exp, values as RunValues, !dryRun && !values.queue, notes);
       const out = values.out ?? defaultRunDir(exp.kind, cfg.preset);
       const workers = sideBySideWorkers(exp, cfg, values.workers, { batch: !(values['no-batch'] ?? false), queue: !!values.queue });
+      // (--no-batch and --queue make workers 1: no shares)
+      const shares = sharesOf(partsOf(exp, cfg), workers);
       if (dryRun) {
         const problems = exp.environmentProblems(cfg);
-        const shares = values['no-batch'] ? null : sharesOf(partsOf(exp, cfg), workers);
         const side = shares ? [`side by side: ${shares.length} processes of one thread, each training ${shares.map((x) => x.length).join(' / ')} parts as one batched program (--workers 1: one process)`] : [];
         return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...side, ...environmentNotes(exp, problems)], reuse: REUSE_CONFIG, cannotRun: problems.length > 0 });
       }
@@ -95,7 +96,7 @@ export function runCommand(exp: AnyExperiment): Command {
       if (queue && values.queue) await queue.reachableQueue(values.queue); // a bad URL or password is refused before any folder is touched
       // libtorch, as at start-up before: a failed load or kernel check refuses the run before its folder
       // is made. Side by side only the workers train, and each loads and checks it (this process need not wait for it).
-      if (workers === 1) loadEngine();
+      if (!shares) loadEngine();
       const dir = createRunDir(out, values.force ?? false, false);
       if (queue && values.queue) return queue.executeOnQueue(exp, cfg, dir, values.queue, values.quiet ?? false);
       return executeRun(exp, cfg, dir, values.quiet ?? false, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);

@@ -9,7 +9,7 @@ import { runLocalSweep } from './sweepLocal.js';
 import { buildConfig, environmentNotes, type RunValues } from './run.js';
 import { overOf, parseAxis, specPoints, type Axis, type SweepPoint } from './grid.js';
 import { ReusePlan } from './sweepPlan.js';
-import { sweepGroups, waves } from './sweepGroups.js';
+import { groupJobs, sweepGroups, waves } from './sweepGroups.js';
 import { partsLine, sweepSummary, sweepTable, sweepText } from '../report/sweepTable.js';
 import { setDotted } from '../experiments/configTools.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
@@ -35,6 +35,12 @@ export function parseOver(over: string[]): [string, unknown[]][] {
   return overOf(over.map((o) => parseAxis(o)));
 }
 
+/** The point runs of a sweep in `dir`: each grid point at each seed, in grid order, with its config and folder. */
+function sweepJobs(spec: SweepSpec, points: SweepPoint[], dir: string): { p: SweepPoint; seed: number; label: string; cfg: BaseConfig; out: string }[] {
+  const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.base.seed + i);
+  return points.flatMap((p) => seeds.map((seed) => ({ p, seed, label: `${p.label}/seed${seed}`, cfg: pointConfig(spec.base, p, seed), out: join(dir, 'points', p.label, `seed${seed}`) })));
+}
+
 /** The config of one grid point and seed (validated: a bad key or value fails before anything runs). */
 export function pointConfig(base: BaseConfig, p: SweepPoint, seed: number): BaseConfig {
   let cfg: BaseConfig = { ...base, seeds: 1, seed };
@@ -48,8 +54,7 @@ export function pointConfig(base: BaseConfig, p: SweepPoint, seed: number): Base
 
 export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, queue?: string): Promise<number> {
   const points = specPoints(spec);
-  const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.base.seed + i);
-  const jobs = points.flatMap((p) => seeds.map((seed) => ({ p, seed, cfg: pointConfig(spec.base, p, seed), out: join(dir, 'points', p.label, `seed${seed}`) })));
+  const jobs = sweepJobs(spec, points, dir);
   try { refuseIfRunningElsewhere(dir); } catch (e) { throw new UsageError((e as Error).message); }
   const { batch: _batch, ...recorded } = spec; // (not recorded: see SweepSpec.batch)
   writeJsonAtomic(join(dir, 'sweep.json'), { kind: 'sweep', spec: recorded, points });
@@ -59,7 +64,7 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, que
   if (!quiet && spec.reuse !== false) console.error(`sweep: ${plan.toTrain} part(s) to train, ${plan.reused} copied from runs already done (same part identity; --no-reuse trains them all)`);
   if (queue) { // every part on the queue (src/queue/), then the same summary
     const { sweepOnQueue } = await import('./worker.js'); // (the queue's client: imported for --queue only)
-    const r = await sweepOnQueue(dir, jobs.map((j) => ({ cfg: j.cfg, dir: j.out, label: `${j.p.label}/seed${j.seed}` })), queue, quiet);
+    const r = await sweepOnQueue(dir, jobs.map((j) => ({ cfg: j.cfg, dir: j.out, label: j.label })), queue, quiet);
     if (r.state === 'interrupted') {
       writeRunStatus(dir, 'interrupted');
       console.error(`${quiet ? '' : '\n'}interrupted: the coordinator stopped; the workers go on and their results wait in the queue. Continue with: lrlab resume ${dir}`);
@@ -70,7 +75,7 @@ export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, que
   }
   const r = await runLocalSweep({
     dir, plan, workers: spec.workers, batch: spec.batch !== false, quiet,
-    jobs: jobs.map((j) => ({ label: `${j.p.label}/seed${j.seed}`, values: j.p.values, seed: j.seed, cfg: j.cfg, out: j.out })),
+    jobs: jobs.map((j) => ({ label: j.label, values: j.p.values, seed: j.seed, cfg: j.cfg, out: j.out })),
   });
   if (r.interrupted) {
     writeRunStatus(dir, 'interrupted');
@@ -101,12 +106,11 @@ export type SweepSummary = ReturnType<typeof sweepSummary>;
  * program, wave by wave (a run that waits for a part another run trains comes in a later wave).
  */
 function previewLines(exp: AnyExperiment, spec: SweepSpec, points: SweepPoint[], out: string, queue: boolean): string[] {
-  const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.base.seed + i);
-  const jobs = points.flatMap((p) => seeds.map((seed) => ({ label: `${p.label}/seed${seed}`, cfg: pointConfig(spec.base, p, seed), out: join(out, 'points', p.label, `seed${seed}`) })));
+  const jobs = sweepJobs(spec, points, out);
   const plan = ReusePlan.preview(exp, jobs, resolve(out), spec.reuse !== false);
   const lines = [`parts: ${plan.train} to train, ${plan.reused} reused (same part identity: in this sweep or already run under ${resolve(out, '..')})${spec.reuse === false ? ' (--no-reuse)' : ''}`];
   if (queue) return [...lines, 'with --queue every part is a job of its own, trained by the queue\'s workers'];
-  const gjobs = jobs.map((j, i) => ({ cfg: j.cfg, waitsFor: plan.waitsFor[i]!, trains: plan.trains[i]! }));
+  const gjobs = groupJobs(jobs, plan);
   const groups = sweepGroups(exp, gjobs, spec.workers, spec.batch !== false).filter((g) => g.some((i) => plan.trains[i]! > 0));
   const wave = waves(gjobs);
   const how = spec.batch === false ? "each run's parts one by one (--no-batch)"

@@ -19,6 +19,11 @@ import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
 /** What the grouping needs to know about a point run. */
 export interface GroupJob { cfg: BaseConfig; waitsFor: Set<number>; trains: number }
 
+/** The point runs with what the reuse plan (sweepPlan.ts) decided for each: the runs it waits for, the parts it trains. */
+export function groupJobs(jobs: { cfg: BaseConfig }[], plan: { waitsFor: Set<number>[]; trains: number[] }): GroupJob[] {
+  return jobs.map((j, i) => ({ cfg: j.cfg, waitsFor: plan.waitsFor[i]!, trains: plan.trains[i]! }));
+}
+
 /** Each job's wave: 0 when it waits for none, else one after the latest wave of the jobs it waits for. */
 export function waves(jobs: GroupJob[]): number[] {
   const w: (number | undefined)[] = jobs.map(() => undefined);

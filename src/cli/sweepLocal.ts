@@ -14,7 +14,7 @@ import { interruptFlag } from './signals.js';
 import { Progress } from './progress.js';
 import { parseProgressLine, runJob } from './childRun.js';
 import type { ReusePlan } from './sweepPlan.js';
-import { sweepGroups } from './sweepGroups.js';
+import { groupJobs, sweepGroups } from './sweepGroups.js';
 import type { BaseConfig } from '../experiments/experiment.js';
 import { experimentOf } from '../experiments/registry.js';
 import { readJson, writeJsonAtomic } from '../runs/runFolder.js';
@@ -47,7 +47,7 @@ function groupArgs(dir: string, js: LocalJob[]): string[] {
 export async function runLocalSweep(s: LocalSweep): Promise<{ interrupted: boolean; done: number; failures: string[] }> {
   const { jobs, plan } = s;
   const exp = experimentOf(jobs[0]!.cfg);
-  const groups = sweepGroups(exp, jobs.map((j, i) => ({ cfg: j.cfg, waitsFor: plan.waitsFor[i]!, trains: plan.trains[i]! })), s.workers, s.batch);
+  const groups = sweepGroups(exp, groupJobs(jobs, plan), s.workers, s.batch);
   const bar = new Progress(jobs.length, 'sweep', process.stderr, s.quiet);
   let done = 0;
   const failures: string[] = [];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropPartRowsAfter, dropRowsAfter, rowCounts } from './partFiles.js';
+import { dropRowsAfter, rowCounts } from './partFiles.js';
 
 const row = (method: string, seed: number, step: number) => `${JSON.stringify({ method, seed, step })}\n`;
 const rows = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => { const r = JSON.parse(l) as { method: string; seed: number; step: number }; return `${r.method}${r.seed}@${r.step}`; });
@@ -23,8 +23,8 @@ test('dropRowsAfter cuts each part at its own offset (processes side by side che
   const want = ['A0@0', 'B0@0', 'A0@1', 'B0@1', 'B0@2', 'C1@0'];
   // one part after the other gives another file: cutting A first moves the bytes B's offset counts from
   writeFileSync(join(dir, 'copy'), readFileSync(path));
-  dropPartRowsAfter(join(dir, 'copy'), { method: 'A', seed: 0 }, cutA);
-  dropPartRowsAfter(join(dir, 'copy'), { method: 'B', seed: 0 }, cutB);
+  dropRowsAfter(join(dir, 'copy'), [{ key: { method: 'A', seed: 0 }, offset: cutA }]);
+  dropRowsAfter(join(dir, 'copy'), [{ key: { method: 'B', seed: 0 }, offset: cutB }]);
   assert.notDeepEqual(rows(join(dir, 'copy')), want, 'the case this function is for');
   dropRowsAfter(path, [{ key: { method: 'A', seed: 0 }, offset: cutA }, { key: { method: 'B', seed: 0 }, offset: cutB }]);
   assert.deepEqual(rows(path), want);

@@ -59,14 +59,10 @@ export function partRows(path: string, key: PartKey): MetricsRow[] {
  * Remove the rows of one part and any line that does not parse (a torn last line) from a metrics
  * file: a part that starts from step 0 writes its rows again.
  */
-export function dropPartRows(path: string, key: PartKey): void { dropPartRowsAfter(path, key, 0); }
+export function dropPartRows(path: string, key: PartKey): void { dropRowsAfter(path, [{ key, offset: 0 }]); }
 
-/**
- * Remove the rows of one part written after byte `offset` of a metrics file (where its checkpoint
- * was taken), and a torn last line; other parts' rows stay where they are (a batched run's parts
- * interleave their rows, and a part resumed alone must not cut away rows of parts resumed before it).
- */
-export function dropPartRowsAfter(path: string, key: PartKey, offset: number): void { dropRowsAfter(path, [{ key, offset }]); }
+/** A part's key in the maps of a metrics file's rows by part (a row's method and seed, or a PartKey's). */
+const rowPart = (method: unknown, seed: unknown) => `${String(method)}\u0000${String(seed)}`;
 
 /**
  * Where a part's rows are cut on resume: after its first `rows` rows (what its checkpoint counted:
@@ -81,7 +77,7 @@ export function cutOf(key: PartKey, ck: PartCheckpoint | null): RowCut {
 }
 
 /**
- * dropPartRowsAfter for several parts at once, in one pass over the file: a part's rows beyond its
+ * Cut the rows of several parts of a metrics file, in one pass: a part's rows beyond its
  * cut go (beyond its first `rows` rows, or starting at or after its `offset`), as does any line that
  * does not parse (a torn line). Parts trained side by side by several processes checkpoint at
  * different times, so offsets would not do for them (cutting one part moves the bytes of the
@@ -89,7 +85,7 @@ export function cutOf(key: PartKey, ck: PartCheckpoint | null): RowCut {
  */
 export function dropRowsAfter(path: string, cuts: RowCut[]): void {
   if (cuts.length === 0 || !existsSync(path)) return;
-  const byPart = new Map(cuts.map((c) => [`${c.key.method}\u0000${c.key.seed}`, { ...c, seen: 0 }]));
+  const byPart = new Map(cuts.map((c) => [rowPart(c.key.method, c.key.seed), { ...c, seen: 0 }]));
   const all = readFileSync(path);
   const keep: Buffer[] = [];
   let changed = false;
@@ -101,7 +97,7 @@ export function dropRowsAfter(path: string, cuts: RowCut[]): void {
     if (!drop) {
       try {
         const r = JSON.parse(line.toString('utf8')) as { method?: unknown; seed?: unknown };
-        const c = byPart.get(`${String(r.method)}\u0000${String(r.seed)}`);
+        const c = byPart.get(rowPart(r.method, r.seed));
         if (c) drop = c.rows !== undefined ? c.seen++ >= c.rows : at >= c.offset;
       } catch { drop = true; }
     }
@@ -124,13 +120,13 @@ export function cutRowsToCheckpoints(dir: string, cfg: BaseConfig, keys: PartKey
 
 /** How many rows each part has in a metrics file (the count a checkpoint records). */
 export function rowCounts(path: string, keys: PartKey[]): number[] {
-  const count = new Map(keys.map((k) => [`${k.method}\u0000${k.seed}`, 0]));
+  const count = new Map(keys.map((k) => [rowPart(k.method, k.seed), 0]));
   for (const r of readJsonl<{ method?: unknown; seed?: unknown }>(path).rows) {
     if (typeof r.method !== 'string' || typeof r.seed !== 'number') continue;
-    const id = `${r.method}\u0000${r.seed}`, n = count.get(id);
+    const id = rowPart(r.method, r.seed), n = count.get(id);
     if (n !== undefined) count.set(id, n + 1);
   }
-  return keys.map((k) => count.get(`${k.method}\u0000${k.seed}`)!);
+  return keys.map((k) => count.get(rowPart(k.method, k.seed))!);
 }
 
 /** The part files of a run folder that fit the common part schema. */

@@ -24,7 +24,7 @@ import {
 } from './partFiles.js';
 
 export {
-  dropPartRows, dropPartRowsAfter, loadPartCheckpoint, methodFileName, partName, partRows, readPartFiles, type PartCheckpoint,
+  dropPartRows, loadPartCheckpoint, methodFileName, partName, partRows, readPartFiles, type PartCheckpoint,
 } from './partFiles.js';
 
 export interface PartProgress {
