@@ -15,6 +15,11 @@ export const runStatusSchema = z.looseObject({
   pid: z.int().optional(),
   /** The processes that train a run's parts side by side for `pid` (they may outlive it by a moment). */
   workers: z.array(z.int()).optional(),
+  /**
+   * When each of those processes started, by pid (Linux: /proc/<pid>/stat's start time, clock ticks
+   * since boot): a pid the system has since given to another process no longer counts as the run's.
+   */
+  starts: z.record(z.string(), z.number()).optional(),
   updated: z.string().optional(),
   /** A finished sweep's parts: trained, and copied from runs already done (same part identity). */
   parts_run: z.int().optional(),

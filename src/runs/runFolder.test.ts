@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRunDir, JsonlWriter, readJsonl, removeTornWrites, writeFileAtomic } from './runFolder.js';
+import { createRunDir, JsonlWriter, liveRunProcess, processStart, readJsonl, refuseIfRunningElsewhere, removeTornWrites, writeFileAtomic, writeRunStatus } from './runFolder.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'lrlab-runfolder-'));
@@ -55,4 +55,25 @@ test('createRunDir refuses a non-empty folder unless forced', (t) => {
   assert.throws(() => createRunDir(run), /already exists; pass --force/);
   createRunDir(run, true);
   assert.equal(existsSync(join(run, 'config.json')), false);
+});
+
+test('a running status counts as live only while its processes are the ones that wrote it (a reused pid does not)', { skip: processStart(process.pid) === null ? 'no /proc' : false }, (t) => {
+  const d = tempDir(t);
+  const own = processStart(process.pid)!;
+  const ppid = process.ppid;
+  writeRunStatus(d, 'running', { workers: [ppid] });
+  const st = JSON.parse(readFileSync(join(d, 'status.json'), 'utf8'));
+  assert.deepEqual(st.starts, { [process.pid]: own, [ppid]: processStart(ppid) });
+  assert.equal(liveRunProcess(st), process.pid);
+  assert.equal(liveRunProcess(st, process.pid), ppid, 'the worker still runs');
+  // the same pids, but started at other times: the system has given them to other processes
+  const reused = { ...st, starts: { [process.pid]: own + 1, [ppid]: st.starts[ppid] - 1 } };
+  assert.equal(liveRunProcess(reused), null);
+  writeFileSync(join(d, 'status.json'), JSON.stringify({ ...reused, pid: ppid }));
+  refuseIfRunningElsewhere(d); // not refused: ppid is not the process that wrote it
+  writeFileSync(join(d, 'status.json'), JSON.stringify({ ...st, pid: ppid, workers: [] }));
+  assert.throws(() => refuseIfRunningElsewhere(d), new RegExp(`is being run by process ${ppid}`));
+  // a status of an older lrlab (no starts): pids alone decide, as before
+  assert.equal(liveRunProcess({ state: 'running', pid: ppid }), ppid);
+  assert.equal(liveRunProcess({ ...st, state: 'done' }), null);
 });

@@ -34,14 +34,43 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * When process `pid` started, in clock ticks since boot (field 22 of Linux's /proc/<pid>/stat); null
+ * where there is no such file (the process is gone, or the system has no /proc).
+ */
+export function processStart(pid: number): number | null {
+  let stat: string;
+  try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return null; }
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count from its last ')'.
+  const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return Number.isFinite(start) ? start : null;
+}
+
+/** The start times of these pids (processStart), for a status file's `starts`; pids without one are left out. */
+export function processStarts(pids: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of pids) { const t = processStart(pid); if (t !== null) out[String(pid)] = t; }
+  return out;
+}
+
+/**
  * The first live process working on a run folder by its status.json (`st`, parsed): while it says
  * 'running', its pid, or one of the processes that train its parts side by side (`workers`: they stop
  * soon after the run's process, not at once); null when it does not say 'running' or all are gone.
+ * A pid whose process started at another time than `starts` records is another process that the
+ * system gave the same pid (after a reboot, or pids wrapping around): it does not count.
  * `except`: a pid not to count (this process).
  */
-export function liveRunProcess(st: { state?: unknown; pid?: unknown; workers?: unknown }, except?: number): number | null {
+export function liveRunProcess(st: { state?: unknown; pid?: unknown; workers?: unknown; starts?: unknown }, except?: number): number | null {
   if (st.state !== 'running' || typeof st.pid !== 'number') return null;
-  const live = [st.pid, ...(Array.isArray(st.workers) ? st.workers : [])].find((q): q is number => typeof q === 'number' && q !== except && processAlive(q));
+  const starts = st.starts !== null && typeof st.starts === 'object' ? st.starts as Record<string, unknown> : {};
+  const same = (q: number) => {
+    const want = starts[String(q)];
+    if (typeof want !== 'number') return true;
+    const now = processStart(q);
+    return now === null || now === want;
+  };
+  const live = [st.pid, ...(Array.isArray(st.workers) ? st.workers : [])]
+    .find((q): q is number => typeof q === 'number' && q !== except && processAlive(q) && same(q));
   return live ?? null;
 }
 
@@ -90,9 +119,13 @@ export function readRuntimeSessions(dir: string): Record<string, unknown>[] {
   } catch { return []; }
 }
 
-/** Write a run's (or sweep's) status.json: its state, this process's pid, and the time (runs/format.ts's schema). */
+/**
+ * Write a run's (or sweep's) status.json: its state, this process's pid, the time, and when this
+ * process and any `workers` in `extra` started (`starts`, to tell their pids from reused ones); runs/format.ts's schema.
+ */
 export function writeRunStatus(dir: string, state: RunState, extra: Record<string, unknown> = {}): void {
-  const status: RunStatusFile = { state, pid: process.pid, updated: new Date().toISOString(), ...extra };
+  const workers = Array.isArray(extra.workers) ? extra.workers.filter((q): q is number => typeof q === 'number') : [];
+  const status: RunStatusFile = { state, pid: process.pid, updated: new Date().toISOString(), starts: processStarts([process.pid, ...workers]), ...extra };
   writeJsonAtomic(join(dir, 'status.json'), runStatusSchema.parse(status));
 }
 
