@@ -13,6 +13,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <malloc.h>
+#include <map>
+#include <mutex>
+#include <type_traits>
 #include <dlfcn.h>
 
 #include <cstring>
@@ -438,17 +441,219 @@ OP(crossEntropy) {
 // a lone tensor would be (so a batched program reproduces its parts' results exactly), plus the
 // backward kernels autograd itself calls (for hand-written closed-form gradients).
 OP(bmm) { auto& a = T(info, 0); W(at::bmm(a, T(info, 1))); }
+// ---- small products by one fused multiply-add chain per element
+// seqMm: C[i, j] = fma(a[i, K-1], b[K-1, j], ... fma(a[i, 0], b[0, j], +0)): each output element's
+// products summed in k order, one rounding per term, as a BLAS kernel that keeps one accumulator per
+// element computes it (OpenBLAS's Haswell/Zen dgemm, and its sgemm below 8 terms). Where at::mm
+// itself sums in this order (checked per dtype, shape, layout and thread count: mmSeqExact), an
+// at::mm of a small slice is this loop with none of the BLAS call's packing, zeroing and dispatch
+// (which is most of the time of a product of a few thousand multiply-adds). Vectorized over j where
+// rows of the output are 8 or more wide, else over i; either way each element's chain is the same.
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+template <typename F> struct Vec;
+template <> struct Vec<float> {
+  static constexpr int W = 8; using V = __m256;
+  __attribute__((target("avx2,fma"))) static V zero() { return _mm256_setzero_ps(); }
+  __attribute__((target("avx2,fma"))) static V set1(float x) { return _mm256_set1_ps(x); }
+  __attribute__((target("avx2,fma"))) static V load(const float* p) { return _mm256_loadu_ps(p); }
+  __attribute__((target("avx2,fma"))) static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  __attribute__((target("avx2,fma"))) static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+};
+template <> struct Vec<double> {
+  static constexpr int W = 4; using V = __m256d;
+  __attribute__((target("avx2,fma"))) static V zero() { return _mm256_setzero_pd(); }
+  __attribute__((target("avx2,fma"))) static V set1(double x) { return _mm256_set1_pd(x); }
+  __attribute__((target("avx2,fma"))) static V load(const double* p) { return _mm256_loadu_pd(p); }
+  __attribute__((target("avx2,fma"))) static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+  __attribute__((target("avx2,fma"))) static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+};
+// out[r, c] (rows R, cols Cn, row stride Cn) = sum_k x[r, k] y[k, c] by the chain above, with x read
+// through its strides (xs0, xs1) and y's rows contiguous (row stride ys0): vectorized over c, in tiles
+// of RB rows x CV vectors (8 or so independent chains, to keep the FMA units busy).
+template <typename F, int RB, int CV>
+__attribute__((target("avx2,fma"), optimize("O3"), always_inline)) inline void chainTile(const F* x, int64_t xs0, int64_t xs1, const F* y, int64_t ys0, F* out, int64_t Cn, int64_t K, int64_t c) {
+  using O = Vec<F>; constexpr int W = O::W;
+  typename O::V acc[RB][CV];
+  for (int r = 0; r < RB; ++r) for (int v = 0; v < CV; ++v) acc[r][v] = O::zero();
+  for (int64_t k = 0; k < K; ++k) {
+    const F* yk = y + k * ys0 + c;
+    typename O::V yv[CV];
+    for (int v = 0; v < CV; ++v) yv[v] = O::load(yk + v * W);
+    for (int r = 0; r < RB; ++r) {
+      auto xv = O::set1(x[r * xs0 + k * xs1]);
+      for (int v = 0; v < CV; ++v) acc[r][v] = O::fma(xv, yv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < RB; ++r) for (int v = 0; v < CV; ++v) O::store(out + r * Cn + c + v * W, acc[r][v]);
+}
+template <typename F, int RB, int CV>
+__attribute__((target("avx2,fma"), optimize("O3"))) static void chainRowBlock(const F* x, int64_t xs0, int64_t xs1, const F* y, int64_t ys0, F* out, int64_t K, int64_t Cn) {
+  constexpr int W = Vec<F>::W;
+  int64_t c = 0;
+  for (; c + CV * W <= Cn; c += CV * W) chainTile<F, RB, CV>(x, xs0, xs1, y, ys0, out, Cn, K, c);
+  for (; c + W <= Cn; c += W) chainTile<F, RB, 1>(x, xs0, xs1, y, ys0, out, Cn, K, c);
+  for (int r = 0; r < RB; ++r) for (int64_t cc = c; cc < Cn; ++cc) {
+    const F* xr = x + r * xs0;
+    F acc = 0;
+    for (int64_t k = 0; k < K; ++k) acc = std::fma(xr[k * xs1], y[k * ys0 + cc], acc);
+    out[r * Cn + cc] = acc;
+  }
+}
+template <typename F>
+static void chainRows(const F* x, int64_t xs0, int64_t xs1, const F* y, int64_t ys0, F* out, int64_t R, int64_t K, int64_t Cn) {
+  int64_t r = 0;
+  for (; r + 4 <= R; r += 4) chainRowBlock<F, 4, 2>(x + r * xs0, xs0, xs1, y, ys0, out + r * Cn, K, Cn);
+  const F* xr = x + r * xs0; F* o = out + r * Cn;
+  switch (R - r) {
+    case 3: chainRowBlock<F, 3, 2>(xr, xs0, xs1, y, ys0, o, K, Cn); break;
+    case 2: chainRowBlock<F, 2, 4>(xr, xs0, xs1, y, ys0, o, K, Cn); break;
+    case 1: chainRowBlock<F, 1, 8>(xr, xs0, xs1, y, ys0, o, K, Cn); break;
+    default: break;
+  }
+}
+// dst [R, C] (contiguous) = src[r * s0 + c * s1]: row by row where src's rows are contiguous; where its
+// columns are (a transpose), by 8 x 8 (float) or 4 x 4 (double) register transposes; else element by element.
+__attribute__((target("avx2,fma"), optimize("O3"))) static void transposeBlock(const float* src, int64_t s1, float* dst, int64_t C) {
+  // src column c (8 floats at src + c * s1) -> dst row entries dst[r * C + c], for an 8 x 8 block
+  __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + s1), r2 = _mm256_loadu_ps(src + 2 * s1), r3 = _mm256_loadu_ps(src + 3 * s1);
+  __m256 r4 = _mm256_loadu_ps(src + 4 * s1), r5 = _mm256_loadu_ps(src + 5 * s1), r6 = _mm256_loadu_ps(src + 6 * s1), r7 = _mm256_loadu_ps(src + 7 * s1);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(dst + 0 * C, _mm256_permute2f128_ps(u0, u4, 0x20)); _mm256_storeu_ps(dst + 1 * C, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(dst + 2 * C, _mm256_permute2f128_ps(u2, u6, 0x20)); _mm256_storeu_ps(dst + 3 * C, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(dst + 4 * C, _mm256_permute2f128_ps(u0, u4, 0x31)); _mm256_storeu_ps(dst + 5 * C, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(dst + 6 * C, _mm256_permute2f128_ps(u2, u6, 0x31)); _mm256_storeu_ps(dst + 7 * C, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+__attribute__((target("avx2,fma"), optimize("O3"))) static void transposeBlock(const double* src, int64_t s1, double* dst, int64_t C) {
+  __m256d r0 = _mm256_loadu_pd(src), r1 = _mm256_loadu_pd(src + s1), r2 = _mm256_loadu_pd(src + 2 * s1), r3 = _mm256_loadu_pd(src + 3 * s1);
+  __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1), t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+  _mm256_storeu_pd(dst + 0 * C, _mm256_permute2f128_pd(t0, t2, 0x20)); _mm256_storeu_pd(dst + 1 * C, _mm256_permute2f128_pd(t1, t3, 0x20));
+  _mm256_storeu_pd(dst + 2 * C, _mm256_permute2f128_pd(t0, t2, 0x31)); _mm256_storeu_pd(dst + 3 * C, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+template <typename F>
+__attribute__((target("avx2,fma"), optimize("O3"))) static void pack(const F* src, int64_t s0, int64_t s1, int64_t R, int64_t C, F* __restrict dst) {
+  if (s1 == 1) { for (int64_t r = 0; r < R; ++r) std::memcpy(dst + r * C, src + r * s0, sizeof(F) * static_cast<size_t>(C)); return; }
+  constexpr int64_t B = Vec<F>::W;
+  int64_t r0 = 0;
+  if (s0 == 1) for (; r0 + B <= R; r0 += B) {
+    int64_t c0 = 0;
+    for (; c0 + B <= C; c0 += B) transposeBlock(src + r0 + c0 * s1, s1, dst + r0 * C + c0, C);
+    for (int64_t r = r0; r < r0 + B; ++r) for (int64_t c = c0; c < C; ++c) dst[r * C + c] = src[r + c * s1];
+  }
+  for (int64_t r = r0; r < R; ++r) for (int64_t c = 0; c < C; ++c) dst[r * C + c] = src[r * s0 + c * s1];
+}
+// C [n, m] (contiguous) = A [n, K] B [K, m], each through its strides.
+template <typename F>
+static void seqMm(const F* A, int64_t as0, int64_t as1, const F* B, int64_t bs0, int64_t bs1, F* C, int64_t n, int64_t K, int64_t m, std::vector<F>& buf) {
+  if (m >= Vec<F>::W || n < Vec<F>::W) {
+    // over j: B's rows contiguous (packed when they are not)
+    const F* Bp = B; int64_t ys0 = bs0;
+    if (bs1 != 1) { buf.resize(static_cast<size_t>(K * m)); pack<F>(B, bs0, bs1, K, m, buf.data()); Bp = buf.data(); ys0 = m; }
+    chainRows<F>(A, as0, as1, Bp, ys0, C, n, K, m);
+    return;
+  }
+  // over i (narrow outputs): C^T [m, n] = B^T A^T with A's columns contiguous (packed when they are not), then transposed into C
+  buf.resize(static_cast<size_t>((as0 == 1 ? 0 : K * n) + m * n));
+  const F* At = A; int64_t ys0 = as1;
+  F* Ct = buf.data();
+  if (as0 != 1) { F* p = buf.data() + m * n; pack<F>(A, as1, as0, K, n, p); At = p; ys0 = n; }
+  chainRows<F>(B, bs1, bs0, At, ys0, Ct, m, K, n);
+  pack<F>(Ct, 1, n, n, m, C);
+}
+// How a [r, c] operand lies in memory, for the probe to copy: 0 rows contiguous, 1 columns contiguous, -1 neither.
+static int layoutOf(const at::Tensor& t) {
+  if (t.stride(1) == 1 || t.size(1) == 1) return 0;
+  if (t.stride(0) == 1 || t.size(0) == 1) return 1;
+  return -1;
+}
+// Whether at::mm gives seqMm's bits for a [n, K] x [K, m] product of this dtype and these layouts at
+// the current thread counts: once per such shape, on random operands of that shape and layout from a
+// generator of its own (plain values, then with a third exact zeros and mixed signs and magnitudes).
+template <typename F>
+static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
+  static std::mutex mu;
+  static std::map<std::vector<int64_t>, bool> known;
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
+  const int la = layoutOf(a), lb = layoutOf(b);
+  if (la < 0 || lb < 0) return false;
+  const int64_t n = a.size(0), K = a.size(1), m = b.size(1);
+  std::vector<int64_t> key{static_cast<int64_t>(a.scalar_type()), n, K, m, la, lb, at::get_num_threads()};
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = known.find(key);
+  if (it != known.end()) return it->second;
+  const bool exact = [&] {
+    if (n == 0 || K == 0 || m == 0) return false;
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(20261202);
+    auto o = at::TensorOptions().dtype(a.scalar_type());
+    auto make = [&](int64_t r, int64_t c, int lay, bool rough) {
+      at::Tensor t = lay == 0 ? at::randn({r, c}, g, o) : at::randn({c, r}, g, o).t();
+      if (rough) t = t.mul(at::randn(t.sizes(), g, o).mul_(4).exp_()).mul_(at::rand(t.sizes(), g, o).gt(0.33));
+      return t;
+    };
+    std::vector<F> buf;
+    for (bool rough : {false, true}) {
+      at::Tensor x = make(n, K, la, rough), y = make(K, m, lb, rough);
+      at::Tensor ref = at::mm(x, y), mine = at::empty({n, m}, o);
+      seqMm<F>(x.data_ptr<F>(), x.stride(0), x.stride(1), y.data_ptr<F>(), y.stride(0), y.stride(1), mine.data_ptr<F>(), n, K, m, buf);
+      if (!at::equal(ref, mine)) return false;
+    }
+    return true;
+  }();
+  known.emplace(std::move(key), exact);
+  return exact;
+}
+#endif
 // mmEach(a [P, n, k], b [P, k, m]) -> [P, n, m]: at::mm of each slice, the slices side by side on the
-// intra-op threads (each product as a lone mm computes it)
-OP(mmEach) {
-  auto& a = T(info, 0); auto& b = T(info, 1);
+// intra-op threads (each product as a lone mm computes it: by seqMm where that gives at::mm's bits,
+// outside autograd recording)
+// Whether mmEach multiplies slices of a and b (shaped and laid out as these) by seqMm: outside
+// autograd recording, on the CPU, where that gives at::mm's bits, and for slices of up to 2^21
+// multiply-adds (beyond, a BLAS kernel's cache blocking pays for its packing).
+static bool mmEachChains(const at::Tensor& a, const at::Tensor& b) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (a.size(0) == 0 || a.size(1) * a.size(2) * b.size(2) > (int64_t{1} << 21) || !a.device().is_cpu() || !b.device().is_cpu() || a.scalar_type() != b.scalar_type() ||
+      (c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad()))) return false;
+  if (a.scalar_type() == at::kFloat) return mmSeqExact<float>(a.select(0, 0), b.select(0, 0));
+  if (a.scalar_type() == at::kDouble) return mmSeqExact<double>(a.select(0, 0), b.select(0, 0));
+#endif
+  return false;
+}
+static void checkMmEach(const at::Tensor& a, const at::Tensor& b) {
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
     throw OpError("mmEach needs a [P, n, k] and b [P, k, m], got " + shapeStr(a) + " and " + shapeStr(b));
+}
+OP(mmEach) {
+  auto& a = T(info, 0); auto& b = T(info, 1);
+  checkMmEach(a, b);
   at::Tensor out = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
+  const bool seq = mmEachChains(a, b);
   at::parallel_for(0, a.size(0), 1, [&](int64_t s, int64_t e) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (seq) {
+      const int64_t n = a.size(1), K = a.size(2), m = b.size(2);
+      auto run = [&](auto* pa, auto* pb, auto* pc) {
+        using F = std::remove_pointer_t<decltype(pa)>;
+        std::vector<F> buf;
+        for (int64_t k = s; k < e; ++k)
+          seqMm<F>(pa + k * a.stride(0), a.stride(1), a.stride(2), pb + k * b.stride(0), b.stride(1), b.stride(2), pc + k * n * m, n, K, m, buf);
+      };
+      if (a.scalar_type() == at::kFloat) run(a.data_ptr<float>(), b.data_ptr<float>(), out.data_ptr<float>());
+      else run(a.data_ptr<double>(), b.data_ptr<double>(), out.data_ptr<double>());
+      return;
+    }
+#endif
     for (int64_t k = s; k < e; ++k) { at::Tensor o = out.select(0, k); at::mm_out(o, a.select(0, k), b.select(0, k)); }
   });
   W(out);
+}
+// mmEachKernel(a, b): 'chain' where mmEach(a, b) multiplies by seqMm, 'mm' where by at::mm per slice
+OP(mmEachKernel) {
+  auto& a = T(info, 0); auto& b = T(info, 1);
+  checkMmEach(a, b);
+  return Napi::String::New(env, mmEachChains(a, b) ? "chain" : "mm");
 }
 // mvEach(A [P, n, h], v [P, h]) -> [P, n]: at::mv of each slice (what A[k].matmul(v[k]) computes)
 OP(mvEach) {
@@ -679,7 +884,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(nonzero); REG(indexCopy_);
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
-  REG(bmm); REG(mmEach); REG(mvEach); REG(addEach_); REG(normalEach_); REG(thresholdBackward); REG(softplusBackward);
+  REG(bmm); REG(mmEach); REG(mmEachKernel); REG(mvEach); REG(addEach_); REG(normalEach_); REG(thresholdBackward); REG(softplusBackward);
   REG(addAlpha); REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
   REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);

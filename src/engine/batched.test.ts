@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, Tensor, addEach_, bmm, linear, logisticLoss, mmEach, mvEach, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
+  Generator, Tensor, addEach_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
 } from './index.js';
 
 const F64 = { dtype: 'float64' } as const;
@@ -27,6 +27,44 @@ test('bmm, mmEach and mvEach give each slice exactly the lone product (odd sizes
   us.forEach((u, k) => assert.ok(same(slice(f, k), slice(H, k).matmul(u)), `mv slice ${k}`));
   assert.throws(() => mvEach(H, stack(us).narrow(1, 0, 5)), /mvEach needs A \[P, n, h\] and v \[P, h\]/);
   assert.throws(() => bmm(xs[0]!, ws[0]!), /bmm: a must be 3-D/);
+}));
+
+test('mmEach by its own multiply-add chain gives at::mm\'s bits for the block net\'s shapes and layouts, and is taken where the kernels sum in that order', () => tidy(() => {
+  const g = new Generator(11);
+  // the products of a batched synthetic step: x1 W^T, x2 V^T (K = 2), x2 B (the reduced Q block's basis),
+  // the weight gradients g^T x (g a transposed view), at a minibatch of 10 and a full batch of 120, and tails
+  const shapes: [number, number, number, 'n' | 't', 'n' | 't'][] = [
+    [10, 100, 64, 'n', 't'], [10, 2, 1024, 'n', 't'], [10, 100, 2, 'n', 'n'], [64, 10, 100, 't', 'n'], [1024, 10, 2, 't', 'n'],
+    [120, 100, 50, 'n', 't'], [50, 120, 100, 't', 'n'], [1, 3, 1, 'n', 'n'], [5, 7, 9, 't', 't'], [9, 8, 17, 'n', 'n'], [37, 1, 33, 'n', 't'], [13, 16, 3, 't', 'n'],
+  ];
+  const kernels: string[] = [];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [n, K, m, la, lb] of shapes) {
+      const P = 3;
+      // plain values, and values with exact zeros, mixed signs and magnitudes over about 1e-5..1e5
+      const operand = (r: number, c: number, lay: 'n' | 't', rough: boolean) => {
+        const t = lay === 'n' ? randn([P, r, c], g, { dtype }) : randn([P, c, r], g, { dtype }).transpose(1, 2);
+        return rough ? t.mul(randn(t.shape, g, { dtype }).mul(3).exp()).mul(rand(t.shape, g, { dtype }).gt(0.3).to(dtype)) : t;
+      };
+      for (const rough of [false, true]) {
+        const a = operand(n, K, la, rough), b = operand(K, m, lb, rough);
+        const prod = mmEach(a, b);
+        assert.deepEqual(prod.shape, [P, n, m]);
+        for (let k = 0; k < P; k++) assert.ok(same(slice(prod, k), slice(a, k).matmul(slice(b, k))), `${dtype} [${n},${K}]${la} x [${K},${m}]${lb} rough=${rough} slice ${k}`);
+        if (!rough) kernels.push(`${dtype} ${n}x${K}x${m} ${mmEachKernel(a, b)}`);
+      }
+    }
+  }
+  // OpenBLAS's Haswell and Zen kernels (0.3.21) keep one accumulator per element in double at the
+  // minibatch shapes, and in float below 8 terms: there the products chain (elsewhere at::mm, as tested above)
+  const k = runtimeRecord().kernels;
+  if (process.arch === 'x64' && (k === 'Zen' || k === 'Haswell')) {
+    for (const want of ['float64 10x100x64', 'float64 64x10x100', 'float64 10x2x1024', 'float32 10x2x1024', 'float32 1024x10x2']) {
+      assert.ok(kernels.includes(`${want} chain`), `${want} not chained: ${kernels.join('; ')}`);
+    }
+  }
+  assert.equal(mmEachKernel(zeros([0, 2, 3]), zeros([0, 3, 4])), 'mm');
+  assert.throws(() => mmEachKernel(zeros([2, 2, 3]), zeros([2, 4, 4])), /mmEach needs a \[P, n, k\] and b \[P, k, m\]/);
 }));
 
 test('addEach_ is add_ with each slice\'s alpha; normalEach_ draws each slice from its own generator as randn would', () => tidy(() => {

@@ -19,12 +19,23 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /**
  * a[k] b[k] for every slice k, each as a lone mm computes it, the slices side by side on the
- * intra-op threads: a [P, n, k] x b [P, k, m] -> [P, n, m].
+ * intra-op threads: a [P, n, k] x b [P, k, m] -> [P, n, m]. Where ATen's mm sums each element's
+ * products one fused multiply-add at a time in k order (OpenBLAS's Haswell/Zen kernels do in double,
+ * and in float below 8 terms; the addon checks each shape, layout and dtype once on random operands),
+ * the slices are multiplied by the addon's own loop of that order, without a BLAS call per slice:
+ * the same bits, several times faster on small slices (mmEachKernel says which).
  */
 export function mmEach(a: Tensor, b: Tensor): Tensor {
   need3('mmEach', a, 'a');
   need3('mmEach', b, 'b');
   return new Tensor(native.mmEach(a.handle, b.handle));
+}
+
+/** How mmEach(a, b) multiplies the slices: 'chain' (the addon's own loop, where it gives at::mm's bits) or 'mm' (at::mm per slice). */
+export function mmEachKernel(a: Tensor, b: Tensor): 'chain' | 'mm' {
+  need3('mmEachKernel', a, 'a');
+  need3('mmEachKernel', b, 'b');
+  return native.mmEachKernel(a.handle, b.handle);
 }
 
 /** A[k] v[k] for every slice k (a matrix-vector product each): A [P, n, h], v [P, h] -> [P, n]. */

@@ -270,6 +270,8 @@ export interface NativeBinding {
   bmm(a: NativeHandle, b: NativeHandle): NativeHandle;
   /** at::mm of each slice, slices side by side on the intra-op threads: [P, n, k] x [P, k, m] -> [P, n, m]. */
   mmEach(a: NativeHandle, b: NativeHandle): NativeHandle;
+  /** How mmEach multiplies such slices: 'chain' (its own fused multiply-add chain, where that gives at::mm's bits) or 'mm'. */
+  mmEachKernel(a: NativeHandle, b: NativeHandle): 'chain' | 'mm';
   /** at::mv of each slice: A [P, n, h], v [P, h] -> [P, n]. */
   mvEach(a: NativeHandle, v: NativeHandle): NativeHandle;
   /** dst[k] += alphas[k] * src[k] slice by slice, in place; returns dst. */
@@ -365,7 +367,7 @@ export const NATIVE_FUNCTIONS = [
   'conv2d', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'logSoftmax', 'softmax',
   'crossEntropy',
   'addAlpha', 'add_', 'add_S', 'mul_', 'mul_S', 'copy_', 'zero_', 'fill_', 'addcmul_',
-  'bmm', 'mmEach', 'mvEach', 'addEach_', 'normalEach_', 'thresholdBackward', 'softplusBackward',
+  'bmm', 'mmEach', 'mmEachKernel', 'mvEach', 'addEach_', 'normalEach_', 'thresholdBackward', 'softplusBackward',
   'setRequiresGrad', 'requiresGrad', 'isLeaf', 'grad', 'setGrad', 'backward', 'retainGrad',
   'detach', 'setGradEnabled', 'isGradEnabled',
   'shape', 'dtype', 'device', 'numel', 'item', 'toBuffer', 'to', 'dispose', 'liveTensors',
