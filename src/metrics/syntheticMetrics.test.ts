@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, noGrad, tensor } from '../engine/index.js';
+import { Generator, logisticLoss, noGrad, randn, tensor, tidy, zeros } from '../engine/index.js';
 import { TwoLayerRelu } from '../models/twoLayerRelu.js';
 import { COMPONENT } from '../data/synthetic.js';
-import { componentMargins } from './syntheticMetrics.js';
+import { EVAL_CHUNK, componentMargins, testMetrics } from './syntheticMetrics.js';
 
 test('componentMargins: mean y r(x1) and y g(x2) over the examples with both components, on a hand-made net', () => {
   // block net, one neuron per block: r(x1) = relu(x1[0]), g(x2) = relu(2 x2[1])
@@ -22,5 +22,25 @@ test('componentMargins: mean y r(x1) and y g(x2) over the examples with both com
   assert.ok(Math.abs(m.q! - 1 / 3) < 1e-12, `q ${m.q}`);
   const none = componentMargins(net, { ...ds, component: tensor([0, 0, 1, 1], { dtype: 'int64' }) });
   assert.deepEqual(none, { p: null, q: null });
+  net.dispose();
+});
+
+test('testMetrics evaluates a set EVAL_CHUNK examples at a time with the numbers of one forward pass over it', () => {
+  const g = new Generator(3);
+  const net = new TwoLayerRelu({ d: 20, m: 96, form: 'block', tau0: 0.3, dtype: 'float64' }, g);
+  const n = 2 * EVAL_CHUNK + 17; // two whole chunks and a part
+  const set = () => ({ x1: randn([n, 20], g, { dtype: 'float64' }), x2: randn([n, 20], g, { dtype: 'float64' }), y: randn([n], g, { dtype: 'float64' }).sign(), component: zeros([n], { dtype: 'int64' }) });
+  const test = { pOnly: set(), qOnly: set(), both: set() };
+  const m = testMetrics(net, test, 0.2, 0.3);
+  noGrad(() => tidy(() => {
+    for (const [key, ds] of [['p_only', test.pOnly], ['q_only', test.qOnly], ['both', test.both]] as const) {
+      const f = net.forward(ds.x1, ds.x2);
+      const loss = logisticLoss(f, ds.y, 'none').toFloat64Array(), acc = f.mul(ds.y).gt(0).toFloat64Array();
+      const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+      assert.ok(Math.abs(m.loss[key]! - mean(loss)) <= 1e-12 * mean(loss), `${key} loss ${m.loss[key]} vs ${mean(loss)}`);
+      assert.equal(m.acc[key], mean(acc), key);
+    }
+  }));
+  for (const ds of Object.values(test)) for (const t of Object.values(ds)) t.dispose();
   net.dispose();
 });

@@ -22,14 +22,29 @@ export interface SyntheticMetrics {
   norm_U: number;
 }
 
-/** Per-example logistic loss and correctness (sign(f) == y) of a dataset, as arrays. */
+/**
+ * Examples per forward pass of an evaluation: a test set's hidden activations ([n, width], 8 MB for
+ * 2000 examples of the order preset's 1024 V neurons in float32) then stay in the cache, which made
+ * its evaluation ~3x faster than one pass over the whole set.
+ */
+export const EVAL_CHUNK = 384;
+
+/** Per-example logistic loss and correctness (sign(f) == y) of a dataset, as arrays (the forward pass EVAL_CHUNK examples at a time). */
 function perExample(model: SyntheticModel, ds: SyntheticDataset): { loss: Float64Array; correct: Float64Array } {
-  return noGrad(() => tidy(() => {
-    const f = model.forward(ds.x1, ds.x2);
-    const loss = logisticLoss(f, ds.y, 'none').toFloat64Array();
-    const correct = f.mul(ds.y).gt(0).toFloat64Array();
-    return { loss, correct };
-  }));
+  const n = ds.y.shape[0]!;
+  const loss = new Float64Array(n), correct = new Float64Array(n);
+  noGrad(() => {
+    for (let i = 0; i < n; i += EVAL_CHUNK) {
+      const len = Math.min(EVAL_CHUNK, n - i);
+      tidy(() => {
+        const y = ds.y.narrow(0, i, len);
+        const f = model.forward(ds.x1.narrow(0, i, len), ds.x2.narrow(0, i, len));
+        loss.set(logisticLoss(f, y, 'none').toFloat64Array(), i);
+        correct.set(f.mul(y).gt(0).toFloat64Array(), i);
+      });
+    }
+  });
+  return { loss, correct };
 }
 
 function mean(a: Float64Array, mask?: (i: number) => boolean): number | null {
