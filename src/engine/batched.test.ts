@@ -44,7 +44,7 @@ test('mmEach by its own multiply-add chain gives at::mm\'s bits for the block ne
       // plain values, and values with exact zeros, mixed signs and magnitudes over about 1e-5..1e5
       const operand = (r: number, c: number, lay: 'n' | 't', rough: boolean) => {
         const t = lay === 'n' ? randn([P, r, c], g, { dtype }) : randn([P, c, r], g, { dtype }).transpose(1, 2);
-        return rough ? t.mul(randn(t.shape, g, { dtype }).mul(3).exp()).mul(rand(t.shape, g, { dtype }).gt(0.3).to(dtype)) : t;
+        return rough ? t.mul(randn(t.shape, g, { dtype }).mul(3).exp()).mul(rand(t.shape, g, { dtype }).gt(0.3).to({ dtype })) : t;
       };
       for (const rough of [false, true]) {
         const a = operand(n, K, la, rough), b = operand(K, m, lb, rough);
