@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <malloc.h>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -442,9 +443,11 @@ OP(crossEntropy) {
 // backward kernels autograd itself calls (for hand-written closed-form gradients).
 OP(bmm) { auto& a = T(info, 0); W(at::bmm(a, T(info, 1))); }
 // ---- small products by one fused multiply-add chain per element
-// seqMm: C[i, j] = fma(a[i, K-1], b[K-1, j], ... fma(a[i, 0], b[0, j], +0)): each output element's
+// seqMm: C[i, j] = fma(a[i, K-1], b[K-1, j], ... fma(a[i, 0], b[0, j], +0)) + 0: each output element's
 // products summed in k order, one rounding per term, as a BLAS kernel that keeps one accumulator per
-// element computes it (OpenBLAS's Haswell/Zen dgemm, and its sgemm below 8 terms). Where at::mm
+// element computes it (OpenBLAS's Haswell/Zen dgemm, and its sgemm on some shapes: below 8 terms,
+// or two output columns), then added to the zeroed C as such a kernel stores it (so a result that
+// rounds to -0 is +0, as there). (Where two NaNs meet, the payload kept may differ; the value stays NaN.) Where at::mm
 // itself sums in this order (checked per dtype, shape, layout and thread count: mmSeqExact), an
 // at::mm of a small slice is this loop with none of the BLAS call's packing, zeroing and dispatch
 // (which is most of the time of a product of a few thousand multiply-adds). Vectorized over j where
@@ -459,6 +462,7 @@ template <> struct Vec<float> {
   __attribute__((target("avx2,fma"))) static V load(const float* p) { return _mm256_loadu_ps(p); }
   __attribute__((target("avx2,fma"))) static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
   __attribute__((target("avx2,fma"))) static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  __attribute__((target("avx2,fma"))) static V plusZero(V a) { return _mm256_add_ps(a, _mm256_setzero_ps()); }
 };
 template <> struct Vec<double> {
   static constexpr int W = 4; using V = __m256d;
@@ -467,6 +471,7 @@ template <> struct Vec<double> {
   __attribute__((target("avx2,fma"))) static V load(const double* p) { return _mm256_loadu_pd(p); }
   __attribute__((target("avx2,fma"))) static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
   __attribute__((target("avx2,fma"))) static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  __attribute__((target("avx2,fma"))) static V plusZero(V a) { return _mm256_add_pd(a, _mm256_setzero_pd()); }
 };
 // out[r, c] (rows R, cols Cn, row stride Cn) = sum_k x[r, k] y[k, c] by the chain above, with x read
 // through its strides (xs0, xs1) and y's rows contiguous (row stride ys0): vectorized over c, in tiles
@@ -485,7 +490,7 @@ __attribute__((target("avx2,fma"), optimize("O3"), always_inline)) inline void c
       for (int v = 0; v < CV; ++v) acc[r][v] = O::fma(xv, yv[v], acc[r][v]);
     }
   }
-  for (int r = 0; r < RB; ++r) for (int v = 0; v < CV; ++v) O::store(out + r * Cn + c + v * W, acc[r][v]);
+  for (int r = 0; r < RB; ++r) for (int v = 0; v < CV; ++v) O::store(out + r * Cn + c + v * W, O::plusZero(acc[r][v]));
 }
 template <typename F, int RB, int CV>
 __attribute__((target("avx2,fma"), optimize("O3"))) static void chainRowBlock(const F* x, int64_t xs0, int64_t xs1, const F* y, int64_t ys0, F* out, int64_t K, int64_t Cn) {
@@ -497,7 +502,7 @@ __attribute__((target("avx2,fma"), optimize("O3"))) static void chainRowBlock(co
     const F* xr = x + r * xs0;
     F acc = 0;
     for (int64_t k = 0; k < K; ++k) acc = std::fma(xr[k * xs1], y[k * ys0 + cc], acc);
-    out[r * Cn + cc] = acc;
+    out[r * Cn + cc] = acc + F(0);
   }
 }
 template <typename F>
@@ -563,42 +568,47 @@ static void seqMm(const F* A, int64_t as0, int64_t as1, const F* B, int64_t bs0,
   chainRows<F>(B, bs1, bs0, At, ys0, Ct, m, K, n);
   pack<F>(Ct, 1, n, n, m, C);
 }
-// How a [r, c] operand lies in memory, for the probe to copy: 0 rows contiguous, 1 columns contiguous, -1 neither.
-static int layoutOf(const at::Tensor& t) {
-  if (t.stride(1) == 1 || t.size(1) == 1) return 0;
-  if (t.stride(0) == 1 || t.size(0) == 1) return 1;
-  return -1;
-}
-// Whether at::mm gives seqMm's bits for a [n, K] x [K, m] product of this dtype and these layouts at
-// the current thread counts: once per such shape, on random operands of that shape and layout from a
-// generator of its own (plain values, then with a third exact zeros and mixed signs and magnitudes).
+// Whether at::mm gives seqMm's bits for a [n, K] x [K, m] product of this dtype, these strides and
+// the current thread count (ATen picks its BLAS call's transposes, or a copy, from the strides, and
+// the BLAS its kernel from those): once per such product, on random operands laid out with those very
+// strides, drawn from a generator of its own: plain values, values with a third exact zeros and
+// magnitudes over about 1e-5..1e5, and one element whose exact sum underflows to -0, in trials until
+// at least 1024 output elements agree. Operands whose elements overlap (expanded) are left to at::mm,
+// and so are products of more than 256 terms (where BLAS kernels split the sum).
 template <typename F>
 static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
   static std::mutex mu;
   static std::map<std::vector<int64_t>, bool> known;
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
-  const int la = layoutOf(a), lb = layoutOf(b);
-  if (la < 0 || lb < 0) return false;
   const int64_t n = a.size(0), K = a.size(1), m = b.size(1);
-  std::vector<int64_t> key{static_cast<int64_t>(a.scalar_type()), n, K, m, la, lb, at::get_num_threads()};
+  if (n == 0 || K == 0 || m == 0 || K > 256) return false;
+  if (at::has_internal_overlap(a) != at::MemOverlap::No || at::has_internal_overlap(b) != at::MemOverlap::No) return false;
+  std::vector<int64_t> key{static_cast<int64_t>(a.scalar_type()), n, K, m, a.stride(0), a.stride(1), b.stride(0), b.stride(1), at::get_num_threads()};
   std::lock_guard<std::mutex> lock(mu);
   auto it = known.find(key);
   if (it != known.end()) return it->second;
   const bool exact = [&] {
-    if (n == 0 || K == 0 || m == 0) return false;
     at::Generator g = at::make_generator<at::CPUGeneratorImpl>(20261202);
     auto o = at::TensorOptions().dtype(a.scalar_type());
-    auto make = [&](int64_t r, int64_t c, int lay, bool rough) {
-      at::Tensor t = lay == 0 ? at::randn({r, c}, g, o) : at::randn({c, r}, g, o).t();
-      if (rough) t = t.mul(at::randn(t.sizes(), g, o).mul_(4).exp_()).mul_(at::rand(t.sizes(), g, o).gt(0.33));
-      return t;
+    auto like = [&](const at::Tensor& t, bool rough) {
+      at::Tensor v = at::randn(t.sizes(), g, o);
+      if (rough) v = v.mul(at::randn(t.sizes(), g, o).mul_(4).exp_()).mul_(at::rand(t.sizes(), g, o).gt(0.33));
+      at::Tensor x = at::empty_strided(t.sizes(), t.strides(), o);
+      x.copy_(v);
+      return x;
     };
+    const F tiny = std::numeric_limits<F>::min();  // tiny * -tiny: an exact sum that rounds to -0
     std::vector<F> buf;
-    for (bool rough : {false, true}) {
-      at::Tensor x = make(n, K, la, rough), y = make(K, m, lb, rough);
+    int64_t checked = 0;
+    for (int trial = 0; trial < 3 || checked < 1024; ++trial) {
+      at::Tensor x = like(a, trial % 2 == 1), y = like(b, trial % 2 == 1);
+      if (trial == 2) { x.select(0, 0).zero_(); y.select(1, 0).zero_(); x.select(0, 0).select(0, K - 1).fill_(tiny); y.select(0, K - 1).select(0, 0).fill_(-tiny); }
       at::Tensor ref = at::mm(x, y), mine = at::empty({n, m}, o);
       seqMm<F>(x.data_ptr<F>(), x.stride(0), x.stride(1), y.data_ptr<F>(), y.stride(0), y.stride(1), mine.data_ptr<F>(), n, K, m, buf);
       if (!at::equal(ref, mine)) return false;
+      // (equal compares values: the sign of the zero by its bits)
+      if (std::signbit(mine.data_ptr<F>()[0]) != std::signbit(ref.contiguous().data_ptr<F>()[0])) return false;
+      checked += n * m;
     }
     return true;
   }();
@@ -606,9 +616,6 @@ static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
   return exact;
 }
 #endif
-// mmEach(a [P, n, k], b [P, k, m]) -> [P, n, m]: at::mm of each slice, the slices side by side on the
-// intra-op threads (each product as a lone mm computes it: by seqMm where that gives at::mm's bits,
-// outside autograd recording)
 // Whether mmEach multiplies slices of a and b (shaped and laid out as these) by seqMm: outside
 // autograd recording, on the CPU, where that gives at::mm's bits, and for slices of up to 2^21
 // multiply-adds (beyond, a BLAS kernel's cache blocking pays for its packing).
@@ -625,6 +632,8 @@ static void checkMmEach(const at::Tensor& a, const at::Tensor& b) {
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
     throw OpError("mmEach needs a [P, n, k] and b [P, k, m], got " + shapeStr(a) + " and " + shapeStr(b));
 }
+// mmEach(a [P, n, k], b [P, k, m]) -> [P, n, m]: at::mm of each slice, the slices side by side on the
+// intra-op threads (each product as a lone mm computes it: by seqMm where that gives at::mm's bits)
 OP(mmEach) {
   auto& a = T(info, 0); auto& b = T(info, 1);
   checkMmEach(a, b);

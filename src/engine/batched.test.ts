@@ -36,6 +36,7 @@ test('mmEach by its own multiply-add chain gives at::mm\'s bits for the block ne
   const shapes: [number, number, number, 'n' | 't', 'n' | 't'][] = [
     [10, 100, 64, 'n', 't'], [10, 2, 1024, 'n', 't'], [10, 100, 2, 'n', 'n'], [64, 10, 100, 't', 'n'], [1024, 10, 2, 't', 'n'],
     [120, 100, 50, 'n', 't'], [50, 120, 100, 't', 'n'], [1, 3, 1, 'n', 'n'], [5, 7, 9, 't', 't'], [9, 8, 17, 'n', 'n'], [37, 1, 33, 'n', 't'], [13, 16, 3, 't', 'n'],
+    [1024, 10, 2, 'n', 'n'], [3, 300, 5, 'n', 'n'],
   ];
   const kernels: string[] = [];
   for (const dtype of ['float32', 'float64'] as const) {
@@ -51,18 +52,39 @@ test('mmEach by its own multiply-add chain gives at::mm\'s bits for the block ne
         const prod = mmEach(a, b);
         assert.deepEqual(prod.shape, [P, n, m]);
         for (let k = 0; k < P; k++) assert.ok(same(slice(prod, k), slice(a, k).matmul(slice(b, k))), `${dtype} [${n},${K}]${la} x [${K},${m}]${lb} rough=${rough} slice ${k}`);
-        if (!rough) kernels.push(`${dtype} ${n}x${K}x${m} ${mmEachKernel(a, b)}`);
+        if (!rough) kernels.push(`${dtype} ${n}x${K}x${m} ${la} ${lb} ${mmEachKernel(a, b)}`);
       }
     }
   }
   // OpenBLAS's Haswell and Zen kernels (0.3.21) keep one accumulator per element in double at the
   // minibatch shapes, and in float below 8 terms: there the products chain (elsewhere at::mm, as tested above)
   const k = runtimeRecord().kernels;
-  if (process.arch === 'x64' && (k === 'Zen' || k === 'Haswell')) {
-    for (const want of ['float64 10x100x64', 'float64 64x10x100', 'float64 10x2x1024', 'float32 10x2x1024', 'float32 1024x10x2']) {
+  const chains = process.arch === 'x64' && (k === 'Zen' || k === 'Haswell');
+  if (chains) {
+    // (the over-j and over-i loops, packed and transposed operands, row and column tails)
+    for (const want of ['float64 10x100x64 n t', 'float64 64x10x100 t n', 'float64 10x2x1024 n t', 'float64 10x100x2 n n', 'float64 1024x10x2 t n',
+      'float64 5x7x9 t t', 'float64 13x16x3 t n', 'float64 1024x10x2 n n', 'float32 10x2x1024 n t', 'float32 1024x10x2 t n', 'float32 1024x10x2 n n']) {
       assert.ok(kernels.includes(`${want} chain`), `${want} not chained: ${kernels.join('; ')}`);
     }
   }
+  // more than 256 terms: at::mm (BLAS kernels split such sums)
+  assert.ok(kernels.includes('float64 3x300x5 n n mm'));
+  // a sum that rounds to -0 (its last term underflows) is +0, as at::mm stores it; padded rows; b shared by every slice (stride 0)
+  for (const dtype of ['float32', 'float64'] as const) {
+    const tiny = dtype === 'float32' ? 1.1754943508222875e-38 : 2.2250738585072014e-308;
+    const a = zeros([2, 10, 4], { dtype }), b = zeros([2, 4, 8], { dtype });
+    a.narrow(2, 3, 1).fill_(tiny); b.narrow(1, 3, 1).fill_(-tiny);
+    const under = mmEach(a, b);
+    assert.ok(same(slice(under, 0), slice(a, 0).matmul(slice(b, 0))), `${dtype}: -0 where at::mm gives +0`);
+    assert.ok(Object.is(under.toFloat64Array()[0], 0), `${dtype}: ${under.toFloat64Array()[0]}`);
+    const padded = randn([3, 10, 105], g, { dtype }).narrow(2, 2, 100), shared = randn([1, 100, 64], g, { dtype }).expand([3, 100, 64]);
+    const prod = mmEach(padded, shared);
+    for (let k = 0; k < 3; k++) assert.ok(same(slice(prod, k), slice(padded, k).matmul(slice(shared, k))), `${dtype} padded x shared, slice ${k}`);
+  }
+  // under autograd recording: at::mm (the chain records no graph)
+  const w = randn([2, 10, 2], g, F64).requiresGrad_(), v = randn([2, 2, 64], g, F64);
+  assert.equal(mmEachKernel(w, v), 'mm');
+  if (chains) assert.equal(mmEachKernel(w.detach(), v), 'chain');
   assert.equal(mmEachKernel(zeros([0, 2, 3]), zeros([0, 3, 4])), 'mm');
   assert.throws(() => mmEachKernel(zeros([2, 2, 3]), zeros([2, 4, 4])), /mmEach needs a \[P, n, k\] and b \[P, k, m\]/);
 }));
