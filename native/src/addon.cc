@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <malloc.h>
+#include <climits>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -568,22 +569,21 @@ static void seqMm(const F* A, int64_t as0, int64_t as1, const F* B, int64_t bs0,
   chainRows<F>(B, bs1, bs0, At, ys0, Ct, m, K, n);
   pack<F>(Ct, 1, n, n, m, C);
 }
-// Whether at::mm gives seqMm's bits for a [n, K] x [K, m] product of this dtype, these strides and
-// the current thread count (ATen picks its BLAS call's transposes, or a copy, from the strides, and
-// the BLAS its kernel from those): once per such product, on random operands laid out with those very
-// strides, drawn from a generator of its own: plain values, values with a third exact zeros and
-// magnitudes over about 1e-5..1e5, and one element whose exact sum underflows to -0, in trials until
-// at least 1024 output elements agree. Operands whose elements overlap (expanded) are left to at::mm,
-// and so are products of more than 256 terms (where BLAS kernels split the sum).
-template <typename F>
-static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
+// Whether `compute(x, y, out)` (out a contiguous [n, m]) gives at::mm's bits for a [n, K] x [K, m]
+// product of this dtype, these strides and the current thread count (ATen picks its BLAS call's
+// transposes, or a copy, from the strides, and the BLAS its kernel from those): once per such product
+// and `what`, on random operands laid out with those very strides, drawn from a generator of its own:
+// plain values, values with a third exact zeros and magnitudes over about 1e-5..1e5, and one element
+// whose exact sum underflows to -0, in trials until at least 1024 output elements agree. Operands
+// whose elements overlap (expanded) are left to at::mm.
+template <typename F, typename Compute>
+static bool mmExact(int what, const at::Tensor& a, const at::Tensor& b, Compute compute) {
   static std::mutex mu;
   static std::map<std::vector<int64_t>, bool> known;
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
   const int64_t n = a.size(0), K = a.size(1), m = b.size(1);
-  if (n == 0 || K == 0 || m == 0 || K > 256) return false;
+  if (n == 0 || K == 0 || m == 0) return false;
   if (at::has_internal_overlap(a) != at::MemOverlap::No || at::has_internal_overlap(b) != at::MemOverlap::No) return false;
-  std::vector<int64_t> key{static_cast<int64_t>(a.scalar_type()), n, K, m, a.stride(0), a.stride(1), b.stride(0), b.stride(1), at::get_num_threads()};
+  std::vector<int64_t> key{what, static_cast<int64_t>(a.scalar_type()), n, K, m, a.stride(0), a.stride(1), b.stride(0), b.stride(1), at::get_num_threads()};
   std::lock_guard<std::mutex> lock(mu);
   auto it = known.find(key);
   if (it != known.end()) return it->second;
@@ -598,13 +598,12 @@ static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
       return x;
     };
     const F tiny = std::numeric_limits<F>::min();  // tiny * -tiny: an exact sum that rounds to -0
-    std::vector<F> buf;
     int64_t checked = 0;
     for (int trial = 0; trial < 3 || checked < 1024; ++trial) {
       at::Tensor x = like(a, trial % 2 == 1), y = like(b, trial % 2 == 1);
       if (trial == 2) { x.select(0, 0).zero_(); y.select(1, 0).zero_(); x.select(0, 0).select(0, K - 1).fill_(tiny); y.select(0, K - 1).select(0, 0).fill_(-tiny); }
       at::Tensor ref = at::mm(x, y), mine = at::empty({n, m}, o);
-      seqMm<F>(x.data_ptr<F>(), x.stride(0), x.stride(1), y.data_ptr<F>(), y.stride(0), y.stride(1), mine.data_ptr<F>(), n, K, m, buf);
+      compute(x, y, mine);
       if (!at::equal(ref, mine)) return false;
       // (equal compares values: the sign of the zero by its bits)
       if (std::signbit(mine.data_ptr<F>()[0]) != std::signbit(ref.contiguous().data_ptr<F>()[0])) return false;
@@ -615,54 +614,122 @@ static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
   known.emplace(std::move(key), exact);
   return exact;
 }
+// Whether at::mm sums as seqMm for such a product (mmExact), up to 256 terms (beyond, BLAS kernels split the sum).
+template <typename F>
+static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || a.size(1) > 256) return false;
+  return mmExact<F>(0, a, b, [](const at::Tensor& x, const at::Tensor& y, at::Tensor& out) {
+    std::vector<F> buf;
+    seqMm<F>(x.data_ptr<F>(), x.stride(0), x.stride(1), y.data_ptr<F>(), y.stride(0), y.stride(1), out.data_ptr<F>(), x.size(0), x.size(1), y.size(1), buf);
+  });
+}
 #endif
-// Whether mmEach multiplies slices of a and b (shaped and laid out as these) by seqMm: outside
-// autograd recording, on the CPU, where that gives at::mm's bits, and for slices of up to 2^21
-// multiply-adds (beyond, a BLAS kernel's cache blocking pays for its packing).
-static bool mmEachChains(const at::Tensor& a, const at::Tensor& b) {
+// ---- small products by the BLAS call itself, without ATen's dispatch around it
+// The BLAS's own gemm (the Fortran interface ATen calls), found in the BLAS already loaded; null where none is.
+template <typename F> using GemmFn = void (*)(const char*, const char*, const int*, const int*, const int*, const F*, const F*, const int*, const F*, const int*, const F*, F*, const int*);
+template <typename F> static GemmFn<F> blasGemm() {
+  static GemmFn<F> fn = [] {
+    for (const char* lib : {"libblas.so.3", "libopenblas.so.0", "libopenblasp.so.0"}) {
+      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+      if (h == nullptr) continue;
+      if (void* f = dlsym(h, std::is_same<F, float>::value ? "sgemm_" : "dgemm_")) return reinterpret_cast<GemmFn<F>>(f);
+    }
+    return static_cast<GemmFn<F>>(nullptr);
+  }();
+  return fn;
+}
+// The column-major call that computes C [n, m] (row-major, contiguous) = A [n, K] B [K, m] as
+// C^T = B^T A^T, each operand passed as it lies ('n' where its rows are contiguous, 't' where its
+// columns are), as ATen 1.13's addmm passes them; ok false for other layouts.
+struct GemmCall { char tb, ta; int m, n, k, ldb, lda; bool ok; };
+static GemmCall gemmCall(int64_t n, int64_t K, int64_t m, int64_t as0, int64_t as1, int64_t bs0, int64_t bs1) {
+  GemmCall c{'n', 'n', static_cast<int>(m), static_cast<int>(n), static_cast<int>(K), 0, 0, false};
+  if (n > INT32_MAX / 2 || K > INT32_MAX / 2 || m > INT32_MAX / 2) return c;
+  if (bs1 == 1 && bs0 >= std::max<int64_t>(1, m)) { c.tb = 'n'; c.ldb = static_cast<int>(bs0); }
+  else if (bs0 == 1 && bs1 >= std::max<int64_t>(1, K)) { c.tb = 't'; c.ldb = static_cast<int>(bs1); }
+  else return c;
+  if (as1 == 1 && as0 >= std::max<int64_t>(1, K)) { c.ta = 'n'; c.lda = static_cast<int>(as0); }
+  else if (as0 == 1 && as1 >= std::max<int64_t>(1, n)) { c.ta = 't'; c.lda = static_cast<int>(as1); }
+  else return c;
+  c.ok = c.ldb <= INT32_MAX / 2 && c.lda <= INT32_MAX / 2;
+  return c;
+}
+template <typename F>
+static void blasMm(const GemmCall& c, const F* A, const F* B, F* C) {
+  const F one = 1, zero = 0;
+  blasGemm<F>()(&c.tb, &c.ta, &c.m, &c.n, &c.k, &one, B, &c.ldb, A, &c.lda, &zero, C, &c.m);
+}
+// Whether calling the BLAS directly so gives at::mm's bits for such a product (mmExact).
+template <typename F>
+static bool mmBlasExact(const at::Tensor& a, const at::Tensor& b) {
+  if (blasGemm<F>() == nullptr || !gemmCall(a.size(0), a.size(1), b.size(1), a.stride(0), a.stride(1), b.stride(0), b.stride(1)).ok) return false;
+  return mmExact<F>(1, a, b, [](const at::Tensor& x, const at::Tensor& y, at::Tensor& out) {
+    blasMm<F>(gemmCall(x.size(0), x.size(1), y.size(1), x.stride(0), x.stride(1), y.stride(0), y.stride(1)), x.data_ptr<F>(), y.data_ptr<F>(), out.data_ptr<F>());
+  });
+}
+// How mmEach multiplies slices of a and b (shaped and laid out as these), outside autograd recording
+// and on the CPU: by seqMm where that gives at::mm's bits (for slices of up to 2^21 multiply-adds:
+// beyond, a BLAS kernel's cache blocking pays for its packing); else by the BLAS call itself where
+// that does (ATen's dispatch, output and checks around a small product cost as much as the product);
+// else by at::mm.
+enum class MmPath { Chain, Blas, Mm };
+static MmPath mmEachPath(const at::Tensor& a, const at::Tensor& b) {
+  if (a.size(0) == 0 || !a.device().is_cpu() || !b.device().is_cpu() || a.scalar_type() != b.scalar_type() ||
+      (c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad()))) return MmPath::Mm;
+  const at::Tensor a0 = a.select(0, 0), b0 = b.select(0, 0);
+  const bool small = a.size(1) * a.size(2) * b.size(2) <= (int64_t{1} << 21);
+  if (a.scalar_type() == at::kFloat) {
 #if defined(__x86_64__) || defined(__i386__)
-  if (a.size(0) == 0 || a.size(1) * a.size(2) * b.size(2) > (int64_t{1} << 21) || !a.device().is_cpu() || !b.device().is_cpu() || a.scalar_type() != b.scalar_type() ||
-      (c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad()))) return false;
-  if (a.scalar_type() == at::kFloat) return mmSeqExact<float>(a.select(0, 0), b.select(0, 0));
-  if (a.scalar_type() == at::kDouble) return mmSeqExact<double>(a.select(0, 0), b.select(0, 0));
+    if (small && mmSeqExact<float>(a0, b0)) return MmPath::Chain;
 #endif
-  return false;
+    if (mmBlasExact<float>(a0, b0)) return MmPath::Blas;
+  } else if (a.scalar_type() == at::kDouble) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (small && mmSeqExact<double>(a0, b0)) return MmPath::Chain;
+#endif
+    if (mmBlasExact<double>(a0, b0)) return MmPath::Blas;
+  }
+  return MmPath::Mm;
 }
 static void checkMmEach(const at::Tensor& a, const at::Tensor& b) {
   if (a.dim() != 3 || b.dim() != 3 || a.size(0) != b.size(0) || a.size(2) != b.size(1))
     throw OpError("mmEach needs a [P, n, k] and b [P, k, m], got " + shapeStr(a) + " and " + shapeStr(b));
 }
 // mmEach(a [P, n, k], b [P, k, m]) -> [P, n, m]: at::mm of each slice, the slices side by side on the
-// intra-op threads (each product as a lone mm computes it: by seqMm where that gives at::mm's bits)
+// intra-op threads (each product as a lone mm computes it, by mmEachPath's way)
 OP(mmEach) {
   auto& a = T(info, 0); auto& b = T(info, 1);
   checkMmEach(a, b);
   at::Tensor out = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
-  const bool seq = mmEachChains(a, b);
+  const MmPath path = mmEachPath(a, b);
+  const int64_t n = a.size(1), K = a.size(2), m = b.size(2);
   at::parallel_for(0, a.size(0), 1, [&](int64_t s, int64_t e) {
+    auto run = [&](auto* pa, auto* pb, auto* pc) {
+      using F = std::remove_pointer_t<decltype(pa)>;
+      if (path == MmPath::Blas) {
+        const GemmCall c = gemmCall(n, K, m, a.stride(1), a.stride(2), b.stride(1), b.stride(2));
+        for (int64_t k = s; k < e; ++k) blasMm<F>(c, pa + k * a.stride(0), pb + k * b.stride(0), pc + k * n * m);
+        return;
+      }
 #if defined(__x86_64__) || defined(__i386__)
-    if (seq) {
-      const int64_t n = a.size(1), K = a.size(2), m = b.size(2);
-      auto run = [&](auto* pa, auto* pb, auto* pc) {
-        using F = std::remove_pointer_t<decltype(pa)>;
-        std::vector<F> buf;
-        for (int64_t k = s; k < e; ++k)
-          seqMm<F>(pa + k * a.stride(0), a.stride(1), a.stride(2), pb + k * b.stride(0), b.stride(1), b.stride(2), pc + k * n * m, n, K, m, buf);
-      };
-      if (a.scalar_type() == at::kFloat) run(a.data_ptr<float>(), b.data_ptr<float>(), out.data_ptr<float>());
-      else run(a.data_ptr<double>(), b.data_ptr<double>(), out.data_ptr<double>());
-      return;
-    }
+      std::vector<F> buf;
+      for (int64_t k = s; k < e; ++k)
+        seqMm<F>(pa + k * a.stride(0), a.stride(1), a.stride(2), pb + k * b.stride(0), b.stride(1), b.stride(2), pc + k * n * m, n, K, m, buf);
 #endif
-    for (int64_t k = s; k < e; ++k) { at::Tensor o = out.select(0, k); at::mm_out(o, a.select(0, k), b.select(0, k)); }
+    };
+    if (path == MmPath::Mm) {
+      for (int64_t k = s; k < e; ++k) { at::Tensor o = out.select(0, k); at::mm_out(o, a.select(0, k), b.select(0, k)); }
+    } else if (a.scalar_type() == at::kFloat) run(a.data_ptr<float>(), b.data_ptr<float>(), out.data_ptr<float>());
+    else run(a.data_ptr<double>(), b.data_ptr<double>(), out.data_ptr<double>());
   });
   W(out);
 }
-// mmEachKernel(a, b): 'chain' where mmEach(a, b) multiplies by seqMm, 'mm' where by at::mm per slice
+// mmEachKernel(a, b): how mmEach(a, b) multiplies the slices: 'chain' (seqMm), 'blas' (the BLAS call itself) or 'mm' (at::mm)
 OP(mmEachKernel) {
   auto& a = T(info, 0); auto& b = T(info, 1);
   checkMmEach(a, b);
-  return Napi::String::New(env, mmEachChains(a, b) ? "chain" : "mm");
+  const MmPath path = mmEachPath(a, b);
+  return Napi::String::New(env, path == MmPath::Chain ? "chain" : path == MmPath::Blas ? "blas" : "mm");
 }
 // mvEach(A [P, n, h], v [P, h]) -> [P, n]: at::mv of each slice (what A[k].matmul(v[k]) computes)
 OP(mvEach) {

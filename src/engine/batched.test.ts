@@ -29,7 +29,7 @@ test('bmm, mmEach and mvEach give each slice exactly the lone product (odd sizes
   assert.throws(() => bmm(xs[0]!, ws[0]!), /bmm: a must be 3-D/);
 }));
 
-test('mmEach by its own multiply-add chain gives at::mm\'s bits for the block net\'s shapes and layouts, and is taken where the kernels sum in that order', () => tidy(() => {
+test('mmEach by its own multiply-add chain or the BLAS call itself gives at::mm\'s bits for the block net\'s shapes and layouts, and takes them where they do', () => tidy(() => {
   const g = new Generator(11);
   // the products of a batched synthetic step: x1 W^T, x2 V^T (K = 2), x2 B (the reduced Q block's basis),
   // the weight gradients g^T x (g a transposed view), at a minibatch of 10 and a full batch of 120, and tails
@@ -67,8 +67,10 @@ test('mmEach by its own multiply-add chain gives at::mm\'s bits for the block ne
       assert.ok(kernels.includes(`${want} chain`), `${want} not chained: ${kernels.join('; ')}`);
     }
   }
-  // more than 256 terms: at::mm (BLAS kernels split such sums)
-  assert.ok(kernels.includes('float64 3x300x5 n n mm'));
+  // more than 256 terms: not chained (BLAS kernels split such sums); float products the kernel sums
+  // otherwise: the BLAS call itself, where the BLAS is found
+  assert.ok(!kernels.includes('float64 3x300x5 n n chain'));
+  if (chains) for (const want of ['float64 3x300x5 n n', 'float32 10x100x64 n t', 'float32 64x10x100 t n']) assert.ok(kernels.includes(`${want} blas`), `${want} not by the BLAS call: ${kernels.join('; ')}`);
   // a sum that rounds to -0 (its last term underflows) is +0, as at::mm stores it; padded rows; b shared by every slice (stride 0)
   for (const dtype of ['float32', 'float64'] as const) {
     const tiny = dtype === 'float32' ? 1.1754943508222875e-38 : 2.2250738585072014e-308;
@@ -81,7 +83,7 @@ test('mmEach by its own multiply-add chain gives at::mm\'s bits for the block ne
     const prod = mmEach(padded, shared);
     for (let k = 0; k < 3; k++) assert.ok(same(slice(prod, k), slice(padded, k).matmul(slice(shared, k))), `${dtype} padded x shared, slice ${k}`);
   }
-  // under autograd recording: at::mm (the chain records no graph)
+  // under autograd recording: at::mm (the chain and the direct call record no graph)
   const w = randn([2, 10, 2], g, F64).requiresGrad_(), v = randn([2, 2, 64], g, F64);
   assert.equal(mmEachKernel(w, v), 'mm');
   if (chains) assert.equal(mmEachKernel(w.detach(), v), 'chain');

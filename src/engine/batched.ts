@@ -21,9 +21,11 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
  * a[k] b[k] for every slice k, each as a lone mm computes it, the slices side by side on the
  * intra-op threads: a [P, n, k] x b [P, k, m] -> [P, n, m]. Where ATen's mm sums each element's
  * products one fused multiply-add at a time in k order (OpenBLAS's Haswell/Zen kernels do in double,
- * and in float below 8 terms; the addon checks each shape, layout and dtype once on random operands),
- * the slices are multiplied by the addon's own loop of that order, without a BLAS call per slice:
- * the same bits, several times faster on small slices (mmEachKernel says which).
+ * and in float on some shapes; the addon checks each shape, layout and dtype once on random
+ * operands), the slices are multiplied by the addon's own loop of that order, without a BLAS call
+ * per slice; elsewhere by the BLAS call ATen makes, made directly (without ATen's dispatch around
+ * it), where that too gives mm's bits. The same bits, several times faster on small slices
+ * (mmEachKernel says which way).
  */
 export function mmEach(a: Tensor, b: Tensor): Tensor {
   need3('mmEach', a, 'a');
@@ -31,8 +33,8 @@ export function mmEach(a: Tensor, b: Tensor): Tensor {
   return new Tensor(native.mmEach(a.handle, b.handle));
 }
 
-/** How mmEach(a, b) multiplies the slices: 'chain' (the addon's own loop, where it gives at::mm's bits) or 'mm' (at::mm per slice). */
-export function mmEachKernel(a: Tensor, b: Tensor): 'chain' | 'mm' {
+/** How mmEach(a, b) multiplies the slices: 'chain' (the addon's own loop), 'blas' (the BLAS call itself), each where it gives at::mm's bits, or 'mm' (at::mm per slice). */
+export function mmEachKernel(a: Tensor, b: Tensor): 'chain' | 'blas' | 'mm' {
   need3('mmEachKernel', a, 'a');
   need3('mmEachKernel', b, 'b');
   return native.mmEachKernel(a.handle, b.handle);

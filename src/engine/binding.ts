@@ -270,8 +270,8 @@ export interface NativeBinding {
   bmm(a: NativeHandle, b: NativeHandle): NativeHandle;
   /** at::mm of each slice, slices side by side on the intra-op threads: [P, n, k] x [P, k, m] -> [P, n, m]. */
   mmEach(a: NativeHandle, b: NativeHandle): NativeHandle;
-  /** How mmEach multiplies such slices: 'chain' (its own fused multiply-add chain, where that gives at::mm's bits) or 'mm'. */
-  mmEachKernel(a: NativeHandle, b: NativeHandle): 'chain' | 'mm';
+  /** How mmEach multiplies such slices: 'chain' (its own fused multiply-add chain), 'blas' (the BLAS call itself), each where that gives at::mm's bits, or 'mm'. */
+  mmEachKernel(a: NativeHandle, b: NativeHandle): 'chain' | 'blas' | 'mm';
   /** at::mv of each slice: A [P, n, h], v [P, h] -> [P, n]. */
   mvEach(a: NativeHandle, v: NativeHandle): NativeHandle;
   /** dst[k] += alphas[k] * src[k] slice by slice, in place; returns dst. */
