@@ -731,13 +731,97 @@ OP(mmEachKernel) {
   const MmPath path = mmEachPath(a, b);
   return Napi::String::New(env, path == MmPath::Chain ? "chain" : path == MmPath::Blas ? "blas" : "mm");
 }
-// mvEach(A [P, n, h], v [P, h]) -> [P, n]: at::mv of each slice (what A[k].matmul(v[k]) computes)
-OP(mvEach) {
-  auto& a = T(info, 0); auto& v = T(info, 1);
+// The BLAS's own gemv (as blasGemm); null where none is.
+template <typename F> using GemvFn = void (*)(const char*, const int*, const int*, const F*, const F*, const int*, const F*, const int*, const F*, F*, const int*);
+template <typename F> static GemvFn<F> blasGemv() {
+  static GemvFn<F> fn = [] {
+    for (const char* lib : {"libblas.so.3", "libopenblas.so.0", "libopenblasp.so.0"}) {
+      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+      if (h == nullptr) continue;
+      if (void* f = dlsym(h, std::is_same<F, float>::value ? "sgemv_" : "dgemv_")) return reinterpret_cast<GemvFn<F>>(f);
+    }
+    return static_cast<GemvFn<F>>(nullptr);
+  }();
+  return fn;
+}
+// The call that computes y [r] = A [r, c] v, as ATen 1.13's addmv passes it: 'n' (m = r) where A's
+// columns are contiguous, else 't' (m = c) where its rows are; ok false for other layouts.
+struct GemvCall { char t; int m, n, lda, incx; bool ok; };
+static GemvCall gemvCall(int64_t r, int64_t c, int64_t s0, int64_t s1, int64_t vs) {
+  GemvCall g{'n', 0, 0, 0, static_cast<int>(vs), false};
+  if (r > INT32_MAX / 2 || c > INT32_MAX / 2 || s0 > INT32_MAX / 2 || s1 > INT32_MAX / 2 || vs < 1 || vs > INT32_MAX / 2) return g;
+  if (s0 == 1 && s1 >= std::max<int64_t>(1, r)) g = {'n', static_cast<int>(r), static_cast<int>(c), static_cast<int>(s1), g.incx, true};
+  else if (s1 == 1 && s0 >= std::max<int64_t>(1, c)) g = {'t', static_cast<int>(c), static_cast<int>(r), static_cast<int>(s0), g.incx, true};
+  if (g.ok && g.n == 1) g.lda = g.m;  // (as ATen's gemv sets it for one column)
+  return g;
+}
+// y (contiguous, zeroed first) = A v by the BLAS call itself.
+template <typename F>
+static void blasMv(const GemvCall& g, const F* A, const F* v, F* y) {
+  const F one = 1, zero = 0; const int incy = 1;
+  std::fill(y, y + (g.t == 'n' ? g.m : g.n), F(0));
+  blasGemv<F>()(&g.t, &g.m, &g.n, &one, A, &g.lda, v, &g.incx, &zero, y, &incy);
+}
+// Whether blasMv gives at::mv's bits for an [r, c] matrix of these strides and dtype at the current
+// thread count (once per such product, on random operands of that layout from a generator of its own,
+// plain and with zeros and mixed magnitudes, until at least 1024 outputs agree).
+template <typename F>
+static bool mvBlasExact(const at::Tensor& A, const at::Tensor& v) {
+  static std::mutex mu;
+  static std::map<std::vector<int64_t>, bool> known;
+  const int64_t r = A.size(0), c = A.size(1);
+  if (blasGemv<F>() == nullptr || r == 0 || c == 0 || !gemvCall(r, c, A.stride(0), A.stride(1), v.stride(0)).ok ||
+      at::has_internal_overlap(A) != at::MemOverlap::No) return false;
+  std::vector<int64_t> key{static_cast<int64_t>(A.scalar_type()), r, c, A.stride(0), A.stride(1), v.stride(0), at::get_num_threads()};
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = known.find(key);
+  if (it != known.end()) return it->second;
+  const bool exact = [&] {
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(20261203);
+    auto o = at::TensorOptions().dtype(A.scalar_type());
+    for (int64_t trial = 0, checked = 0; trial < 2 || checked < 1024; ++trial, checked += r) {
+      at::Tensor x = at::empty_strided(A.sizes(), A.strides(), o), y = at::empty_strided(v.sizes(), v.strides(), o);
+      at::Tensor xv = at::randn(A.sizes(), g, o), yv = at::randn(v.sizes(), g, o);
+      if (trial % 2 == 1) { xv.mul_(at::randn(A.sizes(), g, o).mul_(4).exp_()).mul_(at::rand(A.sizes(), g, o).gt(0.33)); yv.mul_(at::randn(v.sizes(), g, o).mul_(4).exp_()); }
+      x.copy_(xv); y.copy_(yv);
+      at::Tensor ref = at::mv(x, y), mine = at::empty({r}, o);
+      blasMv<F>(gemvCall(r, c, x.stride(0), x.stride(1), y.stride(0)), x.data_ptr<F>(), y.data_ptr<F>(), mine.data_ptr<F>());
+      if (!at::equal(ref, mine)) return false;
+    }
+    return true;
+  }();
+  known.emplace(std::move(key), exact);
+  return exact;
+}
+static void checkMvEach(const at::Tensor& a, const at::Tensor& v) {
   if (a.dim() != 3 || v.dim() != 2 || a.size(0) != v.size(0) || a.size(2) != v.size(1))
     throw OpError("mvEach needs A [P, n, h] and v [P, h], got " + shapeStr(a) + " and " + shapeStr(v));
+}
+// Whether mvEach multiplies such slices by the BLAS call itself: outside autograd recording, on the CPU, where that gives at::mv's bits.
+static bool mvEachDirect(const at::Tensor& a, const at::Tensor& v) {
+  return a.size(0) > 0 && a.device().is_cpu() && v.device().is_cpu() && a.scalar_type() == v.scalar_type() &&
+    !(c10::GradMode::is_enabled() && (a.requires_grad() || v.requires_grad())) &&
+    ((a.scalar_type() == at::kFloat && mvBlasExact<float>(a.select(0, 0), v.select(0, 0))) ||
+     (a.scalar_type() == at::kDouble && mvBlasExact<double>(a.select(0, 0), v.select(0, 0))));
+}
+// mvEachKernel(A, v): 'blas' where mvEach(A, v) makes the BLAS call itself, 'mv' where at::mv per slice
+OP(mvEachKernel) { auto& a = T(info, 0); auto& v = T(info, 1); checkMvEach(a, v); return Napi::String::New(env, mvEachDirect(a, v) ? "blas" : "mv"); }
+// mvEach(A [P, n, h], v [P, h]) -> [P, n]: at::mv of each slice (what A[k].matmul(v[k]) computes), by
+// the BLAS call itself where that gives at::mv's bits (outside autograd recording, on the CPU)
+OP(mvEach) {
+  auto& a = T(info, 0); auto& v = T(info, 1);
+  checkMvEach(a, v);
   at::Tensor out = at::empty({a.size(0), a.size(1)}, a.options());
-  for (int64_t k = 0; k < a.size(0); ++k) { at::Tensor o = out.select(0, k); at::mv_out(o, a.select(0, k), v.select(0, k)); }
+  if (!mvEachDirect(a, v)) {
+    for (int64_t k = 0; k < a.size(0); ++k) { at::Tensor o = out.select(0, k); at::mv_out(o, a.select(0, k), v.select(0, k)); }
+    W(out);
+  }
+  const GemvCall g = gemvCall(a.size(1), a.size(2), a.stride(1), a.stride(2), v.stride(1));
+  auto run = [&](auto* pa, auto* pv, auto* po) {
+    for (int64_t k = 0; k < a.size(0); ++k) blasMv(g, pa + k * a.stride(0), pv + k * v.stride(0), po + k * a.size(1));
+  };
+  if (a.scalar_type() == at::kFloat) run(a.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>());
+  else run(a.data_ptr<double>(), v.data_ptr<double>(), out.data_ptr<double>());
   W(out);
 }
 // d[i] = fma(s[i], alpha, d[i]) over n elements: what ATen's add_(src, alpha) computes per element
@@ -960,7 +1044,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(nonzero); REG(indexCopy_);
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
-  REG(bmm); REG(mmEach); REG(mmEachKernel); REG(mvEach); REG(addEach_); REG(normalEach_); REG(thresholdBackward); REG(softplusBackward);
+  REG(bmm); REG(mmEach); REG(mmEachKernel); REG(mvEach); REG(mvEachKernel); REG(addEach_); REG(normalEach_); REG(thresholdBackward); REG(softplusBackward);
   REG(addAlpha); REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
   REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);

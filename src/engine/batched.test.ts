@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, Tensor, addEach_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
+  Generator, Tensor, addEach_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
 } from './index.js';
 
 const F64 = { dtype: 'float64' } as const;
@@ -89,6 +89,35 @@ test('mmEach by its own multiply-add chain or the BLAS call itself gives at::mm\
   if (chains) assert.equal(mmEachKernel(w.detach(), v), 'chain');
   assert.equal(mmEachKernel(zeros([0, 2, 3]), zeros([0, 3, 4])), 'mm');
   assert.throws(() => mmEachKernel(zeros([2, 2, 3]), zeros([2, 4, 4])), /mmEach needs a \[P, n, k\] and b \[P, k, m\]/);
+}));
+
+test('mvEach by the BLAS call itself gives at::mv\'s bits for the block net\'s shapes and layouts', () => tidy(() => {
+  const g = new Generator(13);
+  const seen: string[] = [];
+  for (const dtype of ['float32', 'float64'] as const) {
+    // the forward's relu(pre) u per block (minibatch 10, full batch 120), a row of one, columns contiguous (a transposed view), padded rows
+    const shapes: [number, number, 'n' | 't' | 'pad'][] = [[10, 1024, 'n'], [10, 64, 'n'], [120, 50, 'n'], [1, 37, 'n'], [9, 33, 't'], [7, 20, 'pad']];
+    for (const [r, c, lay] of shapes) {
+      const P = 3;
+      for (const rough of [false, true]) {
+        let A = lay === 't' ? randn([P, c, r], g, { dtype }).transpose(1, 2) : lay === 'pad' ? randn([P, r, c + 5], g, { dtype }).narrow(2, 1, c) : randn([P, r, c], g, { dtype });
+        if (rough) A = A.mul(randn(A.shape, g, { dtype }).mul(3).exp()).mul(rand(A.shape, g, { dtype }).gt(0.3).to({ dtype }));
+        const v = randn([P, c], g, { dtype });
+        const f = mvEach(A, v);
+        assert.deepEqual(f.shape, [P, r]);
+        for (let k = 0; k < P; k++) assert.ok(same(slice(f, k), slice(A, k).matmul(slice(v, k))), `${dtype} [${r},${c}]${lay} rough=${rough} slice ${k}`);
+        if (!rough) seen.push(`${dtype} ${r}x${c} ${lay} ${mvEachKernel(A, v)}`);
+      }
+    }
+  }
+  // where the BLAS is found (OpenBLAS here), the forward's products take the direct call
+  const k = runtimeRecord().kernels;
+  if (process.arch === 'x64' && (k === 'Zen' || k === 'Haswell')) {
+    for (const want of ['float32 10x1024 n', 'float32 10x64 n', 'float64 120x50 n']) assert.ok(seen.includes(`${want} blas`), `${want}: ${seen.join('; ')}`);
+  }
+  const w = randn([2, 10, 64], g, F64).requiresGrad_();
+  assert.equal(mvEachKernel(w, randn([2, 64], g, F64)), 'mv');
+  assert.throws(() => mvEachKernel(w, randn([2, 63], g, F64)), /mvEach needs A \[P, n, h\] and v \[P, h\]/);
 }));
 
 test('addEach_ is add_ with each slice\'s alpha; normalEach_ draws each slice from its own generator as randn would', () => tidy(() => {

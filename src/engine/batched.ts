@@ -40,8 +40,15 @@ export function mmEachKernel(a: Tensor, b: Tensor): 'chain' | 'blas' | 'mm' {
   return native.mmEachKernel(a.handle, b.handle);
 }
 
-/** A[k] v[k] for every slice k (a matrix-vector product each): A [P, n, h], v [P, h] -> [P, n]. */
+/**
+ * A[k] v[k] for every slice k (a matrix-vector product each, as a lone mv computes it): A [P, n, h],
+ * v [P, h] -> [P, n]; by the BLAS call ATen makes, made directly, where the addon has checked that
+ * this gives mv's bits (mvEachKernel says which way).
+ */
 export function mvEach(A: Tensor, v: Tensor): Tensor { return new Tensor(native.mvEach(A.handle, v.handle)); }
+
+/** How mvEach(A, v) multiplies the slices: 'blas' (the BLAS call itself, where it gives at::mv's bits) or 'mv' (at::mv per slice). */
+export function mvEachKernel(A: Tensor, v: Tensor): 'blas' | 'mv' { return native.mvEachKernel(A.handle, v.handle); }
 
 /** dst[k] += alphas[k] * src[k] for every slice k, in place (use under noGrad for parameters). */
 export function addEach_(dst: Tensor, src: Tensor, alphas: number[]): Tensor {

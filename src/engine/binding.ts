@@ -274,6 +274,8 @@ export interface NativeBinding {
   mmEachKernel(a: NativeHandle, b: NativeHandle): 'chain' | 'blas' | 'mm';
   /** at::mv of each slice: A [P, n, h], v [P, h] -> [P, n]. */
   mvEach(a: NativeHandle, v: NativeHandle): NativeHandle;
+  /** How mvEach multiplies such slices: 'blas' (the BLAS call itself, where that gives at::mv's bits) or 'mv'. */
+  mvEachKernel(a: NativeHandle, v: NativeHandle): 'blas' | 'mv';
   /** dst[k] += alphas[k] * src[k] slice by slice, in place; returns dst. */
   addEach_(dst: NativeHandle, src: NativeHandle, alphas: number[]): NativeHandle;
   /** Fills slice k of t with N(mean, std^2) draws from gens[k] (null: slice left as is); returns t. */
@@ -367,7 +369,7 @@ export const NATIVE_FUNCTIONS = [
   'conv2d', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'logSoftmax', 'softmax',
   'crossEntropy',
   'addAlpha', 'add_', 'add_S', 'mul_', 'mul_S', 'copy_', 'zero_', 'fill_', 'addcmul_',
-  'bmm', 'mmEach', 'mmEachKernel', 'mvEach', 'addEach_', 'normalEach_', 'thresholdBackward', 'softplusBackward',
+  'bmm', 'mmEach', 'mmEachKernel', 'mvEach', 'mvEachKernel', 'addEach_', 'normalEach_', 'thresholdBackward', 'softplusBackward',
   'setRequiresGrad', 'requiresGrad', 'isLeaf', 'grad', 'setGrad', 'backward', 'retainGrad',
   'detach', 'setGradEnabled', 'isGradEnabled',
   'shape', 'dtype', 'device', 'numel', 'item', 'toBuffer', 'to', 'dispose', 'liveTensors',
