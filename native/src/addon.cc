@@ -569,6 +569,7 @@ static void seqMm(const F* A, int64_t as0, int64_t as1, const F* B, int64_t bs0,
   chainRows<F>(B, bs1, bs0, At, ys0, Ct, m, K, n);
   pack<F>(Ct, 1, n, n, m, C);
 }
+#endif
 // Whether `compute(x, y, out)` (out a contiguous [n, m]) gives at::mm's bits for a [n, K] x [K, m]
 // product of this dtype, these strides and the current thread count (ATen picks its BLAS call's
 // transposes, or a copy, from the strides, and the BLAS its kernel from those): once per such product
@@ -614,6 +615,7 @@ static bool mmExact(int what, const at::Tensor& a, const at::Tensor& b, Compute 
   known.emplace(std::move(key), exact);
   return exact;
 }
+#if defined(__x86_64__) || defined(__i386__)
 // Whether at::mm sums as seqMm for such a product (mmExact), up to 256 terms (beyond, BLAS kernels split the sum).
 template <typename F>
 static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
@@ -640,18 +642,21 @@ template <typename F> static GemmFn<F> blasGemm() {
 }
 // The column-major call that computes C [n, m] (row-major, contiguous) = A [n, K] B [K, m] as
 // C^T = B^T A^T, each operand passed as it lies ('n' where its rows are contiguous, 't' where its
-// columns are), as ATen 1.13's addmm passes them; ok false for other layouts.
+// columns are), as ATen 1.13's addmm passes them; ok false for other layouts and for one output
+// column. (Slices that are not dense, e.g. padded rows, are left to at::mm by the probe.)
 struct GemmCall { char tb, ta; int m, n, k, ldb, lda; bool ok; };
 static GemmCall gemmCall(int64_t n, int64_t K, int64_t m, int64_t as0, int64_t as1, int64_t bs0, int64_t bs1) {
-  GemmCall c{'n', 'n', static_cast<int>(m), static_cast<int>(n), static_cast<int>(K), 0, 0, false};
-  if (n > INT32_MAX / 2 || K > INT32_MAX / 2 || m > INT32_MAX / 2) return c;
+  GemmCall c{'n', 'n', 0, 0, 0, 0, 0, false};
+  // (one output column: ATen makes another call, unswapped)
+  if (m == 1 || std::max({n, K, m, as0, as1, bs0, bs1}) > INT32_MAX / 2) return c;
+  c.m = static_cast<int>(m); c.n = static_cast<int>(n); c.k = static_cast<int>(K);
   if (bs1 == 1 && bs0 >= std::max<int64_t>(1, m)) { c.tb = 'n'; c.ldb = static_cast<int>(bs0); }
   else if (bs0 == 1 && bs1 >= std::max<int64_t>(1, K)) { c.tb = 't'; c.ldb = static_cast<int>(bs1); }
   else return c;
   if (as1 == 1 && as0 >= std::max<int64_t>(1, K)) { c.ta = 'n'; c.lda = static_cast<int>(as0); }
   else if (as0 == 1 && as1 >= std::max<int64_t>(1, n)) { c.ta = 't'; c.lda = static_cast<int>(as1); }
   else return c;
-  c.ok = c.ldb <= INT32_MAX / 2 && c.lda <= INT32_MAX / 2;
+  c.ok = true;
   return c;
 }
 template <typename F>

@@ -36,7 +36,7 @@ test('mmEach by its own multiply-add chain or the BLAS call itself gives at::mm\
   const shapes: [number, number, number, 'n' | 't', 'n' | 't'][] = [
     [10, 100, 64, 'n', 't'], [10, 2, 1024, 'n', 't'], [10, 100, 2, 'n', 'n'], [64, 10, 100, 't', 'n'], [1024, 10, 2, 't', 'n'],
     [120, 100, 50, 'n', 't'], [50, 120, 100, 't', 'n'], [1, 3, 1, 'n', 'n'], [5, 7, 9, 't', 't'], [9, 8, 17, 'n', 'n'], [37, 1, 33, 'n', 't'], [13, 16, 3, 't', 'n'],
-    [1024, 10, 2, 'n', 'n'], [3, 300, 5, 'n', 'n'],
+    [1024, 10, 2, 'n', 'n'], [3, 300, 5, 'n', 'n'], [9, 16, 17, 't', 't'], [10, 100, 1, 'n', 't'], [1, 100, 10, 'n', 'n'],
   ];
   const kernels: string[] = [];
   for (const dtype of ['float32', 'float64'] as const) {
@@ -70,8 +70,15 @@ test('mmEach by its own multiply-add chain or the BLAS call itself gives at::mm\
   // more than 256 terms: not chained (BLAS kernels split such sums); float products the kernel sums
   // otherwise: the BLAS call itself, where the BLAS is found
   assert.ok(!kernels.includes('float64 3x300x5 n n chain'));
-  if (chains) for (const want of ['float64 3x300x5 n n', 'float32 10x100x64 n t', 'float32 64x10x100 t n']) assert.ok(kernels.includes(`${want} blas`), `${want} not by the BLAS call: ${kernels.join('; ')}`);
-  // a sum that rounds to -0 (its last term underflows) is +0, as at::mm stores it; padded rows; b shared by every slice (stride 0)
+  if (chains) {
+    for (const want of ['float64 3x300x5 n n', 'float32 10x100x64 n t', 'float32 64x10x100 t n', 'float32 9x16x17 t t', 'float64 1x100x10 n n']) {
+      assert.ok(kernels.includes(`${want} blas`), `${want} not by the BLAS call: ${kernels.join('; ')}`);
+    }
+  }
+  // one output column: ATen makes another BLAS call than ours, so never ours
+  assert.ok(!kernels.includes('float32 10x100x1 n t blas'));
+  // a sum that rounds to -0 (its last term underflows) is +0, as at::mm stores it; padded rows and a
+  // b shared by every slice (stride 0), which go to at::mm (not dense, overlapping)
   for (const dtype of ['float32', 'float64'] as const) {
     const tiny = dtype === 'float32' ? 1.1754943508222875e-38 : 2.2250738585072014e-308;
     const a = zeros([2, 10, 4], { dtype }), b = zeros([2, 4, 8], { dtype });
@@ -95,14 +102,16 @@ test('mvEach by the BLAS call itself gives at::mv\'s bits for the block net\'s s
   const g = new Generator(13);
   const seen: string[] = [];
   for (const dtype of ['float32', 'float64'] as const) {
-    // the forward's relu(pre) u per block (minibatch 10, full batch 120), a row of one, columns contiguous (a transposed view), padded rows
-    const shapes: [number, number, 'n' | 't' | 'pad'][] = [[10, 1024, 'n'], [10, 64, 'n'], [120, 50, 'n'], [1, 37, 'n'], [9, 33, 't'], [7, 20, 'pad']];
+    // the forward's relu(pre) u per block (minibatch 10, full batch 120), a row of one, one column,
+    // columns contiguous (a transposed view), padded rows (not dense: at::mv), v with stride 2, v shared by all slices
+    const shapes: [number, number, 'n' | 't' | 'pad' | 'vstep' | 'vshared'][] = [
+      [10, 1024, 'n'], [10, 64, 'n'], [120, 50, 'n'], [1, 37, 'n'], [6, 1, 'n'], [9, 33, 't'], [7, 20, 'pad'], [8, 30, 'vstep'], [8, 30, 'vshared']];
     for (const [r, c, lay] of shapes) {
       const P = 3;
       for (const rough of [false, true]) {
-        let A = lay === 't' ? randn([P, c, r], g, { dtype }).transpose(1, 2) : lay === 'pad' ? randn([P, r, c + 5], g, { dtype }).narrow(2, 1, c) : randn([P, r, c], g, { dtype });
-        if (rough) A = A.mul(randn(A.shape, g, { dtype }).mul(3).exp()).mul(rand(A.shape, g, { dtype }).gt(0.3).to({ dtype }));
-        const v = randn([P, c], g, { dtype });
+        const scale = (t: Tensor) => (rough ? t.mul(randn(t.shape, g, { dtype }).mul(3).exp()).mul(rand(t.shape, g, { dtype }).gt(0.3).to({ dtype })) : t);
+        const A = lay === 't' ? scale(randn([P, c, r], g, { dtype })).transpose(1, 2) : lay === 'pad' ? scale(randn([P, r, c + 5], g, { dtype })).narrow(2, 1, c) : scale(randn([P, r, c], g, { dtype }));
+        const v = lay === 'vstep' ? randn([P, c, 2], g, { dtype }).narrow(2, 0, 1).squeeze(2) : lay === 'vshared' ? randn([1, c], g, { dtype }).expand([P, c]) : randn([P, c], g, { dtype });
         const f = mvEach(A, v);
         assert.deepEqual(f.shape, [P, r]);
         for (let k = 0; k < P; k++) assert.ok(same(slice(f, k), slice(A, k).matmul(slice(v, k))), `${dtype} [${r},${c}]${lay} rough=${rough} slice ${k}`);
@@ -113,7 +122,9 @@ test('mvEach by the BLAS call itself gives at::mv\'s bits for the block net\'s s
   // where the BLAS is found (OpenBLAS here), the forward's products take the direct call
   const k = runtimeRecord().kernels;
   if (process.arch === 'x64' && (k === 'Zen' || k === 'Haswell')) {
-    for (const want of ['float32 10x1024 n', 'float32 10x64 n', 'float64 120x50 n']) assert.ok(seen.includes(`${want} blas`), `${want}: ${seen.join('; ')}`);
+    for (const want of ['float32 10x1024 n', 'float32 10x64 n', 'float64 120x50 n', 'float32 9x33 t', 'float64 1x37 n', 'float32 8x30 vstep', 'float64 8x30 vshared']) {
+      assert.ok(seen.includes(`${want} blas`), `${want}: ${seen.join('; ')}`);
+    }
   }
   const w = randn([2, 10, 64], g, F64).requiresGrad_();
   assert.equal(mvEachKernel(w, randn([2, 64], g, F64)), 'mv');
