@@ -629,15 +629,17 @@ static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
 // ---- small products by the BLAS call itself, without ATen's dispatch around it
 // The BLAS's own gemm (the Fortran interface ATen calls), found in the BLAS already loaded; null where none is.
 template <typename F> using GemmFn = void (*)(const char*, const char*, const int*, const int*, const int*, const F*, const F*, const int*, const F*, const int*, const F*, F*, const int*);
+// A function of the BLAS (or OpenBLAS) library already loaded; null where none has it.
+static void* blasSymbol(const char* name) {
+  for (const char* lib : {"libblas.so.3", "libopenblas.so.0", "libopenblasp.so.0"}) {
+    void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+    if (h == nullptr) continue;
+    if (void* f = dlsym(h, name)) return f;
+  }
+  return nullptr;
+}
 template <typename F> static GemmFn<F> blasGemm() {
-  static GemmFn<F> fn = [] {
-    for (const char* lib : {"libblas.so.3", "libopenblas.so.0", "libopenblasp.so.0"}) {
-      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
-      if (h == nullptr) continue;
-      if (void* f = dlsym(h, std::is_same<F, float>::value ? "sgemm_" : "dgemm_")) return reinterpret_cast<GemmFn<F>>(f);
-    }
-    return static_cast<GemmFn<F>>(nullptr);
-  }();
+  static GemmFn<F> fn = reinterpret_cast<GemmFn<F>>(blasSymbol(std::is_same<F, float>::value ? "sgemm_" : "dgemm_"));
   return fn;
 }
 // The column-major call that computes C [n, m] (row-major, contiguous) = A [n, K] B [K, m] as
@@ -739,14 +741,7 @@ OP(mmEachKernel) {
 // The BLAS's own gemv (as blasGemm); null where none is.
 template <typename F> using GemvFn = void (*)(const char*, const int*, const int*, const F*, const F*, const int*, const F*, const int*, const F*, F*, const int*);
 template <typename F> static GemvFn<F> blasGemv() {
-  static GemvFn<F> fn = [] {
-    for (const char* lib : {"libblas.so.3", "libopenblas.so.0", "libopenblasp.so.0"}) {
-      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
-      if (h == nullptr) continue;
-      if (void* f = dlsym(h, std::is_same<F, float>::value ? "sgemv_" : "dgemv_")) return reinterpret_cast<GemvFn<F>>(f);
-    }
-    return static_cast<GemvFn<F>>(nullptr);
-  }();
+  static GemvFn<F> fn = reinterpret_cast<GemvFn<F>>(blasSymbol(std::is_same<F, float>::value ? "sgemv_" : "dgemv_"));
   return fn;
 }
 // The call that computes y [r] = A [r, c] v, as ATen 1.13's addmv passes it: 'n' (m = r) where A's
@@ -999,14 +994,7 @@ OP(getNumThreads) { return Napi::Number::New(env, at::get_num_threads()); }
 // openblas_set_num_threads of the OpenBLAS already loaded; false where there is none (another BLAS)
 OP(setBlasThreads) {
   using SetThreads = void (*)(int);
-  static SetThreads set = [] {
-    for (const char* lib : {"libopenblas.so.0", "libblas.so.3", "libopenblasp.so.0"}) {
-      void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
-      if (h == nullptr) continue;
-      if (void* f = dlsym(h, "openblas_set_num_threads")) return reinterpret_cast<SetThreads>(f);
-    }
-    return static_cast<SetThreads>(nullptr);
-  }();
+  static SetThreads set = reinterpret_cast<SetThreads>(blasSymbol("openblas_set_num_threads"));
   if (set == nullptr) return Napi::Boolean::New(env, false);
   set(static_cast<int>(I(info, 0)));
   return Napi::Boolean::New(env, true);
