@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <malloc.h>
 #include <climits>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -570,38 +571,47 @@ static void seqMm(const F* A, int64_t as0, int64_t as1, const F* B, int64_t bs0,
   pack<F>(Ct, 1, n, n, m, C);
 }
 #endif
+// The probes' pieces. A verdict decided once per key (under a lock: the first caller decides, the
+// others wait and read it); `known` and `mu` are the calling probe's own.
+static bool verdictOnce(std::map<std::vector<int64_t>, bool>& known, std::mutex& mu, std::vector<int64_t> key, const std::function<bool()>& decide) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = known.find(key);
+  if (it != known.end()) return it->second;
+  const bool v = decide();
+  known.emplace(std::move(key), v);
+  return v;
+}
+// A random tensor laid out as t (its sizes and strides, t dense), from g: standard normal, or with
+// `rough` a third exact zeros and magnitudes over about 1e-5..1e5.
+static at::Tensor randomLike(const at::Tensor& t, at::Generator& g, bool rough) {
+  auto o = at::TensorOptions().dtype(t.scalar_type());
+  at::Tensor v = at::randn(t.sizes(), g, o);
+  if (rough) v = v.mul(at::randn(t.sizes(), g, o).mul_(4).exp_()).mul_(at::rand(t.sizes(), g, o).gt(0.33));
+  at::Tensor x = at::empty_strided(t.sizes(), t.strides(), o);
+  x.copy_(v);
+  return x;
+}
 // Whether `compute(x, y, out)` (out a contiguous [n, m]) gives at::mm's bits for a [n, K] x [K, m]
 // product of this dtype, these strides and the current thread count (ATen picks its BLAS call's
 // transposes, or a copy, from the strides, and the BLAS its kernel from those): once per such product
-// and `what`, on random operands laid out with those very strides, drawn from a generator of its own:
+// and compute (each has its own cache), on random operands laid out with those very strides, drawn from a generator of its own:
 // plain values, values with a third exact zeros and magnitudes over about 1e-5..1e5, and one element
 // whose exact sum underflows to -0, in trials until at least 1024 output elements agree. Operands
 // whose elements overlap (expanded) are left to at::mm.
 template <typename F, typename Compute>
-static bool mmExact(int what, const at::Tensor& a, const at::Tensor& b, Compute compute) {
+static bool mmExact(const at::Tensor& a, const at::Tensor& b, Compute compute) {
   static std::mutex mu;
   static std::map<std::vector<int64_t>, bool> known;
   const int64_t n = a.size(0), K = a.size(1), m = b.size(1);
   if (n == 0 || K == 0 || m == 0) return false;
   if (at::has_internal_overlap(a) != at::MemOverlap::No || at::has_internal_overlap(b) != at::MemOverlap::No) return false;
-  std::vector<int64_t> key{what, static_cast<int64_t>(a.scalar_type()), n, K, m, a.stride(0), a.stride(1), b.stride(0), b.stride(1), at::get_num_threads()};
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = known.find(key);
-  if (it != known.end()) return it->second;
-  const bool exact = [&] {
+  return verdictOnce(known, mu, {static_cast<int64_t>(a.scalar_type()), n, K, m, a.stride(0), a.stride(1), b.stride(0), b.stride(1), at::get_num_threads()}, [&] {
     at::Generator g = at::make_generator<at::CPUGeneratorImpl>(20261202);
     auto o = at::TensorOptions().dtype(a.scalar_type());
-    auto like = [&](const at::Tensor& t, bool rough) {
-      at::Tensor v = at::randn(t.sizes(), g, o);
-      if (rough) v = v.mul(at::randn(t.sizes(), g, o).mul_(4).exp_()).mul_(at::rand(t.sizes(), g, o).gt(0.33));
-      at::Tensor x = at::empty_strided(t.sizes(), t.strides(), o);
-      x.copy_(v);
-      return x;
-    };
     const F tiny = std::numeric_limits<F>::min();  // tiny * -tiny: an exact sum that rounds to -0
     int64_t checked = 0;
     for (int trial = 0; trial < 3 || checked < 1024; ++trial) {
-      at::Tensor x = like(a, trial % 2 == 1), y = like(b, trial % 2 == 1);
+      at::Tensor x = randomLike(a, g, trial % 2 == 1), y = randomLike(b, g, trial % 2 == 1);
       if (trial == 2) { x.select(0, 0).zero_(); y.select(1, 0).zero_(); x.select(0, 0).select(0, K - 1).fill_(tiny); y.select(0, K - 1).select(0, 0).fill_(-tiny); }
       at::Tensor ref = at::mm(x, y), mine = at::empty({n, m}, o);
       compute(x, y, mine);
@@ -611,16 +621,14 @@ static bool mmExact(int what, const at::Tensor& a, const at::Tensor& b, Compute 
       checked += n * m;
     }
     return true;
-  }();
-  known.emplace(std::move(key), exact);
-  return exact;
+  });
 }
 #if defined(__x86_64__) || defined(__i386__)
 // Whether at::mm sums as seqMm for such a product (mmExact), up to 256 terms (beyond, BLAS kernels split the sum).
 template <typename F>
 static bool mmSeqExact(const at::Tensor& a, const at::Tensor& b) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || a.size(1) > 256) return false;
-  return mmExact<F>(0, a, b, [](const at::Tensor& x, const at::Tensor& y, at::Tensor& out) {
+  return mmExact<F>(a, b, [](const at::Tensor& x, const at::Tensor& y, at::Tensor& out) {
     std::vector<F> buf;
     seqMm<F>(x.data_ptr<F>(), x.stride(0), x.stride(1), y.data_ptr<F>(), y.stride(0), y.stride(1), out.data_ptr<F>(), x.size(0), x.size(1), y.size(1), buf);
   });
@@ -670,7 +678,7 @@ static void blasMm(const GemmCall& c, const F* A, const F* B, F* C) {
 template <typename F>
 static bool mmBlasExact(const at::Tensor& a, const at::Tensor& b) {
   if (blasGemm<F>() == nullptr || !gemmCall(a.size(0), a.size(1), b.size(1), a.stride(0), a.stride(1), b.stride(0), b.stride(1)).ok) return false;
-  return mmExact<F>(1, a, b, [](const at::Tensor& x, const at::Tensor& y, at::Tensor& out) {
+  return mmExact<F>(a, b, [](const at::Tensor& x, const at::Tensor& y, at::Tensor& out) {
     blasMm<F>(gemmCall(x.size(0), x.size(1), y.size(1), x.stride(0), x.stride(1), y.stride(0), y.stride(1)), x.data_ptr<F>(), y.data_ptr<F>(), out.data_ptr<F>());
   });
 }
@@ -680,22 +688,18 @@ static bool mmBlasExact(const at::Tensor& a, const at::Tensor& b) {
 // that does (ATen's dispatch, output and checks around a small product cost as much as the product);
 // else by at::mm.
 enum class MmPath { Chain, Blas, Mm };
+template <typename F>
+static MmPath mmPathOf(const at::Tensor& a0, const at::Tensor& b0) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (a0.size(0) * a0.size(1) * b0.size(1) <= (int64_t{1} << 21) && mmSeqExact<F>(a0, b0)) return MmPath::Chain;
+#endif
+  return mmBlasExact<F>(a0, b0) ? MmPath::Blas : MmPath::Mm;
+}
 static MmPath mmEachPath(const at::Tensor& a, const at::Tensor& b) {
   if (a.size(0) == 0 || !a.device().is_cpu() || !b.device().is_cpu() || a.scalar_type() != b.scalar_type() ||
       (c10::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad()))) return MmPath::Mm;
-  const at::Tensor a0 = a.select(0, 0), b0 = b.select(0, 0);
-  const bool small = a.size(1) * a.size(2) * b.size(2) <= (int64_t{1} << 21);
-  if (a.scalar_type() == at::kFloat) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (small && mmSeqExact<float>(a0, b0)) return MmPath::Chain;
-#endif
-    if (mmBlasExact<float>(a0, b0)) return MmPath::Blas;
-  } else if (a.scalar_type() == at::kDouble) {
-#if defined(__x86_64__) || defined(__i386__)
-    if (small && mmSeqExact<double>(a0, b0)) return MmPath::Chain;
-#endif
-    if (mmBlasExact<double>(a0, b0)) return MmPath::Blas;
-  }
+  if (a.scalar_type() == at::kFloat) return mmPathOf<float>(a.select(0, 0), b.select(0, 0));
+  if (a.scalar_type() == at::kDouble) return mmPathOf<double>(a.select(0, 0), b.select(0, 0));
   return MmPath::Mm;
 }
 static void checkMmEach(const at::Tensor& a, const at::Tensor& b) {
@@ -772,26 +776,16 @@ static bool mvBlasExact(const at::Tensor& A, const at::Tensor& v) {
   const int64_t r = A.size(0), c = A.size(1);
   if (blasGemv<F>() == nullptr || r == 0 || c == 0 || !gemvCall(r, c, A.stride(0), A.stride(1), v.stride(0)).ok ||
       at::has_internal_overlap(A) != at::MemOverlap::No) return false;
-  std::vector<int64_t> key{static_cast<int64_t>(A.scalar_type()), r, c, A.stride(0), A.stride(1), v.stride(0), at::get_num_threads()};
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = known.find(key);
-  if (it != known.end()) return it->second;
-  const bool exact = [&] {
+  return verdictOnce(known, mu, {static_cast<int64_t>(A.scalar_type()), r, c, A.stride(0), A.stride(1), v.stride(0), at::get_num_threads()}, [&] {
     at::Generator g = at::make_generator<at::CPUGeneratorImpl>(20261203);
-    auto o = at::TensorOptions().dtype(A.scalar_type());
     for (int64_t trial = 0, checked = 0; trial < 2 || checked < 1024; ++trial, checked += r) {
-      at::Tensor x = at::empty_strided(A.sizes(), A.strides(), o), y = at::empty_strided(v.sizes(), v.strides(), o);
-      at::Tensor xv = at::randn(A.sizes(), g, o), yv = at::randn(v.sizes(), g, o);
-      if (trial % 2 == 1) { xv.mul_(at::randn(A.sizes(), g, o).mul_(4).exp_()).mul_(at::rand(A.sizes(), g, o).gt(0.33)); yv.mul_(at::randn(v.sizes(), g, o).mul_(4).exp_()); }
-      x.copy_(xv); y.copy_(yv);
-      at::Tensor ref = at::mv(x, y), mine = at::empty({r}, o);
+      at::Tensor x = randomLike(A, g, trial % 2 == 1), y = randomLike(v, g, trial % 2 == 1);
+      at::Tensor ref = at::mv(x, y), mine = at::empty({r}, x.options());
       blasMv<F>(gemvCall(r, c, x.stride(0), x.stride(1), y.stride(0)), x.data_ptr<F>(), y.data_ptr<F>(), mine.data_ptr<F>());
       if (!at::equal(ref, mine)) return false;
     }
     return true;
-  }();
-  known.emplace(std::move(key), exact);
-  return exact;
+  });
 }
 static void checkMvEach(const at::Tensor& a, const at::Tensor& v) {
   if (a.dim() != 3 || v.dim() != 2 || a.size(0) != v.size(0) || a.size(2) != v.size(1))
