@@ -901,6 +901,36 @@ OP(normalEach_) {
   });
   return info[0];
 }
+// addNormalEach_(t [P, ...], gens[P] (distinct; null: leave the slice), stds[P]): t[k] += randn * stds[k]
+// in place, the noise of slice k drawn from gens[k] into a tensor of its own (the draws and the rounding
+// of t[k].add(randn(shape, gens[k]).mul(stds[k])): the product in t's dtype, then the sum), slices in parallel
+OP(addNormalEach_) {
+  auto& a = T(info, 0);
+  auto gs = info[1].As<Napi::Array>();
+  auto ss = info[2].As<Napi::Array>();
+  if (a.dim() < 1 || static_cast<int64_t>(gs.Length()) != a.size(0) || static_cast<int64_t>(ss.Length()) != a.size(0))
+    throw OpError("addNormalEach_ needs one generator (or null) and one std per slice of dim 0, got " + shapeStr(a) + ", " + std::to_string(gs.Length()) + " and " + std::to_string(ss.Length()));
+  if (c10::GradMode::is_enabled() && a.requires_grad()) throw OpError("addNormalEach_: t requires grad (use it under noGrad)");
+  std::vector<at::Generator> gens(static_cast<size_t>(a.size(0)));
+  std::vector<double> stds(static_cast<size_t>(a.size(0)));
+  for (int64_t k = 0; k < a.size(0); ++k) {
+    Napi::Value g = gs.Get(static_cast<uint32_t>(k));
+    stds[k] = ss.Get(static_cast<uint32_t>(k)).As<Napi::Number>().DoubleValue();
+    if (g.IsNull() || g.IsUndefined()) continue;
+    if (!g.IsObject() || !g.As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value())) throw OpError("addNormalEach_: gens[" + std::to_string(k) + "] must be a Generator or null");
+    gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
+  }
+  at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      if (!gens[k].defined()) continue;
+      at::Tensor slice = a.select(0, k);
+      at::Tensor z = at::empty(slice.sizes(), a.options());
+      z.normal_(0, 1, gens[k]);
+      slice.add_(z.mul_(stds[k]));
+    }
+  });
+  return info[0];
+}
 // thresholdBackward(grad, x, threshold): grad where x > threshold, else 0 (relu's backward)
 OP(thresholdBackward) { auto& g = T(info, 0); W(at::threshold_backward(g, T(info, 1), S(info, 2))); }
 // softplusBackward(grad, x, beta, threshold): the gradient of softplus(x, beta, threshold) times grad
@@ -1031,7 +1061,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(nonzero); REG(indexCopy_);
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
-  REG(bmm); REG(mmEach); REG(mmEachKernel); REG(mvEach); REG(mvEachKernel); REG(addEach_); REG(normalEach_); REG(thresholdBackward); REG(softplusBackward);
+  REG(bmm); REG(mmEach); REG(mmEachKernel); REG(mvEach); REG(mvEachKernel); REG(addEach_); REG(normalEach_); REG(addNormalEach_); REG(thresholdBackward); REG(softplusBackward);
   REG(addAlpha); REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
   REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);

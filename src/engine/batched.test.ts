@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, Tensor, addEach_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
+  Generator, Tensor, addEach_, addNormalEach_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
 } from './index.js';
 
 const F64 = { dtype: 'float64' } as const;
@@ -171,6 +171,29 @@ test('addEach_ is add_ with each slice\'s alpha; normalEach_ draws each slice fr
     else assert.ok(same(slice(t, k), randn([7, 9], new Generator(s), F64)), `slice ${k}`);
   });
   assert.throws(() => normalEach_(zeros([2, 3], F64), [new Generator(1)]), /one generator \(or null\) per slice/);
+}));
+
+test('addNormalEach_ adds to each slice the noise a lone pre-activation gets: add(randn(shape, gen).mul(std)), bit for bit', () => tidy(() => {
+  const g = new Generator(5);
+  // both dtypes; slices shorter than ATen's 16-draw vector fill, and of lengths that leave a tail
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const shape of [[4, 10, 1024], [4, 3, 5], [4, 37]]) {
+      const seeds = [21, 22, 23, 24], stds = [3, 0, 0.37, 1e-3];
+      const t = randn(shape, g, { dtype }).mul(10);
+      const want = stds.map((sd, k) => (k === 1 ? slice(t, k).clone() : slice(t, k).add(randn(shape.slice(1), new Generator(seeds[k]!), { dtype }).mul(sd))));
+      const out = addNormalEach_(t, seeds.map((s, k) => (k === 1 ? null : new Generator(s))), stds);
+      assert.equal(out, t, 'in place');
+      want.forEach((w, k) => assert.ok(same(slice(t, k), w), `${dtype} ${shape.join('x')} slice ${k}${k === 1 ? ' (null generator: untouched)' : ''}`));
+    }
+  }
+  // the generator moves as a lone draw moves it: a second call draws the next noise
+  const gen = new Generator(9), ref = new Generator(9);
+  const t = zeros([1, 40], F64);
+  addNormalEach_(t, [gen], [1]);
+  addNormalEach_(t, [gen], [1]);
+  assert.ok(same(slice(t, 0), randn([40], ref, F64).add(randn([40], ref, F64))));
+  assert.throws(() => addNormalEach_(zeros([2, 3], F64), [new Generator(1), null], [1]), /one generator \(or null\) and one std per slice/);
+  assert.throws(() => addNormalEach_(zeros([2, 3], F64), [null, null], [1, NaN]), /finite/);
 }));
 
 test('thresholdBackward and softplusBackward are what autograd computes for relu and the logistic loss', () => tidy(() => {

@@ -66,6 +66,18 @@ export function normalEach_(t: Tensor, gens: (Generator | null)[], mean = 0, std
   return t;
 }
 
+/**
+ * t[k] += stds[k] * N(0, 1) for every slice k whose generator is not null, in place, slices in
+ * parallel: slice k's noise drawn from gens[k] into a tensor of its own, so each slice gets the draws
+ * and the rounding of t[k].add(randn(t[k].shape, gens[k]).mul(stds[k])) (a lone pre-activation noise).
+ * The generators must be distinct.
+ */
+export function addNormalEach_(t: Tensor, gens: (Generator | null)[], stds: number[]): Tensor {
+  if (stds.some((s) => !Number.isFinite(s))) throw new Error(`addNormalEach_: stds must be finite numbers, got ${JSON.stringify(stds)}`);
+  native.addNormalEach_(t.handle, gens.map((g) => g?.native ?? null), stds);
+  return t;
+}
+
 /** The backward of relu (threshold 0): grad where x > threshold, else 0. */
 export function thresholdBackward(grad: Tensor, x: Tensor, threshold = 0): Tensor {
   return new Tensor(native.thresholdBackward(grad.handle, x.handle, threshold));

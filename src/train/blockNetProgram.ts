@@ -7,7 +7,7 @@
 // rounds differently), elementwise ops either exact per element or run row by row (rowwise).
 // Shared by both updates of the batched trainer (noisy GD (3.1) on the full batch, minibatch SGD),
 // which is also SyntheticTrainer's own step on the block net (one part).
-import { Tensor, addEach_, mmEach, mvEach, normalEach_, ones, softplusBackward, tensor, thresholdBackward, zeros, type DType, type Generator } from '../engine/index.js';
+import { Tensor, addEach_, addNormalEach_, mmEach, mvEach, ones, softplusBackward, tensor, thresholdBackward, zeros, type DType, type Generator } from '../engine/index.js';
 
 /**
  * The trained weights per part (W [P, mW, d], V [P, mV, k]) with their transposes (views, what the
@@ -63,23 +63,16 @@ export function forward(net: StackedNet, data: StackedData, pre: Pre): Forward {
 
 /**
  * `pre` plus Gaussian noise of std noises[j] in part j's pre-activations (W's block, then V's, drawn
- * from gens[j] as its lone forward draws them: Appendix F.1's noise inside the relu); parts with std 0
- * draw nothing and keep theirs. The noise is added in place: `pre` is the noisy one afterwards.
+ * from gens[j] as its lone forward draws them: Appendix F.1's noise inside the relu, with its
+ * rounding: addNormalEach_); parts with std 0 draw nothing and keep theirs. The noise is added in
+ * place: `pre` is the noisy one afterwards.
  */
 export function noisyPre(pre: Pre, noises: number[], gens: Generator[]): Pre {
-  const noisy = noises.flatMap((v, j) => (v > 0 ? [j] : []));
-  if (noisy.length === 0) return pre;
-  const dtype = pre.preW.dtype;
-  const std = tensor(Float64Array.from(noisy.map((j) => noises[j]!)), { shape: [noisy.length, 1, 1], dtype });
-  const g = noisy.map((j) => gens[j]!);
-  const noiseW = normalEach_(zeros([noisy.length, ...pre.preW.shape.slice(1)], { dtype }), g);
-  const noiseV = normalEach_(zeros([noisy.length, ...pre.preV.shape.slice(1)], { dtype }), g);
-  if (noisy.length === noises.length) return { preW: pre.preW.add_(noiseW.mul(std)), preV: pre.preV.add_(noiseV.mul(std)) };
-  const idx = tensor(Int32Array.from(noisy), { dtype: 'int64' });
-  return {
-    preW: pre.preW.indexCopy_(0, idx, pre.preW.indexSelect(0, idx).add(noiseW.mul(std))),
-    preV: pre.preV.indexCopy_(0, idx, pre.preV.indexSelect(0, idx).add(noiseV.mul(std))),
-  };
+  if (noises.every((v) => v === 0)) return pre;
+  const g = noises.map((v, j) => (v > 0 ? gens[j]! : null));
+  addNormalEach_(pre.preW, g, noises);
+  addNormalEach_(pre.preV, g, noises);
+  return pre;
 }
 
 /**
