@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "lrlab",
-      "sources": ["native/src/addon.cc"],
+      "sources": ["native/src/addon.cc", "native/src/normalFill.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node -p \"process.env.LRLAB_TORCH_INCLUDE || '/usr/include /usr/include/torch/csrc/api/include'\")"

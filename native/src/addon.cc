@@ -1,6 +1,7 @@
 // lrlab native addon: a thin, generic N-API layer over libtorch (ATen + autograd).
 // It exposes tensors, generic ops and autograd only; all experiment logic lives in TypeScript.
 #include <napi.h>
+#include "normalFill.h"
 #include <ATen/ATen.h>
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -897,9 +898,16 @@ OP(normalEach_) {
     if (!g.IsNull() && !g.IsUndefined()) gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
   }
   at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) if (gens[k].defined()) a.select(0, k).normal_(mean, sd, gens[k]);
+    for (int64_t k = b; k < e; ++k) if (gens[k].defined()) { at::Tensor s = a.select(0, k); lrlab::normal_(s, mean, sd, gens[k]); }
   });
   return info[0];
+}
+// normalKernel(t): 'fill' where normalEach_ / addNormalEach_ fill a slice shaped and typed as t by
+// normalFill (at::normal_'s bits, checked here once), else 'normal_' (at::normal_ itself)
+OP(normalKernel) {
+  auto& a = T(info, 0);
+  const bool fill = lrlab::normalFillExact() && a.scalar_type() == at::kFloat && a.device().is_cpu() && a.is_contiguous() && a.numel() >= 16;
+  return Napi::String::New(env, fill ? "fill" : "normal_");
 }
 // addNormalEach_(t [P, ...], gens[P] (distinct; null: leave the slice), stds[P]): t[k] += randn * stds[k]
 // in place, the noise of slice k drawn from gens[k] into a tensor of its own (the draws and the rounding
@@ -925,7 +933,7 @@ OP(addNormalEach_) {
       if (!gens[k].defined()) continue;
       at::Tensor slice = a.select(0, k);
       at::Tensor z = at::empty(slice.sizes(), a.options());
-      z.normal_(0, 1, gens[k]);
+      lrlab::normal_(z, 0, 1, gens[k]);
       slice.add_(z.mul_(stds[k]));
     }
   });
@@ -1061,7 +1069,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(nonzero); REG(indexCopy_);
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
-  REG(bmm); REG(mmEach); REG(mmEachKernel); REG(mvEach); REG(mvEachKernel); REG(addEach_); REG(normalEach_); REG(addNormalEach_); REG(thresholdBackward); REG(softplusBackward);
+  REG(bmm); REG(mmEach); REG(mmEachKernel); REG(mvEach); REG(mvEachKernel); REG(addEach_); REG(normalEach_); REG(addNormalEach_); REG(normalKernel); REG(thresholdBackward); REG(softplusBackward);
   REG(addAlpha); REG(add_); REG(add_S); REG(mul_); REG(mul_S); REG(copy_); REG(zero_); REG(fill_); REG(addcmul_);
   REG(setRequiresGrad); REG(requiresGrad); REG(isLeaf); REG(grad); REG(setGrad); REG(backward); REG(retainGrad);
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);

@@ -1,8 +1,9 @@
 // Every preset's short run gives the same metrics rows and final weights as when the fixture was
 // recorded (golden/presets.json): refactors must keep behaviour. Runs go through the CLI (the
 // interface that does not change), in child processes with pinned kernels (OpenBLAS's generic
-// Prescott kernels, ATen's default CPU capability, one thread), so that the numbers do not depend on
-// the machine's CPU. Re-record (only when a change is meant to alter results, and say so in the
+// Prescott kernels, ATen's default CPU capability, oneDNN's AVX2 kernels for the convolutions (on an
+// AVX-512 CPU it JIT-compiles others, which round differently), one thread), so that the numbers do
+// not depend on the machine's CPU (one with AVX2 at least). Re-record (only when a change is meant to alter results, and say so in the
 // commit): LRLAB_RECORD_GOLDEN=1 node scripts/test.mjs src/cli/presetsGolden.test.ts
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { writeTinyFashionMnist } from '../experiments/images/testData.testutil.j
 
 const FIXTURE = join(ROOT, 'src', 'cli', 'golden', 'presets.json');
 /** The kernels the fixture was recorded with (see the header). */
-const PINNED = { LRLAB_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'Prescott', OPENBLAS_NUM_THREADS: '1', ATEN_CPU_CAPABILITY: 'default' };
+const PINNED = { DNNL_MAX_CPU_ISA: 'AVX2', LRLAB_NUM_THREADS: '1', OPENBLAS_CORETYPE: 'Prescott', OPENBLAS_NUM_THREADS: '1', ATEN_CPU_CAPABILITY: 'default' };
 
 interface Case { name: string; args: string[] }
 

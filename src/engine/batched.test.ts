@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, Tensor, addEach_, addNormalEach_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
+  Generator, Tensor, addEach_, addNormalEach_, normalKernel, normal_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
 } from './index.js';
 
 const F64 = { dtype: 'float64' } as const;
@@ -194,6 +194,36 @@ test('addNormalEach_ adds to each slice the noise a lone pre-activation gets: ad
   assert.ok(same(slice(t, 0), randn([40], ref, F64).add(randn([40], ref, F64))));
   assert.throws(() => addNormalEach_(zeros([2, 3], F64), [new Generator(1), null], [1]), /one generator \(or null\) and one std per slice/);
   assert.throws(() => addNormalEach_(zeros([2, 3], F64), [null, null], [1, NaN]), /finite/);
+}));
+
+test('normalEach_ in float32 gives at::normal_\'s bits and moves each generator as it does (sizes around 16, tails, past a state regeneration)', () => tidy(() => {
+  // (607 and 1231 draw 623 and 1247 words with their tails: from a fresh generator they end one word
+  // before a regeneration of the MT19937 state)
+  const sizes = [1, 15, 16, 17, 31, 607, 623, 624, 625, 1231, 1248, 1301, 10880];
+  const gens = [new Generator(3), new Generator(4)], refs = [new Generator(3), new Generator(4)];
+  const f32 = { dtype: 'float32' } as const;
+  for (let round = 0; round < 3; round++) {
+    for (const n of sizes) {
+      const t = normalEach_(zeros([2, n], f32), gens, 0.5, 2);
+      refs.forEach((r, k) => assert.ok(same(slice(t, k), normal_(zeros([n], f32), 0.5, 2, r)), `size ${n} slice ${k} round ${round}`));
+      // from fresh generators, then the next draws
+      const fresh = [new Generator(100 + n), new Generator(200 + n)], ref = [new Generator(100 + n), new Generator(200 + n)];
+      for (const m of [n, 17, 16]) {
+        const u = normalEach_(zeros([2, m], f32), fresh);
+        ref.forEach((r, k) => assert.ok(same(slice(u, k), normal_(zeros([m], f32), 0, 1, r)), `fresh, size ${n} then ${m}, slice ${k}`));
+      }
+    }
+  }
+  // afterwards each generator is where its reference is
+  gens.forEach((gen, k) => assert.ok(same(randn([40], gen, F64), randn([40], refs[k]!, F64)), `generator ${k} moved as randn moves it`));
+  // which way: the addon's fill for float32 of 16 elements or more where ATen's AVX2 kernel draws them (x86-64 here)
+  if (process.arch === 'x64' && runtimeRecord().cpuCapability === 'AVX2') {
+    assert.equal(normalKernel(zeros([10, 1024], { dtype: 'float32' })), 'fill');
+    assert.equal(normalKernel(zeros([16], { dtype: 'float32' })), 'fill');
+  }
+  assert.equal(normalKernel(zeros([15], { dtype: 'float32' })), 'normal_');
+  assert.equal(normalKernel(zeros([64], F64)), 'normal_');
+  assert.equal(normalKernel(zeros([8, 8], { dtype: 'float32' }).T), 'normal_');
 }));
 
 test('thresholdBackward and softplusBackward are what autograd computes for relu and the logistic loss', () => tidy(() => {

@@ -60,6 +60,8 @@ export function addEach_(dst: Tensor, src: Tensor, alphas: number[]): Tensor {
 /**
  * Fill slice k of t with N(mean, std^2) draws from gens[k] (the draws of normal_ on that slice alone),
  * in place, slices in parallel; a null generator leaves its slice as it is. The generators must be distinct.
+ * A float32 slice of 16 or more elements is filled by the addon's own loop where that gives ATen's
+ * bits (normalKernel says which way).
  */
 export function normalEach_(t: Tensor, gens: (Generator | null)[], mean = 0, std = 1): Tensor {
   native.normalEach_(t.handle, gens.map((g) => g?.native ?? null), mean, std);
@@ -77,6 +79,14 @@ export function addNormalEach_(t: Tensor, gens: (Generator | null)[], stds: numb
   native.addNormalEach_(t.handle, gens.map((g) => g?.native ?? null), stds);
   return t;
 }
+
+/**
+ * How normalEach_ and addNormalEach_ fill a slice shaped and typed as t: 'fill', the addon's own loop
+ * (ATen's float32 kernel with its uniforms drawn 8 at a time from a copy of the generator's MT19937
+ * state, where the addon has checked once that this gives at::normal_'s bits and leaves the generator
+ * where it does), or 'normal_' (at::normal_ itself).
+ */
+export function normalKernel(t: Tensor): 'fill' | 'normal_' { return native.normalKernel(t.handle); }
 
 /** The backward of relu (threshold 0): grad where x > threshold, else 0. */
 export function thresholdBackward(grad: Tensor, x: Tensor, threshold = 0): Tensor {
