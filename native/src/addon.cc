@@ -349,8 +349,13 @@ OP(where) {
 OP(maskedFill) { auto& a = T(info, 0); W(at::masked_fill(a, T(info, 1), S(info, 2))); }
 
 // ---------------------------------------------------------------- linear algebra
-OP(matmul) { auto& a = T(info, 0); W(at::matmul(a, T(info, 1))); }
-OP(linear) { auto& a = T(info, 0); W(at::linear(a, T(info, 1), OT(info, 2))); }
+// matmul and linear: a matrix times a vector (matmul's at::mv) and a matrix times a weight's
+// transpose without bias (linear's at::mm) by mvEach's and mmEach's ways for one slice where those
+// give the same bits (outside autograd recording; they check), else ATen's own
+static at::Tensor matmulOf(const at::Tensor& a, const at::Tensor& b);
+static at::Tensor linearOf(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias);
+OP(matmul) { auto& a = T(info, 0); W(matmulOf(a, T(info, 1))); }
+OP(linear) { auto& a = T(info, 0); W(linearOf(a, T(info, 1), OT(info, 2))); }
 OP(outer) { auto& a = T(info, 0); W(at::outer(a, T(info, 1))); }
 
 // ---------------------------------------------------------------- reductions
@@ -709,11 +714,8 @@ static void checkMmEach(const at::Tensor& a, const at::Tensor& b) {
 }
 // mmEach(a [P, n, k], b [P, k, m]) -> [P, n, m]: at::mm of each slice, the slices side by side on the
 // intra-op threads (each product as a lone mm computes it, by mmEachPath's way)
-OP(mmEach) {
-  auto& a = T(info, 0); auto& b = T(info, 1);
-  checkMmEach(a, b);
+static at::Tensor mmEachOf(const at::Tensor& a, const at::Tensor& b, MmPath path) {
   at::Tensor out = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
-  const MmPath path = mmEachPath(a, b);
   const int64_t n = a.size(1), K = a.size(2), m = b.size(2);
   at::parallel_for(0, a.size(0), 1, [&](int64_t s, int64_t e) {
     auto run = [&](auto* pa, auto* pb, auto* pc) {
@@ -734,7 +736,12 @@ OP(mmEach) {
     } else if (a.scalar_type() == at::kFloat) run(a.data_ptr<float>(), b.data_ptr<float>(), out.data_ptr<float>());
     else run(a.data_ptr<double>(), b.data_ptr<double>(), out.data_ptr<double>());
   });
-  W(out);
+  return out;
+}
+OP(mmEach) {
+  auto& a = T(info, 0); auto& b = T(info, 1);
+  checkMmEach(a, b);
+  W(mmEachOf(a, b, mmEachPath(a, b)));
 }
 // mmEachKernel(a, b): how mmEach(a, b) multiplies the slices: 'chain' (seqMm), 'blas' (the BLAS call itself) or 'mm' (at::mm)
 OP(mmEachKernel) {
@@ -803,21 +810,39 @@ static bool mvEachDirect(const at::Tensor& a, const at::Tensor& v) {
 OP(mvEachKernel) { auto& a = T(info, 0); auto& v = T(info, 1); checkMvEach(a, v); return Napi::String::New(env, mvEachDirect(a, v) ? "blas" : "mv"); }
 // mvEach(A [P, n, h], v [P, h]) -> [P, n]: at::mv of each slice (what A[k].matmul(v[k]) computes), by
 // the BLAS call itself where that gives at::mv's bits (outside autograd recording, on the CPU)
-OP(mvEach) {
-  auto& a = T(info, 0); auto& v = T(info, 1);
-  checkMvEach(a, v);
+// the direct gemv of mvEach on slices mvEachDirect accepts
+static at::Tensor mvEachBlas(const at::Tensor& a, const at::Tensor& v) {
   at::Tensor out = at::empty({a.size(0), a.size(1)}, a.options());
-  if (!mvEachDirect(a, v)) {
-    for (int64_t k = 0; k < a.size(0); ++k) { at::Tensor o = out.select(0, k); at::mv_out(o, a.select(0, k), v.select(0, k)); }
-    W(out);
-  }
   const GemvCall g = gemvCall(a.size(1), a.size(2), a.stride(1), a.stride(2), v.stride(1));
   auto run = [&](auto* pa, auto* pv, auto* po) {
     for (int64_t k = 0; k < a.size(0); ++k) blasMv(g, pa + k * a.stride(0), pv + k * v.stride(0), po + k * a.size(1));
   };
   if (a.scalar_type() == at::kFloat) run(a.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>());
   else run(a.data_ptr<double>(), v.data_ptr<double>(), out.data_ptr<double>());
+  return out;
+}
+OP(mvEach) {
+  auto& a = T(info, 0); auto& v = T(info, 1);
+  checkMvEach(a, v);
+  if (mvEachDirect(a, v)) W(mvEachBlas(a, v));
+  at::Tensor out = at::empty({a.size(0), a.size(1)}, a.options());
+  for (int64_t k = 0; k < a.size(0); ++k) { at::Tensor o = out.select(0, k); at::mv_out(o, a.select(0, k), v.select(0, k)); }
   W(out);
+}
+static at::Tensor matmulOf(const at::Tensor& a, const at::Tensor& b) {
+  if (a.dim() == 2 && b.dim() == 1 && a.size(1) == b.size(0)) {
+    const at::Tensor a3 = a.unsqueeze(0), b2 = b.unsqueeze(0);
+    if (mvEachDirect(a3, b2)) return mvEachBlas(a3, b2).squeeze(0);
+  }
+  return at::matmul(a, b);
+}
+static at::Tensor linearOf(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias) {
+  if (!(bias && bias->defined()) && x.dim() == 2 && w.dim() == 2 && x.size(1) == w.size(1) && x.size(0) > 0 && w.size(0) > 0 && x.layout() == at::kStrided && w.layout() == at::kStrided) {
+    const at::Tensor a = x.unsqueeze(0), b = w.t().unsqueeze(0);
+    const MmPath path = mmEachPath(a, b);
+    if (path != MmPath::Mm) return mmEachOf(a, b, path).squeeze(0);
+  }
+  return at::linear(x, w, bias);
 }
 // d[i] = fma(s[i], alpha, d[i]) over n elements: what ATen's add_(src, alpha) computes per element
 // where its kernel fuses the multiply-add (checked once per dtype against add_ itself: fusedAddExact).

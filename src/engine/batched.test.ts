@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, Tensor, addEach_, addNormalEach_, normalKernel, normal_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
+  Generator, Tensor, addEach_, addNormalEach_, normalKernel, normal_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, noGrad, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
 } from './index.js';
 
 const F64 = { dtype: 'float64' } as const;
@@ -224,6 +224,26 @@ test('normalEach_ in float32 gives at::normal_\'s bits and moves each generator 
   assert.equal(normalKernel(zeros([15], { dtype: 'float32' })), 'normal_');
   assert.equal(normalKernel(zeros([64], F64)), 'normal_');
   assert.equal(normalKernel(zeros([8, 8], { dtype: 'float32' }).T), 'normal_');
+}));
+
+test('linear without bias and matrix x vector matmul outside autograd give the bits ATen gives them while recording', () => tidy(() => {
+  const g = new Generator(8);
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [n, K, m] of [[384, 2, 1024], [10, 100, 64], [120, 100, 64], [1, 5, 3], [7, 300, 9]] as const) {
+      const x = randn([n, K], g, { dtype }).mul(randn([n, K], g, { dtype }).exp()), W = randn([m, K], g, { dtype });
+      // recording (W requires grad): ATen's own linear (mm) and mv; outside it: the addon's ways where they give those bits
+      const Wg = W.clone().requiresGrad_();
+      const ref = linear(x, Wg).detach(), got = noGrad(() => linear(x, W));
+      assert.ok(same(got, ref), `${dtype} linear ${n}x${K} . ${m}x${K}^T`);
+      const v = randn([K], g, { dtype }), xg = x.clone().requiresGrad_();
+      assert.ok(same(noGrad(() => x.matmul(v)), xg.matmul(v).detach()), `${dtype} matmul ${n}x${K} . ${K}`);
+      assert.ok(same(noGrad(() => x.T.matmul(randn([n], new Generator(n), { dtype }))), xg.T.matmul(randn([n], new Generator(n), { dtype })).detach()), `${dtype} matmul (${n}x${K})^T . ${n}`);
+    }
+  }
+  // and a bias, a batch of matrices, other shapes: ATen's own, as before
+  const x = randn([4, 3, 5], g, F64), W = randn([2, 5], g, F64), b = randn([2], g, F64);
+  assert.deepEqual(noGrad(() => linear(x, W, b)).shape, [4, 3, 2]);
+  assert.throws(() => noGrad(() => linear(randn([3, 4], g, F64), randn([2, 5], g, F64))), /mat1 and mat2 shapes cannot be multiplied|size mismatch|shapes/);
 }));
 
 test('thresholdBackward and softplusBackward are what autograd computes for relu and the logistic loss', () => tidy(() => {
