@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// lrlab command-line entry: runs the TypeScript sources through tsx (no build step needed).
-import { register } from 'tsx/esm/api';
+// lrlab command-line entry: the CLI's bundle (scripts/bundle.mjs, built at `npm ci`) where it is as
+// new as the sources, else the TypeScript sources through tsx (no build step needed while editing).
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freshBundle } from './bundle.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = freshBundle(root);
+let main;
+if (bundle) ({ main } = await import(pathToFileURL(bundle).href));
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -3,7 +3,8 @@
 // (the native addon) nor what other commands need (the queue client, the report's charts, SQLite,
 // Parquet, the dashboard). Each case is a child process whose module loads (a loader hook) and
 // native addons (process.dlopen) are recorded; `lrlab info`, which loads the addon, shows that the
-// recording sees it.
+// recording sees it. These run the sources through tsx (LRLAB_NO_BUNDLE), module by module; the
+// bundle keeps the same lazy imports as chunks (bundle.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -29,7 +30,7 @@ function loadsOf(args: string[], dir: string): Promise<{ code: number | null; st
   const file = join(dir, `${args.join('_').replace(/[^a-z0-9_-]/gi, '')}.txt`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(PRELOAD)}`, BIN, ...args],
-      { cwd: ROOT, env: { ...process.env, LRLAB_LOADS_FILE: file, LRLAB_NUM_THREADS: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      { cwd: ROOT, env: { ...process.env, LRLAB_LOADS_FILE: file, LRLAB_NUM_THREADS: '1', LRLAB_NO_BUNDLE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('error', reject);

@@ -1,0 +1,86 @@
+// The CLI's bundle (scripts/bundle.mjs, bin/bundle.js): bin/lrlab.js uses it only while it is as new
+// as the sources, and it behaves as the sources do. The bundle is built here into a copy of the
+// repository's top level (src, web, node_modules and the addon linked), not into the repository's
+// own dist/, which other tests' CLI processes may be reading.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './runCli.testutil.js';
+// @ts-expect-error (plain JavaScript beside the entry point, without types)
+import { freshBundle } from '../../bin/bundle.js';
+
+const fresh = freshBundle as (root: string) => string | null;
+
+test('the bundle is used only while no source file or folder is newer than those it was built from, and not with LRLAB_NO_BUNDLE', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'lrlab-bundle-fresh-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'src', 'cli'), { recursive: true });
+  mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+  writeFileSync(join(root, 'package.json'), '{}');
+  writeFileSync(join(root, 'src', 'cli', 'main.ts'), '');
+  const past = new Date(Date.now() - 60_000);
+  for (const p of [join(root, 'package.json'), join(root, 'src', 'cli', 'main.ts'), join(root, 'src', 'cli'), join(root, 'src')]) utimesSync(p, past, past);
+  assert.equal(fresh(root), null, 'no stamp: not built');
+  const stamp = (ms: number) => writeFileSync(join(root, 'dist', 'cli', 'bundle.json'), JSON.stringify({ sourcesNewest: ms }));
+  stamp(past.getTime());
+  assert.equal(fresh(root), join(root, 'dist', 'cli', 'main.js'));
+  const prev = process.env.LRLAB_NO_BUNDLE;
+  process.env.LRLAB_NO_BUNDLE = '1';
+  try { assert.equal(fresh(root), null, 'LRLAB_NO_BUNDLE'); } finally { if (prev === undefined) delete process.env.LRLAB_NO_BUNDLE; else process.env.LRLAB_NO_BUNDLE = prev; }
+  // an edited file, a new file in a subfolder (its folder's time moves), an edited package.json
+  const now = new Date();
+  utimesSync(join(root, 'src', 'cli', 'main.ts'), now, now);
+  assert.equal(fresh(root), null, 'an edited source');
+  stamp(now.getTime());
+  assert.ok(fresh(root));
+  const later = new Date(now.getTime() + 5_000);
+  writeFileSync(join(root, 'src', 'cli', 'new.ts'), '');
+  utimesSync(join(root, 'src', 'cli', 'new.ts'), now, now);
+  utimesSync(join(root, 'src', 'cli'), later, later);
+  assert.equal(fresh(root), null, 'a file added (or removed) in a folder');
+  stamp(later.getTime());
+  utimesSync(join(root, 'package.json'), new Date(later.getTime() + 5_000), new Date(later.getTime() + 5_000));
+  assert.equal(fresh(root), null, 'package.json edited');
+  writeFileSync(join(root, 'dist', 'cli', 'bundle.json'), 'not json');
+  assert.equal(fresh(root), null, 'an unreadable stamp');
+});
+
+test('the bundled CLI prints what the sources print and loads its chunks, not the sources; a failed bundle leaves tsx', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'lrlab-bundle-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const d of ['src', 'web', 'node_modules', 'build']) symlinkSync(join(ROOT, d), join(root, d));
+  for (const f of ['package.json', 'bin', 'scripts']) cpSync(join(ROOT, f), join(root, f), { recursive: true });
+  const built = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  assert.equal(fresh(root), join(root, 'dist', 'cli', 'main.js'));
+  const run = (args: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, ['--import', 'data:text/javascript,' + encodeURIComponent(
+      "import { appendFileSync } from 'node:fs'; import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(\"import { appendFileSync } from 'node:fs'; export async function load(u, c, n) { if (process.env.LRLAB_LOADS_FILE) appendFileSync(process.env.LRLAB_LOADS_FILE, u + '\\\\n'); return n(u, c); }\"));"),
+    join(root, 'bin', 'lrlab.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LRLAB_NUM_THREADS: '1', ...env } });
+    return r;
+  };
+  const loads = join(root, 'loads.txt');
+  for (const args of [['--help'], ['--version'], ['synthetic', '--help'], ['synthetic', '--dry-run', '--preset', 'order', '--out', join(root, 'never')]]) {
+    const b = run(args, { LRLAB_LOADS_FILE: loads }), s = run(args, { LRLAB_NO_BUNDLE: '1' });
+    assert.equal(b.status, 0, `${args.join(' ')}: ${b.stderr}`);
+    assert.equal(b.stdout, s.stdout, `${args.join(' ')}: stdout`);
+    assert.equal(b.stderr, s.stderr, `${args.join(' ')}: stderr`);
+  }
+  const text = spawnSync('cat', [loads], { encoding: 'utf8' }).stdout;
+  assert.ok(/\/dist\/cli\/main\.js/.test(text), `the bundle ran: ${text.slice(0, 300)}`);
+  assert.ok(!/\/src\/.*\.ts/.test(text) && !/node_modules\/tsx\//.test(text), 'no source module and no tsx loaded');
+  // the engine from the bundle: the addon, the kernel check's script beside the chunks
+  const info = run(['info'], { LRLAB_LOADS_FILE: '' });
+  assert.equal(info.status, 0, info.stderr);
+  assert.match(info.stdout, /^kernels: /m);
+  // a bundle that cannot be built (no entry point here) with --optional: a warning, no bundle, tsx
+  rmSync(join(root, 'src'));
+  mkdirSync(join(root, 'src'));
+  const failed = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs'), '--optional'], { cwd: root, encoding: 'utf8' });
+  assert.equal(failed.status, 0, failed.stderr);
+  assert.match(failed.stderr, /warning: could not bundle the CLI [\s\S]* through tsx/);
+  assert.equal(fresh(root), null);
+});
