@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Generator, Tensor, addEach_, addNormalEach_, normalKernel, normal_, bmm, linear, logisticLoss, mmEach, mmEachKernel, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, noGrad, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
+  Generator, Tensor, addEach_, addNormalEach_, normalKernel, normal_, bmm, linear, logisticLoss, mmEach, mmEachKernel, reluGradMmEach, mvEach, mvEachKernel, rand, runtimeRecord, normalEach_, noGrad, randn, softplusBackward, stack, thresholdBackward, tidy, zeros, full,
 } from './index.js';
 
 const F64 = { dtype: 'float64' } as const;
@@ -244,6 +244,28 @@ test('linear without bias and matrix x vector matmul outside autograd give the b
   const x = randn([4, 3, 5], g, F64), W = randn([2, 5], g, F64), b = randn([2], g, F64);
   assert.deepEqual(noGrad(() => linear(x, W, b)).shape, [4, 3, 2]);
   assert.throws(() => noGrad(() => linear(randn([3, 4], g, F64), randn([2, 5], g, F64))), /mat1 and mat2 shapes cannot be multiplied|size mismatch|shapes/);
+}));
+
+test('reluGradMmEach is mmEach(thresholdBackward(gf (x) u, h, 0)^T, X) bit for bit (both dtypes, the minibatch and full-batch shapes, a transposed X)', () => tidy(() => {
+  const g = new Generator(12);
+  for (const dtype of ['float32', 'float64'] as const) {
+    const o = { dtype };
+    for (const [P, b, m, c, tX] of [[3, 10, 1024, 2, false], [3, 10, 64, 100, false], [2, 120, 64, 100, false], [2, 120, 1024, 2, false], [2, 7, 13, 5, true], [1, 3, 9, 1, false]] as const) {
+      const gf = randn([P, b], g, o).mul(1e-2), u = randn([P, m], g, o);
+      // relu outputs with exact zeros (and a NaN, which threshold_backward passes the gradient through)
+      const h = randn([P, b, m], g, o).relu();
+      if (m > 5) h.narrow(2, 3, 1).fill_(NaN);
+      const X = tX ? randn([P, c, b], g, o).transpose(1, 2) : randn([P, b, c], g, o);
+      const want = mmEach(thresholdBackward(gf.unsqueeze(2).mul(u.unsqueeze(1)), h, 0).transpose(1, 2), X);
+      const got = noGrad(() => reluGradMmEach(gf, u, h, X));
+      assert.deepEqual(got.shape, [P, m, c]);
+      assert.ok(same(got, want), `${dtype} P=${P} b=${b} m=${m} c=${c}${tX ? ' (X transposed)' : ''}`);
+    }
+  }
+  const z = (s: number[]) => zeros(s, F64);
+  assert.throws(() => reluGradMmEach(z([2, 3]), z([2, 4]), z([2, 3, 5]), z([2, 3, 6])), /reluGradMmEach needs gf \[P, b\], u \[P, m\], h \[P, b, m\] and X \[P, b, c\]/);
+  assert.throws(() => reluGradMmEach(z([2, 3]), z([2, 4]).requiresGrad_(), z([2, 3, 4]), z([2, 3, 6])), /under noGrad/);
+  assert.throws(() => reluGradMmEach(z([2, 3]), zeros([2, 4], { dtype: 'float32' }), z([2, 3, 4]), z([2, 3, 6])), /one dtype/);
 }));
 
 test('thresholdBackward and softplusBackward are what autograd computes for relu and the logistic loss', () => tidy(() => {

@@ -33,6 +33,18 @@ export function mmEach(a: Tensor, b: Tensor): Tensor {
   return new Tensor(native.mmEach(a.handle, b.handle));
 }
 
+/**
+ * The gradient of a relu layer's weights per slice: thresholdBackward(gf[k] (x) u[k], h[k], 0)^T X[k]
+ * for gf [P, b] (the output's gradient), u [P, m] (the second layer), h [P, b, m] (the relu's
+ * output) and X [P, b, c] (the input) -> [P, m, c], with the bits of
+ * mmEach(thresholdBackward(gf.unsqueeze(2).mul(u.unsqueeze(1)), h, 0).transpose(1, 2), X), without
+ * its [P, b, m] tensors (each slice's masked outer product is made in a buffer, then multiplied as
+ * mmEach multiplies it). No autograd: use it under noGrad.
+ */
+export function reluGradMmEach(gf: Tensor, u: Tensor, h: Tensor, X: Tensor): Tensor {
+  return new Tensor(native.reluGradMmEach(gf.handle, u.handle, h.handle, X.handle));
+}
+
 /** How mmEach(a, b) multiplies the slices: 'chain' (the addon's own loop), 'blas' (the BLAS call itself), each where it gives at::mm's bits, or 'mm' (at::mm per slice). */
 export function mmEachKernel(a: Tensor, b: Tensor): 'chain' | 'blas' | 'mm' {
   need3('mmEachKernel', a, 'a');

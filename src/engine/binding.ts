@@ -282,6 +282,7 @@ export interface NativeBinding {
   normalEach_(t: NativeHandle, gens: (NativeGenerator | null)[], mean: number, std: number): NativeHandle;
   addNormalEach_(t: NativeHandle, gens: (NativeGenerator | null)[], stds: number[]): NativeHandle;
   normalKernel(t: NativeHandle): 'fill' | 'normal_';
+  reluGradMmEach(gf: NativeHandle, u: NativeHandle, h: NativeHandle, X: NativeHandle): NativeHandle;
   /** relu's backward: grad where x > threshold, else 0. */
   thresholdBackward(grad: NativeHandle, x: NativeHandle, threshold: number): NativeHandle;
   /** softplus's backward (as autograd computes it). */
@@ -371,7 +372,7 @@ export const NATIVE_FUNCTIONS = [
   'conv2d', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'logSoftmax', 'softmax',
   'crossEntropy',
   'addAlpha', 'add_', 'add_S', 'mul_', 'mul_S', 'copy_', 'zero_', 'fill_', 'addcmul_',
-  'bmm', 'mmEach', 'mmEachKernel', 'mvEach', 'mvEachKernel', 'addEach_', 'normalEach_', 'addNormalEach_', 'normalKernel', 'thresholdBackward', 'softplusBackward',
+  'bmm', 'mmEach', 'mmEachKernel', 'mvEach', 'mvEachKernel', 'addEach_', 'normalEach_', 'addNormalEach_', 'normalKernel', 'reluGradMmEach', 'thresholdBackward', 'softplusBackward',
   'setRequiresGrad', 'requiresGrad', 'isLeaf', 'grad', 'setGrad', 'backward', 'retainGrad',
   'detach', 'setGradEnabled', 'isGradEnabled',
   'shape', 'dtype', 'device', 'numel', 'item', 'toBuffer', 'to', 'dispose', 'liveTensors',

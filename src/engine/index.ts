@@ -18,4 +18,4 @@ export {
 } from './runtime.js';
 export { KERNELS_ENV, describeKernels, type KernelChoice } from './kernels.js';
 export { chiSquared } from './chiSquared.js';
-export { bmm, mmEach, mmEachKernel, mvEach, mvEachKernel, addEach_, normalEach_, addNormalEach_, normalKernel, thresholdBackward, softplusBackward } from './batched.js';
+export { bmm, mmEach, mmEachKernel, reluGradMmEach, mvEach, mvEachKernel, addEach_, normalEach_, addNormalEach_, normalKernel, thresholdBackward, softplusBackward } from './batched.js';

@@ -184,7 +184,7 @@ export class BatchedSyntheticTrainer {
     const reduced = first.minibatched && this.views[this.active[0]!]!.vBasis !== undefined;
     return noGrad(() => {
       const net = stackedNet(of((t, v) => t.model.params.get(v.w)), of((t, v) => t.model.params.get(v.v)), of((t) => t.model.params.get('uW')), of((t) => t.model.params.get('uV')));
-      for (const k of ['Wt', 'Vt', 'uWr', 'uVr'] as const) keep(net[k]);
+      for (const k of ['Wt', 'Vt'] as const) keep(net[k]);
       const negY = of((t) => t.seedSetup.splits.train.y.neg());
       const [P, n] = negY.shape as [number, number];
       return {

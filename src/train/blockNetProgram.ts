@@ -7,14 +7,13 @@
 // rounds differently), elementwise ops either exact per element or run row by row (rowwise).
 // Shared by both updates of the batched trainer (noisy GD (3.1) on the full batch, minibatch SGD),
 // which is also SyntheticTrainer's own step on the block net (one part).
-import { Tensor, addEach_, addNormalEach_, mmEach, mvEach, ones, softplusBackward, tensor, thresholdBackward, zeros, type DType, type Generator } from '../engine/index.js';
+import { Tensor, addEach_, addNormalEach_, mmEach, mvEach, ones, reluGradMmEach, softplusBackward, tensor, zeros, type DType, type Generator } from '../engine/index.js';
 
 /**
  * The trained weights per part (W [P, mW, d], V [P, mV, k]) with their transposes (views, what the
- * products take, as linear takes W^T), and the fixed second layers ([P, mW], [P, mV]) with their rows
- * ([P, 1, mW], [P, 1, mV]) that scale the output's gradient.
+ * products take, as linear takes W^T), and the fixed second layers ([P, mW], [P, mV]).
  */
-export interface StackedNet { W: Tensor; V: Tensor; Wt: Tensor; Vt: Tensor; uW: Tensor; uV: Tensor; uWr: Tensor; uVr: Tensor }
+export interface StackedNet { W: Tensor; V: Tensor; Wt: Tensor; Vt: Tensor; uW: Tensor; uV: Tensor }
 /**
  * What one update trains on, per part: W's input x1 [P, b, d], V's input [P, b, k] (vInput(x2)), and
  * the negated labels -y [P, b]: z = f (-y) and dz/df = -y are bit for bit what neg(mul(f, y)) and
@@ -28,7 +27,7 @@ export interface Forward { hW: Tensor; hV: Tensor; z: Tensor; losses: Float64Arr
 
 /** The net of stacked weights and second layers, with the views the step takes of them. */
 export function stackedNet(W: Tensor, V: Tensor, uW: Tensor, uV: Tensor): StackedNet {
-  return { W, V, Wt: W.transpose(1, 2), Vt: V.transpose(1, 2), uW, uV, uWr: uW.unsqueeze(1), uVr: uV.unsqueeze(1) };
+  return { W, V, Wt: W.transpose(1, 2), Vt: V.transpose(1, 2), uW, uV };
 }
 
 /** d mean / d loss_i for P means over b examples each, [P, b]: 1 / b, as autograd's mean backward divides. */
@@ -82,9 +81,9 @@ export function noisyPre(pre: Pre, noises: number[], gens: Generator[]): Pre {
  * on its output, mm's for a transposed weight as grad^T x).
  */
 export function gradients(net: StackedNet, data: StackedData, fwd: Forward, dMean: Tensor): { gW: Tensor; gV: Tensor } {
-  const gf = softplusBackward(dMean, fwd.z, 1, 20).mul(data.negY).unsqueeze(2);
-  const grad = (X: Tensor, h: Tensor, ur: Tensor) => mmEach(thresholdBackward(gf.mul(ur), h, 0).transpose(1, 2), X);
-  return { gW: grad(data.X1, fwd.hW, net.uWr), gV: grad(data.X2, fwd.hV, net.uVr) };
+  const gf = softplusBackward(dMean, fwd.z, 1, 20).mul(data.negY);
+  // (reluGradMmEach: mmEach(thresholdBackward(gf (x) u, h, 0)^T, X) in one call, bit for bit)
+  return { gW: reluGradMmEach(gf, net.uW, fwd.hW, data.X1), gV: reluGradMmEach(gf, net.uV, fwd.hV, data.X2) };
 }
 
 /**
