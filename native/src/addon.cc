@@ -1026,6 +1026,7 @@ OP(addNormalEach_) {
     for (int64_t k = b; k < e; ++k) {
       if (!gens[k].defined()) continue;
       at::Tensor slice = a.select(0, k);
+      if (lrlab::addNormal(slice, stds[k], gens[k])) continue;
       at::Tensor z = at::empty(slice.sizes(), a.options());
       lrlab::normal_(z, 0, 1, gens[k]);
       slice.add_(z.mul_(stds[k]));

@@ -15,7 +15,9 @@
 #include <c10/util/MathConstants.h>
 #include <algorithm>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
+#include <vector>
 #include <mutex>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -173,6 +175,41 @@ bool normalFillExact() {
   }();
   return exact;
 #else
+  return false;
+#endif
+}
+
+#ifdef LRLAB_NORMAL_FILL
+namespace {
+// d[i] = d[i] + z[i] * s: the product rounded, then the sum (ATen's mul, then its add), never contracted into one FMA
+__attribute__((optimize("O3", "fp-contract=off"))) void addScaled(float* __restrict d, const float* __restrict z, float s, int64_t n) {
+  int64_t i = 0;
+  const __m256 sv = _mm256_set1_ps(s);
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_add_ps(_mm256_loadu_ps(d + i), _mm256_mul_ps(_mm256_loadu_ps(z + i), sv)));
+  for (; i < n; ++i) { const float p = z[i] * s; d[i] = d[i] + p; }
+}
+} // namespace
+#endif
+
+bool addNormal(at::Tensor& t, double sd, at::Generator& gen) {
+#ifdef LRLAB_NORMAL_FILL
+  if (!normalFillExact() || t.scalar_type() != at::kFloat || !t.device().is_cpu() || !t.is_contiguous() || t.numel() < 16 || !std::isfinite(sd)) return false;
+  thread_local std::vector<float> z;
+  z.resize(static_cast<size_t>(t.numel()));
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    auto* impl = gen.get<at::CPUGeneratorImpl>();
+    at::mt19937 engine = impl->engine();
+    at::mt19937_data_pod d = engine.data();
+    fill(z.data(), t.numel(), 0.0f, 1.0f, d);
+    engine.set_data(d);
+    impl->set_engine(engine);
+  }
+  addScaled(t.data_ptr<float>(), z.data(), static_cast<float>(sd), t.numel());
+  t.unsafeGetTensorImpl()->bump_version();
+  return true;
+#else
+  (void)t; (void)sd; (void)gen;
   return false;
 #endif
 }

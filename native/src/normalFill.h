@@ -8,6 +8,11 @@ namespace lrlab {
 bool normalFill(at::Tensor& t, double mean, double sd, at::Generator& gen);
 /** Whether normalFill gives at::normal_'s bits and leaves the generator where at::normal_ does, here (checked once). */
 bool normalFillExact();
+/**
+ * t += sd * N(0, 1) drawn from gen in place, with the bits of t.add_(randn(t.shape, gen).mul(sd)), by
+ * normalFill into a buffer where that is exact (t float32, contiguous, >= 16 elements); false: not done.
+ */
+bool addNormal(at::Tensor& t, double sd, at::Generator& gen);
 /** t.normal_(mean, sd, gen), by normalFill where that is exact. */
 void normal_(at::Tensor& t, double mean, double sd, at::Generator& gen);
 } // namespace lrlab
