@@ -22,7 +22,7 @@
 // its noise to the kept pre-activations, or, with no part noisy, takes the kept forward as its own.
 // It is dropped once a part's weightsVersion moves (restore(), an update made by another program).
 // On minibatches the clean loss is computed for the parts that measure it only.
-import { Tensor, addEach_, keep, mmEach, noGrad, normalEach_, stack, tensor, tidy, zeros, type Generator } from '../engine/index.js';
+import { Tensor, addEach_, keep, mmEach, mmEachKernel, noGrad, normalEach_, stack, tensor, tidy, zeros, type Generator } from '../engine/index.js';
 import type { SyntheticDataConfig, SyntheticDataset } from '../data/synthetic.js';
 import type { SyntheticModelConfig } from '../models/syntheticModel.js';
 import type { BlockView, SyntheticModel } from '../models/twoLayerRelu.js';
@@ -47,6 +47,16 @@ export function batchKey(cfg: { data: SyntheticDataConfig; model: SyntheticModel
   if (!batchable(cfg) || m.arch !== 'block') return null;
   const t = cfg.train;
   return JSON.stringify([t.update, cfg.data.n, cfg.data.d, cfg.data.dtype, m.m, m.mW ?? m.m / 2, m.reduceQBlock ?? false, t.update === 'sgd' ? t.batchSize : null]);
+}
+
+/**
+ * Whether each row of x2 B (x2 [P, n, d], B [P, d, k]) is the same whatever the other rows: where
+ * the product takes one chain of fused multiply-adds per element both for the whole training set and
+ * for a minibatch of `b` rows (mmEachKernel 'chain': at::mm's own order there), a minibatch's V input
+ * is then the rows of the full batch's, gathered instead of multiplied again at every step.
+ */
+function rowsOfFullProduct(x2: Tensor, B: Tensor, b: number): boolean {
+  return tidy(() => mmEachKernel(x2, B) === 'chain' && mmEachKernel(zeros([x2.shape[0]!, b, x2.shape[2]!], { dtype: x2.dtype }), B) === 'chain');
 }
 
 /**
@@ -187,10 +197,13 @@ export class BatchedSyntheticTrainer {
       for (const k of ['Wt', 'Vt'] as const) keep(net[k]);
       const negY = of((t) => t.seedSetup.splits.train.y.neg());
       const [P, n] = negY.shape as [number, number];
+      const X2 = of((t, v) => v.vInput(t.seedSetup.splits.train.x2));
+      let X2raw = reduced ? of((t) => t.seedSetup.splits.train.x2) : null, B = reduced ? of((_t, v) => v.vBasis!) : null;
+      if (X2raw && B && rowsOfFullProduct(X2raw, B, first.trainConfig.batchSize)) { X2raw.dispose(); B.dispose(); X2raw = null; B = null; }
       return {
-        ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), negY,
+        ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2, negY,
         dN: keep(tidy(() => meanGrad(P, n, negY.dtype))), dB: first.minibatched ? keep(tidy(() => meanGrad(P, first.trainConfig.batchSize, negY.dtype))) : null,
-        X2raw: reduced ? of((t) => t.seedSetup.splits.train.x2) : null, B: reduced ? of((_t, v) => v.vBasis!) : null,
+        X2raw, B,
       };
     });
   }
@@ -198,8 +211,8 @@ export class BatchedSyntheticTrainer {
   /**
    * Each part's minibatch (its indices into its own training set) from the stacks: the rows j n + i of
    * the flattened [P n, .] stacks (the rows indexSelect copies alone), and V's input as vInput
-   * computes it from those x2 rows (not rows of the full batch's vInput: a BLAS product's row need
-   * not be the same whatever the number of rows).
+   * computes it from those x2 rows (a BLAS product's row need not be the same whatever the number of
+   * rows), or the rows of the full batch's vInput where it is (rowsOfFullProduct: X2raw null).
    */
   private gather(s: Stacks, batches: number[][]): StackedData {
     const [P, n] = s.negY.shape as [number, number];
