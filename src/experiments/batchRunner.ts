@@ -115,7 +115,7 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
     };
     finishDone(); // parts restored from a checkpoint taken as they ended
     const pauseAfterMs = hooks.yieldEveryMs ?? 100;
-    let lastYield = Date.now();
+    let lastYield = 0; // (the first step yields: a short batch still lets a signal in)
     while (finished.includes(false)) {
       if (Date.now() - lastYield >= pauseAfterMs) { await yieldToEvents(); lastYield = Date.now(); }
       if (hooks.shouldStop?.()) { checkpointAll(); return 'interrupted'; }

@@ -285,7 +285,7 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
     if (!resumed) evaluate();
     const pauseAfterMs = hooks.yieldEveryMs ?? 100;
     const shouldStop = () => hooks.shouldStop?.() ?? false;
-    let lastYield = Date.now();
+    let lastYield = 0; // (the first unit yields: parts shorter than pauseAfterMs still let a signal in between them)
     while (!work.done) {
       // let the event loop run now and then, so that SIGINT/SIGTERM handlers get to set shouldStop
       if (Date.now() - lastYield >= pauseAfterMs) { await yieldToEvents(); lastYield = Date.now(); }

@@ -114,6 +114,11 @@ test('the registered kind runs through the CLI, resumes, and is reported, indexe
   assert.equal(await runParts(toy, cfg, dir2), 'done');
   assert.equal(readFileSync(join(dir2, 'metrics.jsonl'), 'utf8'), readFileSync(join(dir, 'metrics.jsonl'), 'utf8'));
   assert.equal(readdirSync(join(dir2, 'checkpoints')).length, 0, 'finished parts leave no checkpoint');
+  // a stop asked from an event (as a SIGINT handler asks it: it runs only when the event loop does)
+  // stops a run whose parts each take less than the pause interval
+  let asked = false;
+  setImmediate(() => { asked = true; });
+  assert.equal(await runParts(toy, cfg, join(root, 'elsewhere', 'toy3'), { shouldStop: () => asked, yieldEveryMs: 60_000 }), 'interrupted');
 
   const rep = await writeReport([dir], join(root, 'report.html'));
   assert.match(readFileSync(rep.html, 'utf8'), /toy &#39;basic&#39;|toy 'basic'/);
