@@ -763,14 +763,17 @@ __attribute__((target("avx2,fma"), optimize("O3"))) static void maskedRow(double
   for (; j + 4 <= m; j += 4) _mm256_storeu_pd(o + j, _mm256_andnot_pd(_mm256_cmp_pd(_mm256_loadu_pd(h + j), zero, _CMP_LE_OQ), _mm256_mul_pd(gv, _mm256_loadu_pd(u + j))));
   for (; j < m; ++j) { const double v = g * u[j]; o[j] = h[j] <= 0.0 ? 0.0 : v; }
 }
-#else
-template <typename F> static void maskedRow(F g, const F* __restrict u, const F* __restrict h, int64_t m, F* __restrict o) {
+#endif
+template <typename F> static void maskedRowScalar(F g, const F* __restrict u, const F* __restrict h, int64_t m, F* __restrict o) {
   for (int64_t j = 0; j < m; ++j) { const F v = g * u[j]; o[j] = h[j] <= F(0) ? F(0) : v; }
 }
-#endif
 template <typename F>
 static void maskedOuter(const F* gf, const F* u, const F* h, int64_t b, int64_t m, F* out) {
-  for (int64_t i = 0; i < b; ++i) maskedRow(gf[i], u, h + i * m, m, out + i * m);
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) { for (int64_t i = 0; i < b; ++i) maskedRow(gf[i], u, h + i * m, m, out + i * m); return; }
+#endif
+  for (int64_t i = 0; i < b; ++i) maskedRowScalar(gf[i], u, h + i * m, m, out + i * m);
 }
 OP(reluGradMmEach) {
   at::Tensor gf = T(info, 0), u = T(info, 1), h = T(info, 2); auto& X = T(info, 3);
@@ -784,14 +787,15 @@ OP(reluGradMmEach) {
   if (c10::GradMode::is_enabled() && (gf.requires_grad() || u.requires_grad() || h.requires_grad() || X.requires_grad()))
     throw OpError("reluGradMmEach records no autograd: use it under noGrad");
   const int64_t P = h.size(0), b = h.size(1), m = h.size(2), c = X.size(2);
-  // the product as mmEach would make it for the transposed [P, b, m] threshold output (strides b m, 1, m)
+  // the product as mmEach would make it for the transposed [P, b, m] threshold output (strides b m, 1,
+  // m: a contiguous h's; the separate ops, where h is laid out otherwise, or where mmEach would call at::mm)
   const at::Tensor layout = at::empty_strided({1, m, b}, {b * m, 1, m}, h.options());
-  const MmPath path = P == 0 || m == 0 || b == 0 ? MmPath::Mm : mmEachPath(layout, X);
+  const MmPath path = P == 0 || m == 0 || b == 0 || !h.is_contiguous() ? MmPath::Mm : mmEachPath(layout, X);
   if (path == MmPath::Mm) {
     at::Tensor t = at::threshold_backward(gf.unsqueeze(2).mul(u.unsqueeze(1)), h, 0).transpose(1, 2);
-    W(mmEachOf(t, X, MmPath::Mm));
+    W(mmEachOf(t, X, t.size(0) == 0 ? MmPath::Mm : mmEachPath(t, X)));
   }
-  gf = gf.contiguous(); u = u.contiguous(); h = h.contiguous();
+  gf = gf.contiguous(); u = u.contiguous();
   at::Tensor out = at::empty({P, m, c}, h.options());
   at::parallel_for(0, P, 1, [&](int64_t s, int64_t e) {
     auto run = [&](auto* pg, auto* pu, auto* ph, auto* px, auto* po) {
@@ -899,7 +903,7 @@ OP(mvEach) {
   W(out);
 }
 static at::Tensor matmulOf(const at::Tensor& a, const at::Tensor& b) {
-  if (a.dim() == 2 && b.dim() == 1 && a.size(1) == b.size(0)) {
+  if (a.dim() == 2 && b.dim() == 1 && a.size(1) == b.size(0) && a.layout() == at::kStrided && b.layout() == at::kStrided) {
     const at::Tensor a3 = a.unsqueeze(0), b2 = b.unsqueeze(0);
     if (mvEachDirect(a3, b2)) return mvEachBlas(a3, b2).squeeze(0);
   }
@@ -985,6 +989,8 @@ OP(normalEach_) {
     if (g.IsNull() || g.IsUndefined()) continue;
     if (!g.IsObject() || !g.As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value())) throw OpError("normalEach_: gens[" + std::to_string(k) + "] must be a Generator or null");
   }
+  // (a tensor autograd records: ATen's normal_, which refuses an in-place fill of a leaf that requires grad)
+  const bool recorded = c10::GradMode::is_enabled() && a.requires_grad();
   // each slice has its own generator, so the slices fill in parallel with the draws of a serial fill
   std::vector<at::Generator> gens(static_cast<size_t>(a.size(0)));
   for (int64_t k = 0; k < a.size(0); ++k) {
@@ -992,7 +998,7 @@ OP(normalEach_) {
     if (!g.IsNull() && !g.IsUndefined()) gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
   }
   at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) if (gens[k].defined()) { at::Tensor s = a.select(0, k); lrlab::normal_(s, mean, sd, gens[k]); }
+    for (int64_t k = b; k < e; ++k) if (gens[k].defined()) { at::Tensor s = a.select(0, k); if (recorded) s.normal_(mean, sd, gens[k]); else lrlab::normal_(s, mean, sd, gens[k]); }
   });
   return info[0];
 }

@@ -131,12 +131,21 @@ void fill(float* data, int64_t size, float mean, float sd, at::mt19937_data_pod&
   }
 }
 
+// d[i] = d[i] + z[i] * s: the product rounded, then the sum (ATen's mul, then its add), never contracted into one FMA
+__attribute__((optimize("O3", "fp-contract=off"))) void addScaled(float* __restrict d, const float* __restrict z, float s, int64_t n) {
+  int64_t i = 0;
+  const __m256 sv = _mm256_set1_ps(s);
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_add_ps(_mm256_loadu_ps(d + i), _mm256_mul_ps(_mm256_loadu_ps(z + i), sv)));
+  for (; i < n; ++i) { const float p = z[i] * s; d[i] = d[i] + p; }
+}
 } // namespace
+// (only the kernels above are AVX2 code: the entry points below run on any x86-64 and check the CPU first)
+#pragma GCC pop_options
 #endif
 
 bool normalFill(at::Tensor& t, double mean, double sd, at::Generator& gen) {
 #ifdef LRLAB_NORMAL_FILL
-  if (t.scalar_type() != at::kFloat || !t.device().is_cpu() || !t.is_contiguous() || t.numel() < 16 || !(sd >= 0)) return false;
+  if (t.scalar_type() != at::kFloat || !t.device().is_cpu() || gen.device().type() != c10::DeviceType::CPU || !t.is_contiguous() || t.numel() < 16 || !(sd >= 0)) return false;
   std::lock_guard<std::mutex> lock(gen.mutex());
   auto* impl = gen.get<at::CPUGeneratorImpl>();
   at::mt19937 engine = impl->engine();
@@ -179,21 +188,10 @@ bool normalFillExact() {
 #endif
 }
 
-#ifdef LRLAB_NORMAL_FILL
-namespace {
-// d[i] = d[i] + z[i] * s: the product rounded, then the sum (ATen's mul, then its add), never contracted into one FMA
-__attribute__((optimize("O3", "fp-contract=off"))) void addScaled(float* __restrict d, const float* __restrict z, float s, int64_t n) {
-  int64_t i = 0;
-  const __m256 sv = _mm256_set1_ps(s);
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(d + i, _mm256_add_ps(_mm256_loadu_ps(d + i), _mm256_mul_ps(_mm256_loadu_ps(z + i), sv)));
-  for (; i < n; ++i) { const float p = z[i] * s; d[i] = d[i] + p; }
-}
-} // namespace
-#endif
 
 bool addNormal(at::Tensor& t, double sd, at::Generator& gen) {
 #ifdef LRLAB_NORMAL_FILL
-  if (!normalFillExact() || t.scalar_type() != at::kFloat || !t.device().is_cpu() || !t.is_contiguous() || t.numel() < 16 || !std::isfinite(sd)) return false;
+  if (!normalFillExact() || t.scalar_type() != at::kFloat || !t.device().is_cpu() || gen.device().type() != c10::DeviceType::CPU || !t.is_contiguous() || t.numel() < 16 || !std::isfinite(sd)) return false;
   thread_local std::vector<float> z;
   z.resize(static_cast<size_t>(t.numel()));
   {
@@ -220,7 +218,3 @@ void normal_(at::Tensor& t, double mean, double sd, at::Generator& gen) {
 }
 
 } // namespace lrlab
-
-#ifdef LRLAB_NORMAL_FILL
-#pragma GCC pop_options
-#endif

@@ -10,39 +10,47 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './runCli.testutil.js';
 // @ts-expect-error (plain JavaScript beside the entry point, without types)
-import { freshBundle } from '../../bin/bundle.js';
+import { freshBundle, sourceSignature } from '../../bin/bundle.js';
 
 const fresh = freshBundle as (root: string) => string | null;
+const signature = sourceSignature as (root: string) => { newest: number; files: number; bytes: number };
 
-test('the bundle is used only while no source file or folder is newer than those it was built from, and not with LRLAB_NO_BUNDLE', (t) => {
+test('the bundle is used only while the sources are as it was built from (times, files, sizes), and not with LRLAB_NO_BUNDLE', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'lrlab-bundle-fresh-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(join(root, 'src', 'cli'), { recursive: true });
   mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
   writeFileSync(join(root, 'package.json'), '{}');
-  writeFileSync(join(root, 'src', 'cli', 'main.ts'), '');
+  writeFileSync(join(root, 'src', 'cli', 'main.ts'), 'export {};');
   const past = new Date(Date.now() - 60_000);
-  for (const p of [join(root, 'package.json'), join(root, 'src', 'cli', 'main.ts'), join(root, 'src', 'cli'), join(root, 'src')]) utimesSync(p, past, past);
+  const age = (...ps: string[]) => { for (const p of ps) utimesSync(join(root, p), past, past); };
+  age('package.json', 'src/cli/main.ts', 'src/cli', 'src');
   assert.equal(fresh(root), null, 'no stamp: not built');
-  const stamp = (ms: number) => writeFileSync(join(root, 'dist', 'cli', 'bundle.json'), JSON.stringify({ sourcesNewest: ms }));
-  stamp(past.getTime());
+  const stamp = () => writeFileSync(join(root, 'dist', 'cli', 'bundle.json'), JSON.stringify({ sources: signature(root) }));
+  stamp();
   assert.equal(fresh(root), join(root, 'dist', 'cli', 'main.js'));
   const prev = process.env.LRLAB_NO_BUNDLE;
   process.env.LRLAB_NO_BUNDLE = '1';
   try { assert.equal(fresh(root), null, 'LRLAB_NO_BUNDLE'); } finally { if (prev === undefined) delete process.env.LRLAB_NO_BUNDLE; else process.env.LRLAB_NO_BUNDLE = prev; }
-  // an edited file, a new file in a subfolder (its folder's time moves), an edited package.json
-  const now = new Date();
-  utimesSync(join(root, 'src', 'cli', 'main.ts'), now, now);
+  // an edited file (a later time)
+  writeFileSync(join(root, 'src', 'cli', 'main.ts'), 'export const a = 1;');
   assert.equal(fresh(root), null, 'an edited source');
-  stamp(now.getTime());
-  assert.ok(fresh(root));
-  const later = new Date(now.getTime() + 5_000);
+  // another content with the old time kept (cp -p, rsync -a): its size differs
+  age('src/cli/main.ts', 'src/cli');
+  stamp();
+  writeFileSync(join(root, 'src', 'cli', 'main.ts'), 'export const ab = 12;');
+  age('src/cli/main.ts');
+  assert.equal(fresh(root), null, 'a copy with the old time and another size');
+  stamp();
+  // a file added (its folder's time moves back too: only the count tells), package.json, tsconfig.json
   writeFileSync(join(root, 'src', 'cli', 'new.ts'), '');
-  utimesSync(join(root, 'src', 'cli', 'new.ts'), now, now);
-  utimesSync(join(root, 'src', 'cli'), later, later);
-  assert.equal(fresh(root), null, 'a file added (or removed) in a folder');
-  stamp(later.getTime());
-  utimesSync(join(root, 'package.json'), new Date(later.getTime() + 5_000), new Date(later.getTime() + 5_000));
+  age('src/cli/new.ts', 'src/cli');
+  assert.equal(fresh(root), null, 'a file added');
+  stamp();
+  writeFileSync(join(root, 'tsconfig.json'), '{}');
+  assert.equal(fresh(root), null, 'tsconfig.json added');
+  stamp();
+  writeFileSync(join(root, 'package.json'), '{"a":1}');
   assert.equal(fresh(root), null, 'package.json edited');
   writeFileSync(join(root, 'dist', 'cli', 'bundle.json'), 'not json');
   assert.equal(fresh(root), null, 'an unreadable stamp');

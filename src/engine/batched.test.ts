@@ -222,6 +222,8 @@ test('normalEach_ in float32 gives at::normal_\'s bits and moves each generator 
     assert.equal(normalKernel(zeros([16], { dtype: 'float32' })), 'fill');
   }
   assert.equal(normalKernel(zeros([15], { dtype: 'float32' })), 'normal_');
+  // a leaf that requires grad is refused, as ATen's in-place normal_ refuses it
+  assert.throws(() => normalEach_(zeros([2, 32], { dtype: 'float32' }).requiresGrad_(), [new Generator(1), null]), /leaf Variable that requires grad|in-place/);
   assert.equal(normalKernel(zeros([64], F64)), 'normal_');
   assert.equal(normalKernel(zeros([8, 8], { dtype: 'float32' }).T), 'normal_');
 }));
@@ -261,6 +263,14 @@ test('reluGradMmEach is mmEach(thresholdBackward(gf (x) u, h, 0)^T, X) bit for b
       assert.deepEqual(got.shape, [P, m, c]);
       assert.ok(same(got, want), `${dtype} P=${P} b=${b} m=${m} c=${c}${tX ? ' (X transposed)' : ''}`);
     }
+  }
+  // a relu output laid out otherwise (the separate ops' product then has other strides): still their bits
+  for (const dtype of ['float32', 'float64'] as const) {
+    const o = { dtype };
+    const gf = randn([2, 10], g, o), u = randn([2, 64], g, o), X = randn([2, 10, 100], g, o);
+    const h = randn([2, 64, 10], g, o).relu().transpose(1, 2);
+    const want = mmEach(thresholdBackward(gf.unsqueeze(2).mul(u.unsqueeze(1)), h, 0).transpose(1, 2), X);
+    assert.ok(same(noGrad(() => reluGradMmEach(gf, u, h, X)), want), `${dtype} transposed h`);
   }
   const z = (s: number[]) => zeros(s, F64);
   assert.throws(() => reluGradMmEach(z([2, 3]), z([2, 4]), z([2, 3, 5]), z([2, 3, 6])), /reluGradMmEach needs gf \[P, b\], u \[P, m\], h \[P, b, m\] and X \[P, b, c\]/);
