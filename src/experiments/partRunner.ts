@@ -18,7 +18,7 @@ import type { AnyExperiment, BaseConfig, PartKey, PartWork } from './experiment.
 import { partId } from './partId.js';
 import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
-import { runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
+import { YIELD_EVERY_MS, runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
 import {
   cutRowsToCheckpoints, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, rowCounts, writeFinishedPart, writePartCheckpoint,
 } from './partFiles.js';
@@ -39,7 +39,7 @@ export interface RunHooks {
   onProgress?: (p: PartProgress) => void;
   /** Polled between units and within them: return true to checkpoint and stop (SIGINT/SIGTERM). */
   shouldStop?: () => boolean;
-  /** Give the event loop a turn at least this often (ms; default 100), so signal handlers run. */
+  /** Give the event loop a turn at least this often (ms of work; default YIELD_EVERY_MS, 20), so signal handlers run. */
   yieldEveryMs?: number;
   /** false: run the parts one by one even where the kind can train them as one batched program (Experiment.createBatch; default true). */
   batch?: boolean;
@@ -283,7 +283,7 @@ async function runPart(work: PartWork, c: PartContext): Promise<'done' | 'interr
     };
     const evaluate = () => { w.write(work.evaluate(seconds())); rows++; report(true); };
     if (!resumed) evaluate();
-    const pauseAfterMs = hooks.yieldEveryMs ?? 100;
+    const pauseAfterMs = hooks.yieldEveryMs ?? YIELD_EVERY_MS;
     const shouldStop = () => hooks.shouldStop?.() ?? false;
     let lastYield = 0; // (the first unit yields: parts shorter than pauseAfterMs still let a signal in between them)
     while (!work.done) {

@@ -33,11 +33,11 @@ function start(args: string[], env: Record<string, string> = {}): Proc {
 // having its part declared stalled and started a second time
 const worker = (url: string, lockSeconds = 2) => start(['worker', '--queue', url, '--lock-seconds', String(lockSeconds), '--idle-exit', '120']);
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 50): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -143,7 +143,9 @@ test('a sweep on two queue workers gives the local sweep\'s results; a coordinat
 
 test('a worker SIGKILLed in the middle of a part: another continues it from its checkpoint, with identical results', { skip: skip ?? false, timeout: 180_000 }, async (t) => {
   const dir = tempDir(t, 'lrlab-queue-');
-  const cfg = tinyConfig(dir, { maxSteps: 800, evalEvery: 100, checkpointEvery: 100, noiseAnnealAtStep: 400 });
+  // (long enough parts, and a close watch: on a fast machine a part of 800 steps and its checkpoints
+  // came and went between two looks 50 ms apart)
+  const cfg = tinyConfig(dir, { maxSteps: 2400, evalEvery: 100, checkpointEvery: 100, noiseAnnealAtStep: 1200 });
   const url = redis.url(1); // a database of its own: the other test's workers do not see it
   const ref = lrlab(['synthetic', '--config', cfg, '--out', join(dir, 'local'), '--quiet']);
   const a = worker(url);
@@ -152,7 +154,7 @@ test('a worker SIGKILLed in the middle of a part: another continues it from its 
   const r = new Redis({ port: redis.port, password: redis.password, db: 1, lazyConnect: true });
   await r.connect();
   t.after(() => r.disconnect());
-  await until('a checkpoint in Redis', async () => (await r.keys('lrlab:ckpt:*')).length > 0);
+  await until('a checkpoint in Redis', async () => (await r.keys('lrlab:ckpt:*')).length > 0, 60_000, 5);
   a.child.kill('SIGKILL');
   await a.exited;
   const b = worker(url);
