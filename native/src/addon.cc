@@ -978,6 +978,14 @@ OP(addEach_) {
   a.unsafeGetTensorImpl()->bump_version();
   return info[0];
 }
+// Throws unless the defined generators are distinct (slices fill in parallel: a generator shared by two
+// slices would give draws that depend on the threads' timing)
+static void checkDistinct(const std::vector<at::Generator>& gens, const char* op) {
+  std::vector<const void*> seen;
+  for (const auto& g : gens) if (g.defined()) seen.push_back(g.unsafeGetGeneratorImpl());
+  std::sort(seen.begin(), seen.end());
+  if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) throw OpError(std::string(op) + ": a generator is given for two slices (each slice needs its own)");
+}
 // normalEach_(t [P, ...], gens[P] (distinct; null: leave the slice), mean, std): slice k filled from gens[k]
 OP(normalEach_) {
   auto& a = T(info, 0);
@@ -997,6 +1005,7 @@ OP(normalEach_) {
     Napi::Value g = gs.Get(static_cast<uint32_t>(k));
     if (!g.IsNull() && !g.IsUndefined()) gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
   }
+  checkDistinct(gens, "normalEach_");
   at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) if (gens[k].defined()) { at::Tensor s = a.select(0, k); if (recorded) s.normal_(mean, sd, gens[k]); else lrlab::normal_(s, mean, sd, gens[k]); }
   });
@@ -1028,6 +1037,7 @@ OP(addNormalEach_) {
     if (!g.IsObject() || !g.As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value())) throw OpError("addNormalEach_: gens[" + std::to_string(k) + "] must be a Generator or null");
     gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
   }
+  checkDistinct(gens, "addNormalEach_");
   at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) {
       if (!gens[k].defined()) continue;

@@ -194,6 +194,9 @@ test('addNormalEach_ adds to each slice the noise a lone pre-activation gets: ad
   assert.ok(same(slice(t, 0), randn([40], ref, F64).add(randn([40], ref, F64))));
   assert.throws(() => addNormalEach_(zeros([2, 3], F64), [new Generator(1), null], [1]), /one generator \(or null\) and one std per slice/);
   assert.throws(() => addNormalEach_(zeros([2, 3], F64), [null, null], [1, NaN]), /finite/);
+  const shared = new Generator(2);
+  assert.throws(() => addNormalEach_(zeros([3, 20], F64), [shared, null, shared], [1, 1, 1]), /a generator is given for two slices/);
+  assert.throws(() => normalEach_(zeros([2, 20], F64), [shared, shared]), /a generator is given for two slices/);
 }));
 
 test('normalEach_ in float32 gives at::normal_\'s bits and moves each generator as it does (sizes around 16, tails, past a state regeneration)', () => tidy(() => {
