@@ -23,9 +23,6 @@ export function sourceSignature(root) {
   return sig;
 }
 
-/** The newest modification time (ms) of the sources (sourceSignature's). */
-export function newestSource(root) { return sourceSignature(root).newest; }
-
 /** The bundle's main.js when it was built from the sources as they are now (and LRLAB_NO_BUNDLE is unset), else null. */
 export function freshBundle(root) {
   if (process.env.LRLAB_NO_BUNDLE) return null;

@@ -978,13 +978,22 @@ OP(addEach_) {
   a.unsafeGetTensorImpl()->bump_version();
   return info[0];
 }
-// Throws unless the defined generators are distinct (slices fill in parallel: a generator shared by two
-// slices would give draws that depend on the threads' timing)
-static void checkDistinct(const std::vector<at::Generator>& gens, const char* op) {
+// The generators of an op over slices (null or undefined: none for that slice), each a Generator and
+// none given for two slices (slices fill in parallel: a shared generator would give draws that depend
+// on the threads' timing)
+static std::vector<at::Generator> sliceGenerators(const Napi::Array& gs, const char* op) {
+  std::vector<at::Generator> gens(gs.Length());
   std::vector<const void*> seen;
-  for (const auto& g : gens) if (g.defined()) seen.push_back(g.unsafeGetGeneratorImpl());
+  for (uint32_t k = 0; k < gs.Length(); ++k) {
+    Napi::Value g = gs.Get(k);
+    if (g.IsNull() || g.IsUndefined()) continue;
+    if (!g.IsObject() || !g.As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value())) throw OpError(std::string(op) + ": gens[" + std::to_string(k) + "] must be a Generator or null");
+    gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
+    seen.push_back(gens[k].unsafeGetGeneratorImpl());
+  }
   std::sort(seen.begin(), seen.end());
   if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) throw OpError(std::string(op) + ": a generator is given for two slices (each slice needs its own)");
+  return gens;
 }
 // normalEach_(t [P, ...], gens[P] (distinct; null: leave the slice), mean, std): slice k filled from gens[k]
 OP(normalEach_) {
@@ -992,20 +1001,10 @@ OP(normalEach_) {
   auto gs = info[1].As<Napi::Array>();
   if (a.dim() < 1 || static_cast<int64_t>(gs.Length()) != a.size(0)) throw OpError("normalEach_ needs one generator (or null) per slice of dim 0");
   double mean = N(info, 2), sd = N(info, 3);
-  for (int64_t k = 0; k < a.size(0); ++k) {
-    Napi::Value g = gs.Get(static_cast<uint32_t>(k));
-    if (g.IsNull() || g.IsUndefined()) continue;
-    if (!g.IsObject() || !g.As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value())) throw OpError("normalEach_: gens[" + std::to_string(k) + "] must be a Generator or null");
-  }
+  // each slice has its own generator, so the slices fill in parallel with the draws of a serial fill
+  std::vector<at::Generator> gens = sliceGenerators(gs, "normalEach_");
   // (a tensor autograd records: ATen's normal_, which refuses an in-place fill of a leaf that requires grad)
   const bool recorded = c10::GradMode::is_enabled() && a.requires_grad();
-  // each slice has its own generator, so the slices fill in parallel with the draws of a serial fill
-  std::vector<at::Generator> gens(static_cast<size_t>(a.size(0)));
-  for (int64_t k = 0; k < a.size(0); ++k) {
-    Napi::Value g = gs.Get(static_cast<uint32_t>(k));
-    if (!g.IsNull() && !g.IsUndefined()) gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
-  }
-  checkDistinct(gens, "normalEach_");
   at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) if (gens[k].defined()) { at::Tensor s = a.select(0, k); if (recorded) s.normal_(mean, sd, gens[k]); else lrlab::normal_(s, mean, sd, gens[k]); }
   });
@@ -1015,7 +1014,7 @@ OP(normalEach_) {
 // normalFill (at::normal_'s bits, checked here once), else 'normal_' (at::normal_ itself)
 OP(normalKernel) {
   auto& a = T(info, 0);
-  const bool fill = lrlab::normalFillExact() && a.scalar_type() == at::kFloat && a.device().is_cpu() && a.is_contiguous() && a.numel() >= 16;
+  const bool fill = lrlab::normalFillExact() && lrlab::fillable(a);
   return Napi::String::New(env, fill ? "fill" : "normal_");
 }
 // addNormalEach_(t [P, ...], gens[P] (distinct; null: leave the slice), stds[P]): t[k] += randn * stds[k]
@@ -1028,16 +1027,9 @@ OP(addNormalEach_) {
   if (a.dim() < 1 || static_cast<int64_t>(gs.Length()) != a.size(0) || static_cast<int64_t>(ss.Length()) != a.size(0))
     throw OpError("addNormalEach_ needs one generator (or null) and one std per slice of dim 0, got " + shapeStr(a) + ", " + std::to_string(gs.Length()) + " and " + std::to_string(ss.Length()));
   if (c10::GradMode::is_enabled() && a.requires_grad()) throw OpError("addNormalEach_: t requires grad (use it under noGrad)");
-  std::vector<at::Generator> gens(static_cast<size_t>(a.size(0)));
+  std::vector<at::Generator> gens = sliceGenerators(gs, "addNormalEach_");
   std::vector<double> stds(static_cast<size_t>(a.size(0)));
-  for (int64_t k = 0; k < a.size(0); ++k) {
-    Napi::Value g = gs.Get(static_cast<uint32_t>(k));
-    stds[k] = ss.Get(static_cast<uint32_t>(k)).As<Napi::Number>().DoubleValue();
-    if (g.IsNull() || g.IsUndefined()) continue;
-    if (!g.IsObject() || !g.As<Napi::Object>().InstanceOf(GeneratorWrap::ctor->Value())) throw OpError("addNormalEach_: gens[" + std::to_string(k) + "] must be a Generator or null");
-    gens[k] = GeneratorWrap::Unwrap(g.As<Napi::Object>())->gen;
-  }
-  checkDistinct(gens, "addNormalEach_");
+  for (int64_t k = 0; k < a.size(0); ++k) stds[k] = ss.Get(static_cast<uint32_t>(k)).As<Napi::Number>().DoubleValue();
   at::parallel_for(0, a.size(0), 1, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) {
       if (!gens[k].defined()) continue;

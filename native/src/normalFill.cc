@@ -143,16 +143,26 @@ __attribute__((optimize("O3", "fp-contract=off"))) void addScaled(float* __restr
 #pragma GCC pop_options
 #endif
 
-bool normalFill(at::Tensor& t, double mean, double sd, at::Generator& gen) {
+bool fillable(const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.device().is_cpu() && t.is_contiguous() && t.numel() >= 16; }
+
 #ifdef LRLAB_NORMAL_FILL
-  if (t.scalar_type() != at::kFloat || !t.device().is_cpu() || gen.device().type() != c10::DeviceType::CPU || !t.is_contiguous() || t.numel() < 16 || !(sd >= 0)) return false;
+// n N(mean, sd^2) draws from gen into data (a CPU generator), on a copy of its MT19937 state that
+// goes back to it afterwards, under its lock
+static void fillFrom(at::Generator& gen, float* data, int64_t n, float mean, float sd) {
   std::lock_guard<std::mutex> lock(gen.mutex());
   auto* impl = gen.get<at::CPUGeneratorImpl>();
   at::mt19937 engine = impl->engine();
   at::mt19937_data_pod d = engine.data();
-  fill(t.data_ptr<float>(), t.numel(), static_cast<float>(mean), static_cast<float>(sd), d);
+  fill(data, n, mean, sd, d);
   engine.set_data(d);
   impl->set_engine(engine);
+}
+#endif
+
+bool normalFill(at::Tensor& t, double mean, double sd, at::Generator& gen) {
+#ifdef LRLAB_NORMAL_FILL
+  if (!fillable(t) || gen.device().type() != c10::DeviceType::CPU || !(sd >= 0)) return false;
+  fillFrom(gen, t.data_ptr<float>(), t.numel(), static_cast<float>(mean), static_cast<float>(sd));
   t.unsafeGetTensorImpl()->bump_version();
   return true;
 #else
@@ -191,18 +201,10 @@ bool normalFillExact() {
 
 bool addNormal(at::Tensor& t, double sd, at::Generator& gen) {
 #ifdef LRLAB_NORMAL_FILL
-  if (!normalFillExact() || t.scalar_type() != at::kFloat || !t.device().is_cpu() || gen.device().type() != c10::DeviceType::CPU || !t.is_contiguous() || t.numel() < 16 || !std::isfinite(sd)) return false;
+  if (!normalFillExact() || !fillable(t) || gen.device().type() != c10::DeviceType::CPU || !std::isfinite(sd)) return false;
   thread_local std::vector<float> z;
   z.resize(static_cast<size_t>(t.numel()));
-  {
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    auto* impl = gen.get<at::CPUGeneratorImpl>();
-    at::mt19937 engine = impl->engine();
-    at::mt19937_data_pod d = engine.data();
-    fill(z.data(), t.numel(), 0.0f, 1.0f, d);
-    engine.set_data(d);
-    impl->set_engine(engine);
-  }
+  fillFrom(gen, z.data(), t.numel(), 0.0f, 1.0f);
   addScaled(t.data_ptr<float>(), z.data(), static_cast<float>(sd), t.numel());
   t.unsafeGetTensorImpl()->bump_version();
   return true;

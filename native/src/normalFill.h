@@ -4,6 +4,8 @@
 #include <ATen/ATen.h>
 
 namespace lrlab {
+/** Whether t is a tensor normalFill fills: float32, contiguous, >= 16 elements, on the CPU (what ATen's AVX2 fill takes). */
+bool fillable(const at::Tensor& t);
 /** Fill t with N(mean, sd^2) from gen as at::normal_ does (t float32, contiguous, >= 16 elements, on the CPU); false: not done (other t). */
 bool normalFill(at::Tensor& t, double mean, double sd, at::Generator& gen);
 /** Whether normalFill gives at::normal_'s bits and leaves the generator where at::normal_ does, here (checked once). */

@@ -50,13 +50,15 @@ export function batchKey(cfg: { data: SyntheticDataConfig; model: SyntheticModel
 }
 
 /**
- * Whether each row of x2 B (x2 [P, n, d], B [P, d, k]) is the same whatever the other rows: where
- * the product takes one chain of fused multiply-adds per element both for the whole training set and
- * for a minibatch of `b` rows (mmEachKernel 'chain': at::mm's own order there), a minibatch's V input
- * is then the rows of the full batch's, gathered instead of multiplied again at every step.
+ * Whether each row of x2 B (a part's x2 [n, d] and basis B [d, k]) is the same whatever the other
+ * rows: where the product takes one chain of fused multiply-adds per element both for the whole
+ * training set and for a minibatch of `b` rows (mmEachKernel 'chain': at::mm's own order there), a
+ * minibatch's V input is then the rows of the full batch's, gathered instead of multiplied again at
+ * every step. (The parts of a batch share these shapes, layouts and dtype.)
  */
 function rowsOfFullProduct(x2: Tensor, B: Tensor, b: number): boolean {
-  return tidy(() => mmEachKernel(x2, B) === 'chain' && mmEachKernel(zeros([x2.shape[0]!, b, x2.shape[2]!], { dtype: x2.dtype }), B) === 'chain');
+  return tidy(() => mmEachKernel(x2.unsqueeze(0), B.unsqueeze(0)) === 'chain'
+    && mmEachKernel(zeros([1, b, x2.shape[1]!], { dtype: x2.dtype }), B.unsqueeze(0)) === 'chain');
 }
 
 /**
@@ -191,19 +193,19 @@ export class BatchedSyntheticTrainer {
       ? f(this.trainers[this.active[0]!]!, this.views[this.active[0]!]!).unsqueeze(0)
       : stack(this.active.map((k) => f(this.trainers[k]!, this.views[k]!))))));
     const first = this.trainers[this.active[0]!]!;
-    const reduced = first.minibatched && this.views[this.active[0]!]!.vBasis !== undefined;
+    const firstView = this.views[this.active[0]!]!;
+    // the reduced block's minibatch V input: its x2 rows times the basis, unless rows of the full batch's do
+    const multiplyBasis = first.minibatched && firstView.vBasis !== undefined
+      && !rowsOfFullProduct(first.seedSetup.splits.train.x2, firstView.vBasis, first.trainConfig.batchSize);
     return noGrad(() => {
       const net = stackedNet(of((t, v) => t.model.params.get(v.w)), of((t, v) => t.model.params.get(v.v)), of((t) => t.model.params.get('uW')), of((t) => t.model.params.get('uV')));
       for (const k of ['Wt', 'Vt'] as const) keep(net[k]);
       const negY = of((t) => t.seedSetup.splits.train.y.neg());
       const [P, n] = negY.shape as [number, number];
-      const X2 = of((t, v) => v.vInput(t.seedSetup.splits.train.x2));
-      let X2raw = reduced ? of((t) => t.seedSetup.splits.train.x2) : null, B = reduced ? of((_t, v) => v.vBasis!) : null;
-      if (X2raw && B && rowsOfFullProduct(X2raw, B, first.trainConfig.batchSize)) { X2raw.dispose(); B.dispose(); X2raw = null; B = null; }
       return {
-        ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2, negY,
+        ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), negY,
         dN: keep(tidy(() => meanGrad(P, n, negY.dtype))), dB: first.minibatched ? keep(tidy(() => meanGrad(P, first.trainConfig.batchSize, negY.dtype))) : null,
-        X2raw, B,
+        X2raw: multiplyBasis ? of((t) => t.seedSetup.splits.train.x2) : null, B: multiplyBasis ? of((_t, v) => v.vBasis!) : null,
       };
     });
   }
