@@ -1,6 +1,9 @@
 // Tests of memory scopes (tidy, keep, dispose) and of autograd modes and gradient bookkeeping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { native } from './native.js';
 import {
   tensor, zeros, ones, tidy, keep, dispose, scopeDepth, noGrad, enableGrad, isGradEnabled, type Tensor,
 } from './index.js';
@@ -164,4 +167,24 @@ test('retainGraph allows a second backward through the same graph', () => {
   const e2 = Math.exp(2);
   assert.ok(Math.abs(x.grad!.item() - 2 * (e2 + 2 * e2)) < 1e-9);
   assert.throws(() => y.backward(), /backward through the graph a second time/);
+});
+
+test('a tensor that leaves every scope undisposed is freed by the garbage collector; one a scope disposes is freed at once', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const live = () => native.liveTensors();
+  const collect = async () => { for (let i = 0; i < 5; i++) { gc(); await new Promise((r) => setTimeout(r, 5)); } };
+  await collect(); // the earlier tests' garbage first
+  const before = live();
+  // made outside tidy, returned from the outermost tidy, kept inside one: each registers for the collector
+  (() => {
+    zeros([2]);
+    tidy(() => ones([3]));
+    tidy(() => { keep(ones([4])); });
+  })();
+  // made inside nested scopes and handed outwards: the outer scope disposes it
+  tidy(() => { tidy(() => ones([5])); });
+  assert.equal(live(), before + 3);
+  for (let i = 0; i < 10 && live() > before; i++) await collect();
+  assert.equal(live(), before);
 });

@@ -2,19 +2,26 @@
 // except those it returns (which move to the enclosing scope). `keep` exempts a tensor from
 // scopes; `dispose` frees explicitly. A finalizer in the addon frees anything left to the GC.
 
-export interface Disposable { dispose(): void; readonly isDisposed: boolean }
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+  /** Told when the value leaves every scope (it is then freed by dispose() or the garbage collector only). */
+  unscoped?(): void;
+}
 
 const stack: Set<Disposable>[] = [];
 
-/** Called by every new tensor: track it in the innermost scope, if any. */
-export function track(t: Disposable): void {
+/** Called by every new tensor: track it in the innermost scope, if any (false: there is none). */
+export function track(t: Disposable): boolean {
   const top = stack[stack.length - 1];
   if (top) top.add(t);
+  return top !== undefined;
 }
 
 /** Remove a tensor from every scope so that `tidy` does not free it. */
 export function keep<T extends Disposable>(t: T): T {
   for (const s of stack) s.delete(t);
+  t.unscoped?.();
   return t;
 }
 
@@ -47,7 +54,9 @@ export function tidy<R>(fn: () => R): R {
   collect(result, kept);
   const parent = stack[stack.length - 1];
   for (const t of scope) {
-    if (kept.has(t)) { if (parent) parent.add(t); } else t.dispose();
+    if (!kept.has(t)) t.dispose();
+    else if (parent) parent.add(t);
+    else t.unscoped?.();
   }
   return result;
 }

@@ -10,17 +10,27 @@ type BinaryFn = (a: NativeHandle, b: NativeHandle) => NativeHandle;
 type ScalarFn = (a: NativeHandle, b: Scalar) => NativeHandle;
 
 // Safety net: a tensor that becomes unreachable without dispose() is freed after garbage collection.
+// Only tensors outside every tidy scope need it (a scope frees or hands on what it tracks), so a
+// tensor made inside one registers only when it leaves the scopes (returned from the outermost, or
+// kept): registering and unregistering every temporary costs about a third of a small op.
 const registry = new FinalizationRegistry<NativeHandle>((h) => native.dispose(h));
 
 export class Tensor {
   private readonly id: NativeHandle;
   private disposedFlag = false;
+  private registered = false;
 
   /** Wraps a native handle (an index into the addon's tensor table); only the engine creates these. */
   constructor(handle: NativeHandle) {
     this.id = handle;
-    registry.register(this, handle, this);
-    track(this);
+    if (!track(this)) this.unscoped();
+  }
+
+  /** Called when the tensor is in no scope (made outside tidy, returned from the outermost one, or kept): the garbage collector frees it if it is dropped undisposed. */
+  unscoped(): void {
+    if (this.registered || this.disposedFlag) return;
+    this.registered = true;
+    registry.register(this, this.id, this);
   }
 
   /** The native handle, for the engine's own modules. Throws once the tensor is disposed. */
@@ -50,7 +60,7 @@ export class Tensor {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    registry.unregister(this);
+    if (this.registered) registry.unregister(this);
     native.dispose(this.id);
   }
 
