@@ -5,6 +5,7 @@
 import {
   Generator, Tensor, bernoulli, cat, full, keep, noGrad, outer, rand, randn, randperm, stack, tidy, where, zeros,
 } from '../engine/index.js';
+import type { X2Rays } from './rays.js';
 import { fail, int, nonNegative, nonNegativeInt, num, object, parseConfig, positive, positiveInt, z } from '../util/schema.js';
 
 /** Component tags of an example: P-only (eq. 2.2), Q-only (eq. 2.3), both (eq. 2.4). */
@@ -82,6 +83,17 @@ export interface SyntheticDataset {
   y: Tensor;
   /** Component tag [n] (int64): COMPONENT.pOnly, .qOnly or .both. */
   component: Tensor;
+  /**
+   * x2 as rays (as drawn): x2[i] = scale[i] directions[index[i]] up to x2's rounding, the directions
+   * zv, zv + zeta, zv - zeta ([3, d]), the scale qScale a (0 for a P-only row). A block net computes
+   * its V block on the three directions only where no noise is added (models' X2Rays).
+   */
+  rays?: X2Rays;
+}
+
+/** Every tensor of a dataset (to keep or dispose them). */
+export function datasetTensors(ds: SyntheticDataset): Tensor[] {
+  return [ds.x1, ds.x2, ds.y, ds.component, ...(ds.rays ? [ds.rays.directions, ds.rays.index, ds.rays.scale] : [])];
 }
 
 export interface SampleOptions {
@@ -187,7 +199,13 @@ function drawDataset(cfg: SyntheticDataConfig, wStar: Tensor, zv: Tensor, zeta: 
   const x2 = where(component.ne(COMPONENT.pOnly).unsqueeze(1), q, 0);
 
   const dt = { dtype: cfg.dtype };
-  return { x1: x1.to(dt), x2: x2.to(dt), y: y.to(dt), component };
+  // the rays of x2: zv for y = +1, zv + b zeta for y = -1 (index 1 for b = +1, 2 for b = -1), scale qScale a
+  const rays = {
+    directions: stack([zv, zv.add(zeta), zv.sub(zeta)]).to(dt),
+    index: where(y.lt(0), where(b.gt(0), 1, 2), 0).to(I64),
+    scale: where(component.ne(COMPONENT.pOnly), a.mul(cfg.qScale), 0).to(dt),
+  };
+  return { x1: x1.to(dt), x2: x2.to(dt), y: y.to(dt), component, rays };
 }
 
 export interface SyntheticSplits {

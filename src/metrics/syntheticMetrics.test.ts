@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, logisticLoss, noGrad, randn, tensor, tidy, zeros } from '../engine/index.js';
 import { TwoLayerRelu } from '../models/twoLayerRelu.js';
-import { COMPONENT } from '../data/synthetic.js';
+import { COMPONENT, datasetTensors } from '../data/synthetic.js';
 import { EVAL_CHUNK, componentMargins, testMetrics } from './syntheticMetrics.js';
 
 test('componentMargins: mean y r(x1) and y g(x2) over the examples with both components, on a hand-made net', () => {
@@ -41,6 +41,6 @@ test('testMetrics evaluates a set EVAL_CHUNK examples at a time with the numbers
       assert.equal(m.acc[key], mean(acc), key);
     }
   }));
-  for (const ds of Object.values(test)) for (const t of Object.values(ds)) t.dispose();
+  for (const ds of Object.values(test)) for (const t of datasetTensors(ds)) t.dispose();
   net.dispose();
 });

@@ -3,6 +3,7 @@
 // the component margins on the mixed training examples (the order measure of Lemmas 5.2-5.3).
 import { Tensor, logisticLoss, noGrad, tidy } from '../engine/index.js';
 import { COMPONENT, type SyntheticDataset } from '../data/synthetic.js';
+import { narrowRays } from '../data/rays.js';
 import type { SyntheticModel } from '../models/twoLayerRelu.js';
 
 export const SUBSETS = ['p_only', 'q_only', 'both', 'all'] as const;
@@ -38,7 +39,7 @@ function perExample(model: SyntheticModel, ds: SyntheticDataset): { loss: Float6
       const len = Math.min(EVAL_CHUNK, n - i);
       tidy(() => {
         const y = ds.y.narrow(0, i, len);
-        const f = model.forward(ds.x1.narrow(0, i, len), ds.x2.narrow(0, i, len));
+        const f = model.forward(ds.x1.narrow(0, i, len), ds.x2.narrow(0, i, len), ds.rays ? { x2Rays: narrowRays(ds.rays, i, len) } : {});
         loss.set(logisticLoss(f, y, 'none').toFloat64Array(), i);
         correct.set(f.mul(y).gt(0).toFloat64Array(), i);
       });
@@ -64,7 +65,7 @@ export interface ComponentMargins { p: number | null; q: number | null }
  */
 export function componentMargins(model: SyntheticModel, train: SyntheticDataset): ComponentMargins {
   const comp = train.component.toInt32Array();
-  const [yr, yg] = noGrad(() => tidy(() => [model.r(train.x1).mul(train.y).toFloat64Array(), model.g(train.x2).mul(train.y).toFloat64Array()]));
+  const [yr, yg] = noGrad(() => tidy(() => [model.r(train.x1).mul(train.y).toFloat64Array(), model.g(train.x2, train.rays ? { x2Rays: train.rays } : {}).mul(train.y).toFloat64Array()]));
   const both = (i: number) => comp[i] === COMPONENT.both;
   return { p: mean(yr!, both), q: mean(yg!, both) };
 }

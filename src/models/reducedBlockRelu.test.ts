@@ -116,3 +116,21 @@ test('block widths and the reduced Q block: config errors name the key', () => {
   const pr = problem();
   assert.throws(() => new ReducedBlockRelu({ d: 2, m: 4, tau0: 0.1, zv: pr.zv, zeta: pr.zeta }, new Generator(0)), /d must be >= 3/);
 });
+
+test('on x2 given as rays both block nets give their outputs and g within round-off; with noise the rays are not used', () => {
+  const pr = problem(6);
+  const { full, red } = pair(pr);
+  const ds = pr.sample(50, new Generator(3));
+  const x2Rays = ds.rays!;
+  for (const [name, m] of [['full', full], ['reduced', red]] as const) {
+    assertClose(arr(m.forward(ds.x1, ds.x2, { x2Rays })), arr(m.forward(ds.x1, ds.x2)), 1e-12, `${name} f`);
+    assertClose(arr(m.g(ds.x2, { x2Rays })), arr(m.g(ds.x2)), 1e-12, `${name} g`);
+    // the V block on the directions only: g at a row is its scale times g at its direction, exactly
+    const g = arr(m.g(ds.x2, { x2Rays })), gDir = arr(m.g(x2Rays.directions));
+    const idx = x2Rays.index.toInt32Array(), s = x2Rays.scale.toFloat64Array();
+    g.forEach((v, i) => assert.equal(v, s[i]! * gDir[idx[i]!]!, `${name} g row ${i}`));
+    const noisy = (o: object) => arr(m.forward(ds.x1, ds.x2, { preActivationNoise: 0.3, gen: new Generator(9), ...o }));
+    assert.deepEqual(noisy({ x2Rays }), noisy({}), `${name}: noise is added to the rows' own pre-activations`);
+    assert.throws(() => m.forward(ds.x1, ds.x2, { x2Rays: { ...x2Rays, index: x2Rays.index.narrow(0, 0, 10) } }), /x2Rays: index and scale must be \[50\] \(one per row of x2\), got \[10\] and \[50\]/);
+  }
+});

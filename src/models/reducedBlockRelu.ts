@@ -16,7 +16,7 @@
 import { Generator, Tensor, cat, chiSquared, keep, noGrad, randn, tensor, tidy, type DType } from '../engine/index.js';
 import { Parameters } from '../nn/parameters.js';
 import {
-  addBlockWeights, blockWidths, checkInput, checkInputPair, noiseStd, reluUnit, qContrastOf, validateTwoLayerReluConfig,
+  addBlockWeights, blockWidths, checkInput, checkInputPair, noiseStd, reluUnit, qContrastOf, validateTwoLayerReluConfig, x2Unit,
   type BlockView, type ForwardOptions, type SyntheticModel, type TwoLayerReluConfig, type UpdateInfo,
 } from './twoLayerRelu.js';
 
@@ -62,6 +62,7 @@ export class ReducedBlockRelu implements SyntheticModel {
 
   /** The coordinates B^T x2 of Q inputs [n, d] in the span's basis, [n, 2] (what Vspan multiplies). */
   coordinates(x2: Tensor): Tensor { return x2.matmul(this.basis); }
+  private readonly toCoordinates = (x2: Tensor) => this.coordinates(x2);
 
   /** Names of the weights acting on x1 and on x2 and the input the latter multiplies. */
   blockView(): BlockView {
@@ -82,12 +83,12 @@ export class ReducedBlockRelu implements SyntheticModel {
     checkInputPair(x1, x2, this.config.d, this.config.dtype);
     const std = noiseStd('forward', opts);
     return tidy(() => reluUnit(x1, this.weight(weights, 'W'), this.params.get('uW'), std, opts)
-      .add(reluUnit(this.coordinates(x2), this.weight(weights, 'Vspan'), this.params.get('uV'), std, opts)));
+      .add(x2Unit(x2, this.toCoordinates, this.weight(weights, 'Vspan'), this.params.get('uV'), std, opts)));
   }
 
   g(x2: Tensor, opts: ForwardOptions = {}): Tensor {
     checkInput('g', 'x2', x2, this.config.d, this.config.dtype);
-    return tidy(() => reluUnit(this.coordinates(x2), this.params.get('Vspan'), this.params.get('uV'), noiseStd('g', opts), opts));
+    return tidy(() => x2Unit(x2, this.toCoordinates, this.params.get('Vspan'), this.params.get('uV'), noiseStd('g', opts), opts));
   }
 
   r(x1: Tensor, opts: ForwardOptions = {}): Tensor {

@@ -21,6 +21,7 @@ import {
   Generator, Tensor, bernoulli, cat, linear, noGrad, randn, tidy, zeros, type DType,
 } from '../engine/index.js';
 import { Parameters } from '../nn/parameters.js';
+import type { X2Rays } from '../data/rays.js';
 
 /** Options of one forward pass. */
 export interface ForwardOptions {
@@ -36,6 +37,32 @@ export interface ForwardOptions {
    * by the whole batch, the literal reading of F.1's Xi_t ~ N(0, tau_t^2 I_m) per iteration.
    */
   noisePerBatch?: boolean;
+  /**
+   * x2's rows as rays (X2Rays): a block net then computes its V block on the rays' directions, once
+   * each, wherever no noise is added (preActivationNoise 0); with noise, on the rows themselves.
+   */
+  x2Rays?: X2Rays;
+}
+
+/** u^T relu(A x2) per row of x2 given as rays, the unit evaluated on each direction once (`input` maps the directions to what A multiplies). */
+export function rayUnit(rays: X2Rays, input: (x: Tensor) => Tensor, A: Tensor, u: Tensor): Tensor {
+  return linear(input(rays.directions), A).relu().matmul(u).indexSelect(0, rays.index).mul(rays.scale);
+}
+
+/**
+ * A block net's V block on x2: on its rays where they are given and no noise is added (rayUnit), else
+ * on the rows (reluUnit of input(x2)).
+ */
+export function x2Unit(x2: Tensor, input: (x: Tensor) => Tensor, A: Tensor, u: Tensor, std: number, opts: ForwardOptions): Tensor {
+  const rays = opts.x2Rays;
+  if (rays && std === 0) {
+    const n = x2.shape[0]!;
+    if (rays.index.ndim !== 1 || rays.index.shape[0] !== n || rays.scale.ndim !== 1 || rays.scale.shape[0] !== n) {
+      throw new Error(`x2Rays: index and scale must be [${n}] (one per row of x2), got [${rays.index.shape.join(', ')}] and [${rays.scale.shape.join(', ')}]`);
+    }
+    return rayUnit(rays, input, A, u);
+  }
+  return reluUnit(input(x2), A, u, std, opts);
 }
 
 /** One update of the trained weights, as the trainer made it: w <- w - lr (grad + weightDecay w + gradNoiseStd xi). */
@@ -117,6 +144,8 @@ export function addPreActivationNoise(pre: Tensor, std: number, opts: ForwardOpt
 export function reluUnit(x: Tensor, A: Tensor, u: Tensor, std: number, opts: ForwardOptions): Tensor {
   return addPreActivationNoise(linear(x, A), std, opts).relu().matmul(u);
 }
+
+const identity = (x: Tensor) => x;
 
 export type ReluForm = 'block' | 'full';
 export type SecondLayerScale = 'm' | 'block';
@@ -237,7 +266,7 @@ export class TwoLayerRelu implements SyntheticModel {
         return reluUnit(cat([x1, x2], 1), this.weight(weights, 'U'), this.params.get('u'), std, opts);
       }
       const r = reluUnit(x1, this.weight(weights, 'W'), this.params.get('uW'), std, opts);
-      return r.add(reluUnit(x2, this.weight(weights, 'V'), this.params.get('uV'), std, opts));
+      return r.add(x2Unit(x2, identity, this.weight(weights, 'V'), this.params.get('uV'), std, opts));
     });
   }
 
@@ -245,7 +274,7 @@ export class TwoLayerRelu implements SyntheticModel {
     const { d, dtype } = this.config;
     const n = checkInput('g', 'x2', x2, d, dtype);
     if (this.config.form === 'full') return tidy(() => this.forward(zeros([n, d], { dtype }), x2, opts));
-    return tidy(() => reluUnit(x2, this.params.get('V'), this.params.get('uV'), noiseStd('g', opts), opts));
+    return tidy(() => x2Unit(x2, identity, this.params.get('V'), this.params.get('uV'), noiseStd('g', opts), opts));
   }
 
   r(x1: Tensor, opts: ForwardOptions = {}): Tensor {

@@ -11,7 +11,7 @@
 // the same numbers bit for bit (syntheticTrainerClosedForm.test.ts, the golden test).
 import { Generator, Tensor, deriveSeed, keep, logisticLoss, noGrad, randn, randperm, tensor, tidy } from '../engine/index.js';
 import type { SyntheticDataConfig, SyntheticDataset, SyntheticProblem, SyntheticSplits } from '../data/synthetic.js';
-import { makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
+import { datasetTensors, makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
 import { stationaryInitStd, type SyntheticModel, type UpdateInfo } from '../models/twoLayerRelu.js';
 import { createSyntheticModel, type SyntheticModelConfig } from '../models/syntheticModel.js';
 import { SGD, type SGDState } from './sgd.js';
@@ -73,7 +73,7 @@ export function setupSynthetic(cfg: SyntheticTrainerConfig, seed: number): Synth
   const dataGen = new Generator(deriveSeed(seed, 'data'));
   const problem = makeSyntheticProblem(cfg.data, dataGen);
   const splits = makeSplits(problem, dataGen);
-  for (const ds of [splits.train, ...Object.values(splits.test)]) for (const t of Object.values(ds)) keep(t as Tensor);
+  for (const ds of [splits.train, ...Object.values(splits.test)]) for (const t of datasetTensors(ds)) keep(t);
   const t = cfg.train;
   const tau0 = t.tau0 ?? (t.tauXi > 0 && t.lambda > 0 ? stationaryInitStd(t.eta1, t.lambda, t.tauXi) : 0.01);
   const initGen = new Generator(deriveSeed(seed, 'init'));
@@ -86,7 +86,7 @@ export function setupSynthetic(cfg: SyntheticTrainerConfig, seed: number): Synth
 export function disposeSetup(s: SyntheticSetup): void {
   s.model.dispose();
   s.problem.dispose();
-  for (const ds of [s.splits.train, ...Object.values(s.splits.test)]) for (const t of Object.values(ds)) (t as Tensor).dispose();
+  for (const ds of [s.splits.train, ...Object.values(s.splits.test)]) for (const t of datasetTensors(ds)) t.dispose();
 }
 
 /** Mean logistic loss of the model on a dataset (no noise, no regularizer). */
