@@ -26,9 +26,9 @@ import { Tensor, addEach_, keep, mmEach, mmEachKernel, noGrad, normalEach_, stac
 import type { SyntheticDataConfig, SyntheticDataset } from '../data/synthetic.js';
 import type { SyntheticModelConfig } from '../models/syntheticModel.js';
 import type { BlockView, SyntheticModel } from '../models/twoLayerRelu.js';
-import type { SyntheticTrainConfig } from './syntheticTrainConfig.js';
+import { cleanLossOnRays, type SyntheticTrainConfig } from './syntheticTrainConfig.js';
 import {
-  addWhere_, forward, gradients, meanGrad, noisyPre, preActivations, stackedNet, type Forward, type Pre, type StackedData, type StackedNet,
+  addWhere_, forward, gradients, lossesOnRays, meanGrad, noisyPre, preActivations, stackedNet, type Forward, type Pre, type StackedData, type StackedNet, type StackedRays,
 } from './blockNetProgram.js';
 
 /** Whether a config's parts can train as one batched program (noisy GD (3.1) or minibatch SGD on the block net); else one by one. */
@@ -69,7 +69,7 @@ function rowsOfFullProduct(x2: Tensor, B: Tensor, b: number): boolean {
 export interface BatchedPart {
   readonly model: SyntheticModel;
   readonly trainConfig: Pick<SyntheticTrainConfig, 'update' | 'batchSize' | 'lambda' | 'tauXi'>;
-  readonly seedSetup: { splits: { train: Pick<SyntheticDataset, 'x1' | 'x2' | 'y'> } };
+  readonly seedSetup: { splits: { train: Pick<SyntheticDataset, 'x1' | 'x2' | 'y' | 'rays'> } };
   readonly done: boolean;
   readonly lr: number;
   readonly noise: number;
@@ -89,7 +89,7 @@ export interface BatchedPart {
  * minibatch of V's input is made from: the raw x2 and the bases that map it (null where V's input is
  * x2 itself, X2).
  */
-interface Stacks extends StackedNet, StackedData { dN: Tensor; dB: Tensor | null; X2raw: Tensor | null; B: Tensor | null }
+interface Stacks extends StackedNet, StackedData { dN: Tensor; dB: Tensor | null; X2raw: Tensor | null; B: Tensor | null; rays: StackedRays | null }
 
 export class BatchedSyntheticTrainer {
   /** Indices (into trainers) of the parts still training, in order. */
@@ -174,7 +174,10 @@ export class BatchedSyntheticTrainer {
   private drop(): void {
     for (const k of [...this.dirty]) this.copySlice(k);
     this.dirty.clear();
-    if (this.stacks) for (const t of Object.values(this.stacks)) t?.dispose();
+    if (this.stacks) {
+      const { rays, ...rest } = this.stacks;
+      for (const t of [...Object.values(rest), ...(rays ? [rays.D, rays.index, rays.scale] : [])]) t?.dispose();
+    }
     this.dropClean();
     this.stacks = null;
   }
@@ -206,6 +209,10 @@ export class BatchedSyntheticTrainer {
         ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), negY,
         dN: keep(tidy(() => meanGrad(P, n, negY.dtype))), dB: first.minibatched ? keep(tidy(() => meanGrad(P, first.trainConfig.batchSize, negY.dtype))) : null,
         X2raw: multiplyBasis ? of((t) => t.seedSetup.splits.train.x2) : null, B: multiplyBasis ? of((_t, v) => v.vBasis!) : null,
+        // (the clean loss of minibatch SGD is measured on the rays, as its lone trainer measures it)
+        rays: cleanLossOnRays(first.minibatched) && this.active.every((k) => this.trainers[k]!.seedSetup.splits.train.rays)
+          ? { D: of((t, v) => v.vInput(t.seedSetup.splits.train.rays!.directions)), index: of((t) => t.seedSetup.splits.train.rays!.index), scale: of((t) => t.seedSetup.splits.train.rays!.scale) }
+          : null,
       };
     });
   }
@@ -232,11 +239,12 @@ export class BatchedSyntheticTrainer {
   /** The clean full-batch training loss of the parts js (indices into the stack) at the current weights, [P] (NaN for the others). */
   private cleanLossOf(s: Stacks, js: number[]): Float64Array {
     const P = s.negY.shape[0]!;
-    if (js.length === P) return forward(s, s, preActivations(s, s)).losses;
+    const of = (net: StackedNet, data: StackedData, rays: StackedRays | null) => (rays ? lossesOnRays(net, data.X1, data.negY, rays) : forward(net, data, preActivations(net, data)).losses);
+    if (js.length === P) return of(s, s, s.rays);
     const idx = tensor(Int32Array.from(js), { dtype: 'int64' });
     const pick = (t: Tensor) => t.indexSelect(0, idx);
     const net = stackedNet(pick(s.W), pick(s.V), pick(s.uW), pick(s.uV)), data = { X1: pick(s.X1), X2: pick(s.X2), negY: pick(s.negY) };
-    const some = forward(net, data, preActivations(net, data)).losses;
+    const some = of(net, data, s.rays && { D: pick(s.rays.D), index: pick(s.rays.index), scale: pick(s.rays.scale) });
     const all = new Float64Array(P).fill(NaN);
     js.forEach((j, i) => { all[j] = some[i]!; });
     return all;

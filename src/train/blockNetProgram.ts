@@ -7,7 +7,7 @@
 // rounds differently), elementwise ops either exact per element or run row by row (rowwise).
 // Shared by both updates of the batched trainer (noisy GD (3.1) on the full batch, minibatch SGD),
 // which is also SyntheticTrainer's own step on the block net (one part).
-import { Tensor, addEach_, addNormalEach_, mmEach, mvEach, ones, reluGradMmEach, softplusBackward, tensor, zeros, type DType, type Generator } from '../engine/index.js';
+import { Tensor, addEach_, arange, addNormalEach_, mmEach, mvEach, ones, reluGradMmEach, softplusBackward, tensor, zeros, type DType, type Generator } from '../engine/index.js';
 
 /**
  * The trained weights per part (W [P, mW, d], V [P, mV, k]) with their transposes (views, what the
@@ -58,6 +58,27 @@ export function forward(net: StackedNet, data: StackedData, pre: Pre): Forward {
   const hW = pre.preW.relu(), hV = pre.preV.relu();
   const z = rowwise(mvEach(hW, net.uW).add(mvEach(hV, net.uV)).mul(data.negY));
   return { hW, hV, z, losses: z.softplus(1, 20).mean(1).toFloat64Array() };
+}
+
+/**
+ * The parts' x2 as rays (X2Rays), stacked: each part's directions as V multiplies them (vInput of the
+ * directions) [P, K, k], each row's direction [P, n] (int64 in [0, K)) and scale [P, n].
+ */
+export interface StackedRays { D: Tensor; index: Tensor; scale: Tensor }
+
+/**
+ * The clean mean loss per part with the V block on the rays (the model's forward with x2Rays, as
+ * datasetLoss makes it for one part): uV^T relu(V d) once per direction d and part, picked and scaled
+ * per row; W's block on the rows.
+ */
+export function lossesOnRays(net: StackedNet, X1: Tensor, negY: Tensor, rays: StackedRays): Float64Array {
+  const [P, n] = negY.shape as [number, number];
+  const K = rays.D.shape[1]!;
+  const gD = mvEach(mmEach(rays.D, net.Vt).relu(), net.uV);
+  const flat = rays.index.add(arange(0, P * K, K, { dtype: 'int64' }).unsqueeze(1)).reshape([P * n]); // (part j's rows index its K slots from j K)
+  const fV = gD.reshape([P * K]).indexSelect(0, flat).reshape([P, n]).mul(rays.scale);
+  const z = rowwise(mvEach(mmEach(X1, net.Wt).relu(), net.uW).add(fV).mul(negY));
+  return z.softplus(1, 20).mean(1).toFloat64Array();
 }
 
 /**

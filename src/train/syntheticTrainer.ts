@@ -19,7 +19,7 @@ import type { StateDict } from '../nn/parameters.js';
 import { lrScheduler, noiseScheduler, type Scheduler } from './schedulers.js';
 import type { SchedulePosition } from './schedules.js';
 import { methodSchedules, stopLoss, type SyntheticMethod } from './syntheticAlgorithms.js';
-import type { SyntheticTrainConfig } from './syntheticTrainConfig.js';
+import { cleanLossOnRays, type SyntheticTrainConfig } from './syntheticTrainConfig.js';
 import { BatchedSyntheticTrainer, batchable } from './batchedSyntheticTrainer.js';
 
 /**
@@ -89,10 +89,11 @@ export function disposeSetup(s: SyntheticSetup): void {
   for (const ds of [s.splits.train, ...Object.values(s.splits.test)]) for (const t of datasetTensors(ds)) t.dispose();
 }
 
-/** Mean logistic loss of the model on a dataset (no noise, no regularizer). */
-export function datasetLoss(model: SyntheticModel, ds: SyntheticDataset): number {
-  return noGrad(() => tidy(() => logisticLoss(model.forward(ds.x1, ds.x2), ds.y).item()));
+/** Mean logistic loss of the model on a dataset (no noise, no regularizer); `onRays`: with the V block on x2's rays where the dataset has them (X2Rays). */
+export function datasetLoss(model: SyntheticModel, ds: SyntheticDataset, onRays = false): number {
+  return noGrad(() => tidy(() => logisticLoss(model.forward(ds.x1, ds.x2, onRays && ds.rays ? { x2Rays: ds.rays } : {}), ds.y).item()));
 }
+
 
 export interface SyntheticTrainerOptions {
   /** true: train by autograd even where the closed-form step applies (the reference it is tested against). */
@@ -137,7 +138,7 @@ export class SyntheticTrainer {
     this.stepsPerEpoch = this.minibatched ? Math.floor(n / cfg.train.batchSize) : 1;
     this.st = {
       method, seed, step: 0, status: 'running', message: null,
-      trainLoss: datasetLoss(setup.model, setup.splits.train), batchCursor: 0, batchOrder: [],
+      trainLoss: datasetLoss(setup.model, setup.splits.train, cleanLossOnRays(this.minibatched)), batchCursor: 0, batchOrder: [],
     };
     this.sgd = cfg.train.update === 'sgd'
       ? new SGD(setup.model.params, { lr: this.lr, weightDecay: cfg.train.lambda })
@@ -272,7 +273,7 @@ export class SyntheticTrainer {
         model.afterUpdate?.(this.updateInfo(lr));
       }
     });
-    return this.finishStep(lr, noise, lossValue, () => datasetLoss(model, train));
+    return this.finishStep(lr, noise, lossValue, () => datasetLoss(model, train, cleanLossOnRays(this.minibatched)));
   }
 
   /**
