@@ -420,6 +420,7 @@ OP(maskedSelect) { auto& a = T(info, 0); W(at::masked_select(a, T(info, 1))); }
 OP(nonzero) { auto& a = T(info, 0); W(at::nonzero(a)); }
 // indexPut_(t, index(int64 along dim 0), values): t[index] = values, in place
 OP(indexCopy_) { auto& a = T(info, 0); a.index_copy_(I(info, 1), T(info, 2), T(info, 3)); return info[0]; }
+OP(indexAdd_) { auto& a = T(info, 0); a.index_add_(I(info, 1), T(info, 2), T(info, 3)); return info[0]; }
 
 // ---------------------------------------------------------------- neural-network ops
 // conv2d(x, w, b|null, stride[2], padding[2], dilation[2], groups)
@@ -1169,7 +1170,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(argmax); REG(argmin);
   REG(reshape); REG(transpose); REG(permute); REG(squeeze); REG(unsqueeze); REG(expand); REG(repeat); REG(flatten);
   REG(narrow); REG(contiguous); REG(clone); REG(cat); REG(stack); REG(indexSelect); REG(gather); REG(maskedSelect);
-  REG(nonzero); REG(indexCopy_);
+  REG(nonzero); REG(indexCopy_); REG(indexAdd_);
   REG(conv2d); REG(batchNorm); REG(maxPool2d); REG(avgPool2d); REG(adaptiveAvgPool2d); REG(logSoftmax); REG(softmax);
   REG(crossEntropy);
   REG(bmm); REG(mmEach); REG(mmEachKernel); REG(reluGradMmEach); REG(mvEach); REG(mvEachKernel); REG(addEach_); REG(normalEach_); REG(addNormalEach_); REG(normalKernel); REG(thresholdBackward); REG(softplusBackward);

@@ -227,6 +227,7 @@ export interface NativeBinding {
   nonzero(a: NativeHandle): NativeHandle;
   /** a[index] = values along dim, in place; returns a. */
   indexCopy_(a: NativeHandle, dim: number, index: NativeHandle, values: NativeHandle): NativeHandle;
+  indexAdd_(a: NativeHandle, dim: number, index: NativeHandle, values: NativeHandle): NativeHandle;
 
   // ---------------------------------------------------------------- neural-network ops
   /** 2-D convolution; stride, padding and dilation are [h, w]. */
@@ -368,7 +369,7 @@ export const NATIVE_FUNCTIONS = [
   'argmax', 'argmin',
   'reshape', 'transpose', 'permute', 'squeeze', 'unsqueeze', 'expand', 'repeat', 'flatten',
   'narrow', 'contiguous', 'clone', 'cat', 'stack', 'indexSelect', 'gather', 'maskedSelect',
-  'nonzero', 'indexCopy_',
+  'nonzero', 'indexCopy_', 'indexAdd_',
   'conv2d', 'batchNorm', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'logSoftmax', 'softmax',
   'crossEntropy',
   'addAlpha', 'add_', 'add_S', 'mul_', 'mul_S', 'copy_', 'zero_', 'fill_', 'addcmul_',

@@ -125,6 +125,8 @@ test('in-place ops modify the tensor (and its views) and return it', () => tidy(
   const m = zeros([3, 2]);
   m.indexCopy_(0, tensor([2, 0], { dtype: 'int64' }), tensor([[1, 2], [3, 4]]));
   assert.deepEqual(m.toArray(), [3, 4, 0, 0, 1, 2]);
+  // index_add_ accumulates repeated indices
+  assert.deepEqual(zeros([3]).indexAdd_(0, tensor([2, 0, 2], { dtype: 'int64' }), tensor([1, 2, 4])).toArray(), [2, 0, 5]);
   const base = zeros([2, 3]);
   base.narrow(1, 1, 2).fill_(5);
   assert.deepEqual(base.toArray(), [0, 5, 5, 0, 5, 5]);

@@ -187,6 +187,8 @@ export class Tensor {
   fill_(v: Scalar): this { native.fill_(this.handle, v); return this; }
   /** this[index] = values along `dim`, in place. */
   indexCopy_(dim: number, index: Tensor, values: Tensor): this { native.indexCopy_(this.handle, dim, index.handle, values.handle); return this; }
+  /** this[index[i]] += values[i] along dim, in place (torch's index_add_; what index_select's backward accumulates into zeros). */
+  indexAdd_(dim: number, index: Tensor, values: Tensor): this { native.indexAdd_(this.handle, dim, index.handle, values.handle); return this; }
 
   // ------------------------------------------------------------ autograd
   get requiresGrad(): boolean { return native.requiresGrad(this.handle); }

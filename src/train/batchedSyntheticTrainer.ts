@@ -22,13 +22,13 @@
 // its noise to the kept pre-activations, or, with no part noisy, takes the kept forward as its own.
 // It is dropped once a part's weightsVersion moves (restore(), an update made by another program).
 // On minibatches the clean loss is computed for the parts that measure it only.
-import { Tensor, addEach_, keep, mmEach, mmEachKernel, noGrad, normalEach_, stack, tensor, tidy, zeros, type Generator } from '../engine/index.js';
+import { Tensor, addEach_, arange, keep, mmEach, mmEachKernel, noGrad, normalEach_, stack, tensor, tidy, zeros, type Generator } from '../engine/index.js';
 import type { SyntheticDataConfig, SyntheticDataset } from '../data/synthetic.js';
 import type { SyntheticModelConfig } from '../models/syntheticModel.js';
 import type { BlockView, SyntheticModel } from '../models/twoLayerRelu.js';
-import { cleanLossOnRays, type SyntheticTrainConfig } from './syntheticTrainConfig.js';
+import type { SyntheticTrainConfig } from './syntheticTrainConfig.js';
 import {
-  addWhere_, forward, gradients, lossesOnRays, meanGrad, noisyPre, preActivations, stackedNet, type Forward, type Pre, type StackedData, type StackedNet, type StackedRays,
+  addWhere_, forward, forwardTensors, gradients, meanGrad, noisyW, preActivationsW, stackedNet, type Forward, type StackedData, type StackedNet, type StackedRays,
 } from './blockNetProgram.js';
 
 /** Whether a config's parts can train as one batched program (noisy GD (3.1) or minibatch SGD on the block net); else one by one. */
@@ -99,7 +99,7 @@ export class BatchedSyntheticTrainer {
    * The clean forward pass of the full batch at the current stacked weights (reused by the next
    * full-batch update), and the active parts' weightsVersion it was made at (stale once one moves).
    */
-  private clean: { pre: Pre; fwd: Forward } | null = null;
+  private clean: { preW: Tensor; fwd: Forward } | null = null;
   private cleanAt: number[] = [];
   /** One part: the stacks are views of its own tensors (dim 0 of size 1), so updates land in its model. */
   private shared = false;
@@ -176,19 +176,41 @@ export class BatchedSyntheticTrainer {
     this.dirty.clear();
     if (this.stacks) {
       const { rays, ...rest } = this.stacks;
-      for (const t of [...Object.values(rest), ...(rays ? [rays.D, rays.index, rays.scale] : [])]) t?.dispose();
+      for (const t of [...Object.values(rest), ...(rays ? [rays.D, rays.index, rays.scale, rays.slot] : [])]) t?.dispose();
     }
     this.dropClean();
     this.stacks = null;
   }
 
   private dropClean(): void {
-    if (this.clean) for (const t of [this.clean.pre.preW, this.clean.pre.preV, this.clean.fwd.hW, this.clean.fwd.hV, this.clean.fwd.z]) t.dispose();
+    if (this.clean && this.stacks) for (const t of [this.clean.preW, ...forwardTensors(this.clean.fwd, this.stacks, this.stacks)]) t.dispose();
     this.clean = null;
   }
 
+  /** The parts' rays stacked (`of` stacks one tensor per active part), with each row's slot j K + index in the flattened [P K]. */
+  private stackRays(of: (f: (t: BatchedPart, view: BlockView) => Tensor) => Tensor): StackedRays {
+    const ray = (t: BatchedPart) => t.seedSetup.splits.train.rays!;
+    const index = of((t) => ray(t).index);
+    const [P, n] = index.shape as [number, number];
+    const K = ray(this.trainers[this.active[0]!]!).directions.shape[0]!;
+    return {
+      D: of((t, v) => v.vInput(ray(t).directions)), index, scale: of((t) => ray(t).scale),
+      slot: keep(tidy(() => index.add(arange(0, P * K, K, { dtype: 'int64' }).unsqueeze(1)).reshape([P, n]))),
+    };
+  }
+
+  /**
+   * Whether part k's next update runs V's block on the rays (no noise, and data with rays), as alone:
+   * the stack puts these parts first, so that each group is one slice of it.
+   */
+  private onRays(k: number): boolean {
+    const t = this.trainers[k]!;
+    return t.noise === 0 && t.seedSetup.splits.train.rays !== undefined;
+  }
+
   private build(): Stacks {
-    this.active = this.trainers.flatMap((t, k) => (t.done ? [] : [k]));
+    const todo = this.trainers.flatMap((t, k) => (t.done ? [] : [k]));
+    this.active = [...todo.filter((k) => this.onRays(k)), ...todo.filter((k) => !this.onRays(k))];
     // one part: views (a tensor's slice 0 is that tensor, same strides); else copies, stacked
     this.shared = this.active.length === 1;
     this.stackedAt = new Map(this.active.map((k) => [k, this.trainers[k]!.weightsVersion]));
@@ -209,9 +231,9 @@ export class BatchedSyntheticTrainer {
         ...net, X1: of((t) => t.seedSetup.splits.train.x1), X2: of((t, v) => v.vInput(t.seedSetup.splits.train.x2)), negY,
         dN: keep(tidy(() => meanGrad(P, n, negY.dtype))), dB: first.minibatched ? keep(tidy(() => meanGrad(P, first.trainConfig.batchSize, negY.dtype))) : null,
         X2raw: multiplyBasis ? of((t) => t.seedSetup.splits.train.x2) : null, B: multiplyBasis ? of((_t, v) => v.vBasis!) : null,
-        // (the clean loss of minibatch SGD is measured on the rays, as its lone trainer measures it)
-        rays: cleanLossOnRays(first.minibatched) && this.active.every((k) => this.trainers[k]!.seedSetup.splits.train.rays)
-          ? { D: of((t, v) => v.vInput(t.seedSetup.splits.train.rays!.directions)), index: of((t) => t.seedSetup.splits.train.rays!.index), scale: of((t) => t.seedSetup.splits.train.rays!.scale) }
+        // x2 as rays, where every part's data has them (V's block of a part without noise runs on them, as alone)
+        rays: this.active.every((k) => this.trainers[k]!.seedSetup.splits.train.rays)
+          ? this.stackRays(of)
           : null,
       };
     });
@@ -233,18 +255,19 @@ export class BatchedSyntheticTrainer {
       return t.reshape([P * n, ...rest]).indexSelect(0, it).reshape([P, b, ...rest]);
     };
     const x2 = rows(s.X2raw ?? s.X2);
-    return { X1: rows(s.X1), X2: s.B ? mmEach(x2, s.B) : x2, negY: rows(s.negY) };
+    // (a minibatch's V block runs on its rows: with b rows against K = 3 directions the rays save less than their ops cost)
+    return { X1: rows(s.X1), X2: s.B ? mmEach(x2, s.B) : x2, negY: rows(s.negY), rays: null };
   }
 
   /** The clean full-batch training loss of the parts js (indices into the stack) at the current weights, [P] (NaN for the others). */
   private cleanLossOf(s: Stacks, js: number[]): Float64Array {
     const P = s.negY.shape[0]!;
-    const of = (net: StackedNet, data: StackedData, rays: StackedRays | null) => (rays ? lossesOnRays(net, data.X1, data.negY, rays) : forward(net, data, preActivations(net, data)).losses);
-    if (js.length === P) return of(s, s, s.rays);
+    const clean = (net: StackedNet, data: StackedData) => forward(net, data, preActivationsW(net, data), new Array<number>(data.negY.shape[0]!).fill(0), []).losses;
+    if (js.length === P) return clean(s, s);
     const idx = tensor(Int32Array.from(js), { dtype: 'int64' });
     const pick = (t: Tensor) => t.indexSelect(0, idx);
-    const net = stackedNet(pick(s.W), pick(s.V), pick(s.uW), pick(s.uV)), data = { X1: pick(s.X1), X2: pick(s.X2), negY: pick(s.negY) };
-    const some = of(net, data, s.rays && { D: pick(s.rays.D), index: pick(s.rays.index), scale: pick(s.rays.scale) });
+    const net = stackedNet(pick(s.W), pick(s.V), pick(s.uW), pick(s.uV));
+    const some = clean(net, { X1: pick(s.X1), X2: pick(s.X2), negY: pick(s.negY), rays: s.rays && { D: pick(s.rays.D), index: pick(s.rays.index), scale: pick(s.rays.scale), slot: null } });
     const all = new Float64Array(P).fill(NaN);
     js.forEach((j, i) => { all[j] = some[i]!; });
     return all;
@@ -254,6 +277,8 @@ export class BatchedSyntheticTrainer {
   advance(): void {
     if (this.done) return;
     this.refresh();
+    // a part whose noise started or stopped moves to the other group: restack (parts on rays first)
+    if (this.stacks && this.active.some((k, j) => j > 0 && this.onRays(k) && !this.onRays(this.active[j - 1]!))) this.drop();
     const s = this.stacks ??= this.build();
     const parts = this.active.map((k) => this.trainers[k]!);
     const P = parts.length;
@@ -265,10 +290,11 @@ export class BatchedSyntheticTrainer {
     const full = batches[0] === null;
     if (batches.some((b) => (b === null) !== full)) throw new Error('BatchedSyntheticTrainer: parts mix minibatches and full batches');
     const dtype = s.W.dtype;
+    const gens = parts.map((p) => p.generators.preact);
     let losses: Float64Array = new Float64Array(P);
     const measured: { loss: Float64Array | null } = { loss: null };
     if (parts.some((p, j) => p.weightsVersion !== this.cleanAt[j])) this.dropClean(); // weights changed since (restored)
-    // (noisyPre adds the noise in place to the kept clean pre-activations: a step that throws drops them)
+    // (noisyW adds the noise in place to the kept clean pre-activations: a step that throws drops them)
     try {
       noGrad(() => tidy(() => {
         const data = full ? s : this.gather(s, batches as number[][]);
@@ -277,7 +303,7 @@ export class BatchedSyntheticTrainer {
         // the clean forward measured after the last update) and the closed-form backward
         const fwd = cached && noises.every((v) => v === 0)
           ? cached.fwd
-          : forward(s, data, noisyPre(cached?.pre ?? preActivations(s, data), noises, parts.map((p) => p.generators.preact)));
+          : forward(s, data, noisyW(cached?.preW ?? preActivationsW(s, data), noises, gens), noises, gens);
         const { gW, gV } = gradients(s, data, fwd, full ? s.dN : s.dB!);
         losses = fwd.losses;
         const ok = Array.from(losses, (v) => Number.isFinite(v));
@@ -301,10 +327,10 @@ export class BatchedSyntheticTrainer {
         this.dropClean();
         const need = parts.flatMap((p, j) => (p.measuresLoss(noises[j]!, losses[j]!) ? [j] : []));
         if (need.length > 0 && full) {
-          const pre = preActivations(s, s), fwd = forward(s, s, pre);
-          for (const t of [pre.preW, pre.preV, fwd.hW, fwd.hV, fwd.z]) keep(t);
+          const preW = preActivationsW(s, s), fwd = forward(s, s, preW, noises.map(() => 0), gens);
+          for (const t of [preW, ...forwardTensors(fwd, s, s)]) keep(t);
           measured.loss = fwd.losses;
-          this.clean = { pre, fwd };
+          this.clean = { preW, fwd };
           this.cleanAt = parts.map((p) => p.weightsVersion);
         } else if (need.length > 0) {
           measured.loss = this.cleanLossOf(s, need);

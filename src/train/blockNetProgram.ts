@@ -7,7 +7,7 @@
 // rounds differently), elementwise ops either exact per element or run row by row (rowwise).
 // Shared by both updates of the batched trainer (noisy GD (3.1) on the full batch, minibatch SGD),
 // which is also SyntheticTrainer's own step on the block net (one part).
-import { Tensor, addEach_, arange, addNormalEach_, mmEach, mvEach, ones, reluGradMmEach, softplusBackward, tensor, zeros, type DType, type Generator } from '../engine/index.js';
+import { Tensor, addEach_, arange, cat, addNormalEach_, mmEach, mvEach, ones, reluGradMmEach, softplusBackward, tensor, zeros, type DType, type Generator } from '../engine/index.js';
 
 /**
  * The trained weights per part (W [P, mW, d], V [P, mV, k]) with their transposes (views, what the
@@ -15,15 +15,26 @@ import { Tensor, addEach_, arange, addNormalEach_, mmEach, mvEach, ones, reluGra
  */
 export interface StackedNet { W: Tensor; V: Tensor; Wt: Tensor; Vt: Tensor; uW: Tensor; uV: Tensor }
 /**
+ * The parts' x2 as rays (X2Rays), stacked: each part's directions as V multiplies them (vInput of the
+ * directions) [P, K, k], each row's direction [P, n] (int64 in [0, K)) and scale [P, n]; and, where
+ * these are the stack's own rows, each row's slot j K + index in the flattened [P K] (null: made
+ * when needed).
+ */
+export interface StackedRays { D: Tensor; index: Tensor; scale: Tensor; slot: Tensor | null }
+/**
  * What one update trains on, per part: W's input x1 [P, b, d], V's input [P, b, k] (vInput(x2)), and
  * the negated labels -y [P, b]: z = f (-y) and dz/df = -y are bit for bit what neg(mul(f, y)) and
- * its backward give (|y| = 1: each is a sign flip, exact).
+ * its backward give (|y| = 1: each is a sign flip, exact); and x2 as rays, where the data has them.
  */
-export interface StackedData { X1: Tensor; X2: Tensor; negY: Tensor }
-/** Pre-activations per part: x1 W^T [P, b, mW] and (vInput x2) V^T [P, b, mV]. */
-export interface Pre { preW: Tensor; preV: Tensor }
-/** The forward pass from pre-activations: the relu outputs, z = -y f [P, b] (rowwise) and the mean loss per part. */
-export interface Forward { hW: Tensor; hV: Tensor; z: Tensor; losses: Float64Array }
+export interface StackedData { X1: Tensor; X2: Tensor; negY: Tensor; rays: StackedRays | null }
+/**
+ * V's block of a group of parts, as the backward needs it: the parts (positions in the stack), their
+ * second layer u, what V multiplied (X: the rows' V input, or the directions D) and the relu output
+ * h; on rays also each row's slot in the group's flattened [parts K] and its scale.
+ */
+export interface VBlock { parts: number[]; u: Tensor; X: Tensor; h: Tensor; rays: { slot: Tensor; scale: Tensor } | null }
+/** The forward pass: W's relu output, V's block by group, z = -y f [P, b] (rowwise) and the mean loss per part. */
+export interface Forward { hW: Tensor; v: VBlock[]; z: Tensor; losses: Float64Array }
 
 /** The net of stacked weights and second layers, with the views the step takes of them. */
 export function stackedNet(W: Tensor, V: Tensor, uW: Tensor, uV: Tensor): StackedNet {
@@ -45,66 +56,105 @@ export function rowwise(t: Tensor): Tensor {
   return P === 1 ? t : zeros([P, n + 1], { dtype: t.dtype }).narrow(1, 0, n).copy_(t);
 }
 
-/** The clean pre-activations of the data at the weights (linear(x1, W) and linear(vInput x2, V) per part). */
-export function preActivations(net: StackedNet, data: StackedData): Pre {
-  return { preW: mmEach(data.X1, net.Wt), preV: mmEach(data.X2, net.Vt) };
+/** The clean pre-activations of W's block (linear(x1, W) per part). */
+export function preActivationsW(net: StackedNet, data: StackedData): Tensor { return mmEach(data.X1, net.Wt); }
+
+/**
+ * Gaussian noise of std noises[j] added in place to part j's W pre-activations, drawn from gens[j]
+ * as its lone forward draws them (Appendix F.1's noise inside the relu, with its rounding:
+ * addNormalEach_); parts with std 0 draw nothing. (Their V block's noise follows in forward, from the
+ * same generators: a lone part draws W's block, then V's.)
+ */
+export function noisyW(preW: Tensor, noises: number[], gens: Generator[]): Tensor {
+  if (noises.some((v) => v > 0)) addNormalEach_(preW, noises.map((v, j) => (v > 0 ? gens[j]! : null)), noises);
+  return preW;
+}
+
+/** Whether parts (ascending positions) are one run of consecutive positions. */
+const consecutive = (parts: number[]) => parts.every((j, i) => j === parts[0]! + i);
+
+/** The slices `parts` of a stack [P, ...]: the stack itself, a narrowed view (consecutive parts: the same per-slice layout), or a copy. */
+function slices(t: Tensor, parts: number[]): Tensor {
+  if (parts.length === t.shape[0]) return t;
+  if (consecutive(parts)) return t.narrow(0, parts[0]!, parts.length);
+  return t.indexSelect(0, tensor(Int32Array.from(parts), { dtype: 'int64' }));
+}
+
+/** Per-group results [parts, ...] put back in stack order [P, ...]: one cat where the groups follow each other, else copies into place. */
+function assemble(groups: number[][], values: Tensor[], shape: number[], dtype: DType): Tensor {
+  if (values.length === 1) return values[0]!;
+  let next = 0;
+  if (groups.every((g) => consecutive(g) && g[0] === next && (next += g.length) > 0)) return cat(values, 0);
+  const out = zeros(shape, { dtype });
+  groups.forEach((g, i) => out.indexCopy_(0, tensor(Int32Array.from(g), { dtype: 'int64' }), values[i]!));
+  return out;
 }
 
 /**
- * The forward pass from pre-activations (noise included): f = uW^T relu(preW) + uV^T relu(preV) per
- * part, z = -y f, and the mean logistic loss per part (as logisticLoss computes it for one part).
+ * The forward pass from W's pre-activations (its noise added): f = uW^T relu(preW) + uV^T relu(V x2)
+ * per part, z = -y f and the mean logistic loss per part (as logisticLoss computes it for one part).
+ * V's block as a lone part's model computes it (x2Unit): on the rays (once per direction, then picked
+ * and scaled per row) for the parts without noise where the data has rays; on the rows, with noise
+ * of std noises[j] from gens[j], for the others. A batch that mixes both runs each group on its own
+ * slices (the batched trainer stacks the parts on rays first, so each group is a view).
  */
-export function forward(net: StackedNet, data: StackedData, pre: Pre): Forward {
-  const hW = pre.preW.relu(), hV = pre.preV.relu();
-  const z = rowwise(mvEach(hW, net.uW).add(mvEach(hV, net.uV)).mul(data.negY));
-  return { hW, hV, z, losses: z.softplus(1, 20).mean(1).toFloat64Array() };
+export function forward(net: StackedNet, data: StackedData, preW: Tensor, noises: number[], gens: Generator[]): Forward {
+  const [P, b] = data.negY.shape as [number, number];
+  const rays = data.rays;
+  const onRays = noises.map((v) => rays !== null && v === 0);
+  const groups = [true, false].map((r) => onRays.flatMap((x, j) => (x === r ? [j] : []))).filter((g) => g.length > 0);
+  const v: VBlock[] = [];
+  const fVs = groups.map((g) => {
+    const u = slices(net.uV, g), Vt = slices(net.V, g).transpose(1, 2);
+    if (onRays[g[0]!]) {
+      const D = slices(rays!.D, g), K = D.shape[1]!;
+      const h = mmEach(D, Vt).relu();
+      // row i of part j reads slot j K + index: one index_select over the group's flattened [parts K], as a lone part's over its [K]
+      const slot = (rays!.slot && g[0] === 0 && consecutive(g) ? slices(rays!.slot, g)
+        : slices(rays!.index, g).add(arange(0, g.length * K, K, { dtype: 'int64' }).unsqueeze(1))).reshape([g.length * b]);
+      const scale = slices(rays!.scale, g);
+      v.push({ parts: g, u, X: D, h, rays: { slot, scale } });
+      return mvEach(h, u).reshape([g.length * K]).indexSelect(0, slot).reshape([g.length, b]).mul(scale);
+    }
+    const X = slices(data.X2, g);
+    const pre = mmEach(X, Vt);
+    const ns = g.map((j) => noises[j]!);
+    if (ns.some((x) => x > 0)) addNormalEach_(pre, g.map((j) => (noises[j]! > 0 ? gens[j]! : null)), ns);
+    const h = pre.relu();
+    v.push({ parts: g, u, X, h, rays: null });
+    return mvEach(h, u);
+  });
+  const fV = assemble(groups, fVs, [P, b], data.negY.dtype);
+  const hW = preW.relu();
+  const z = rowwise(mvEach(hW, net.uW).add(fV).mul(data.negY));
+  return { hW, v, z, losses: z.softplus(1, 20).mean(1).toFloat64Array() };
 }
 
-/**
- * The parts' x2 as rays (X2Rays), stacked: each part's directions as V multiplies them (vInput of the
- * directions) [P, K, k], each row's direction [P, n] (int64 in [0, K)) and scale [P, n].
- */
-export interface StackedRays { D: Tensor; index: Tensor; scale: Tensor }
-
-/**
- * The clean mean loss per part with the V block on the rays (the model's forward with x2Rays, as
- * datasetLoss makes it for one part): uV^T relu(V d) once per direction d and part, picked and scaled
- * per row; W's block on the rows.
- */
-export function lossesOnRays(net: StackedNet, X1: Tensor, negY: Tensor, rays: StackedRays): Float64Array {
-  const [P, n] = negY.shape as [number, number];
-  const K = rays.D.shape[1]!;
-  const gD = mvEach(mmEach(rays.D, net.Vt).relu(), net.uV);
-  const flat = rays.index.add(arange(0, P * K, K, { dtype: 'int64' }).unsqueeze(1)).reshape([P * n]); // (part j's rows index its K slots from j K)
-  const fV = gD.reshape([P * K]).indexSelect(0, flat).reshape([P, n]).mul(rays.scale);
-  const z = rowwise(mvEach(mmEach(X1, net.Wt).relu(), net.uW).add(fV).mul(negY));
-  return z.softplus(1, 20).mean(1).toFloat64Array();
-}
-
-/**
- * `pre` plus Gaussian noise of std noises[j] in part j's pre-activations (W's block, then V's, drawn
- * from gens[j] as its lone forward draws them: Appendix F.1's noise inside the relu, with its
- * rounding: addNormalEach_); parts with std 0 draw nothing and keep theirs. The noise is added in
- * place: `pre` is the noisy one afterwards.
- */
-export function noisyPre(pre: Pre, noises: number[], gens: Generator[]): Pre {
-  if (noises.every((v) => v === 0)) return pre;
-  const g = noises.map((v, j) => (v > 0 ? gens[j]! : null));
-  addNormalEach_(pre.preW, g, noises);
-  addNormalEach_(pre.preV, g, noises);
-  return pre;
+/** The tensors a forward pass made (to keep or dispose them; the stacks it read stay as they are). */
+export function forwardTensors(f: Forward, data: StackedData, net: StackedNet): Tensor[] {
+  const read = new Set<Tensor>([net.uV, data.X2, ...(data.rays ? [data.rays.D, data.rays.scale] : [])]);
+  return [f.hW, f.z, ...f.v.flatMap((g) => [g.h, g.u, g.X, ...(g.rays ? [g.rays.slot, g.rays.scale] : [])])].filter((t) => !read.has(t));
 }
 
 /**
  * The gradient of the mean loss w.r.t. W and V from the forward pass: the closed-form backward, op
  * for op what autograd runs for linear -> relu -> mv -> add -> mul(y) -> neg -> softplus -> mean
  * (dMean: meanGrad; the loss's backward through softplus_backward, relu's through threshold_backward
- * on its output, mm's for a transposed weight as grad^T x).
+ * on its output, mm's for a transposed weight as grad^T x). On rays, before the relu layer: mul's
+ * backward (gf scale) and index_select's (index_add_ into zeros of the directions' slots).
  */
 export function gradients(net: StackedNet, data: StackedData, fwd: Forward, dMean: Tensor): { gW: Tensor; gV: Tensor } {
   const gf = softplusBackward(dMean, fwd.z, 1, 20).mul(data.negY);
-  // (reluGradMmEach: mmEach(thresholdBackward(gf (x) u, h, 0)^T, X) in one call, bit for bit)
-  return { gW: reluGradMmEach(gf, net.uW, fwd.hW, data.X1), gV: reluGradMmEach(gf, net.uV, fwd.hV, data.X2) };
+  // (reluGradMmEach: mmEach(thresholdBackward(g (x) u, h, 0)^T, X) in one call, bit for bit)
+  const gW = reluGradMmEach(gf, net.uW, fwd.hW, data.X1);
+  const gVs = fwd.v.map((g) => {
+    const gfg = slices(gf, g.parts);
+    if (!g.rays) return reluGradMmEach(gfg, g.u, g.h, g.X);
+    const [Pg, K] = g.h.shape as [number, number];
+    const gD = zeros([Pg * K], { dtype: gf.dtype }).indexAdd_(0, g.rays.slot, gfg.mul(g.rays.scale).reshape([-1])).reshape([Pg, K]);
+    return reluGradMmEach(gD, g.u, g.h, g.X);
+  });
+  return { gW, gV: assemble(fwd.v.map((g) => g.parts), gVs, net.V.shape, gf.dtype) };
 }
 
 /**

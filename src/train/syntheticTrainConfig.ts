@@ -53,10 +53,3 @@ export const syntheticTrainSchema = object({
 });
 export type SyntheticTrainConfig = z.infer<typeof syntheticTrainSchema>;
 
-/**
- * Whether a run measures its clean training loss with the V block on the data's rays: where it
- * trains on minibatches, the clean full-batch loss is a forward pass of its own. On the full batch
- * (noisy GD, or SGD with the whole set as its batch) the clean loss is the forward pass the next
- * update starts from (the batched program keeps it), so it is made on the rows as the update is.
- */
-export function cleanLossOnRays(minibatched: boolean): boolean { return minibatched; }

@@ -4,7 +4,7 @@ import { Tensor, logisticLoss, tidy } from '../engine/index.js';
 import { defaultSyntheticDataConfig, syntheticDataSchema } from '../data/synthetic.js';
 import { syntheticModelSchema } from '../models/syntheticModel.js';
 import { parseConfig } from '../util/schema.js';
-import { SyntheticTrainer, datasetLoss, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerConfig } from './syntheticTrainer.js';
+import { SyntheticTrainer, disposeSetup, setupSynthetic, type SyntheticSetup, type SyntheticTrainerConfig } from './syntheticTrainer.js';
 import type { SyntheticMethod } from './syntheticAlgorithms.js';
 import { syntheticTrainSchema, type SyntheticTrainConfig } from './syntheticTrainConfig.js';
 
@@ -335,16 +335,3 @@ test('the update (3.1): with tauXi = 0 a step is U - eta (grad + lambda U); with
   });
 });
 
-test('minibatch SGD measures its clean loss on the rays (the same loss within round-off); the full batch measures it on the rows', () => {
-  const sgd = tiny({ train: { update: 'sgd', batchSize: 10, lossCheckEvery: 1 } });
-  withTrainer(sgd, 'S', 2, (tr, s) => {
-    for (let i = 0; i < 5; i++) tr.advance();
-    const onRows = datasetLoss(s.model, s.splits.train), onRays = datasetLoss(s.model, s.splits.train, true);
-    assert.equal(tr.trainLoss, onRays);
-    assert.ok(Math.abs(onRays - onRows) <= 1e-13 * onRows, `${onRays} vs ${onRows}`);
-  });
-  withTrainer(tiny({ train: { lossCheckEvery: 1 } }), 'S', 2, (tr, s) => {
-    for (let i = 0; i < 5; i++) tr.advance();
-    assert.equal(tr.trainLoss, datasetLoss(s.model, s.splits.train));
-  });
-});

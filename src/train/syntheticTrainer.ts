@@ -19,7 +19,7 @@ import type { StateDict } from '../nn/parameters.js';
 import { lrScheduler, noiseScheduler, type Scheduler } from './schedulers.js';
 import type { SchedulePosition } from './schedules.js';
 import { methodSchedules, stopLoss, type SyntheticMethod } from './syntheticAlgorithms.js';
-import { cleanLossOnRays, type SyntheticTrainConfig } from './syntheticTrainConfig.js';
+import type { SyntheticTrainConfig } from './syntheticTrainConfig.js';
 import { BatchedSyntheticTrainer, batchable } from './batchedSyntheticTrainer.js';
 
 /**
@@ -89,9 +89,9 @@ export function disposeSetup(s: SyntheticSetup): void {
   for (const ds of [s.splits.train, ...Object.values(s.splits.test)]) for (const t of datasetTensors(ds)) t.dispose();
 }
 
-/** Mean logistic loss of the model on a dataset (no noise, no regularizer); `onRays`: with the V block on x2's rays where the dataset has them (X2Rays). */
-export function datasetLoss(model: SyntheticModel, ds: SyntheticDataset, onRays = false): number {
-  return noGrad(() => tidy(() => logisticLoss(model.forward(ds.x1, ds.x2, onRays && ds.rays ? { x2Rays: ds.rays } : {}), ds.y).item()));
+/** Mean logistic loss of the model on a dataset (no noise, no regularizer), with the V block on x2's rays where the dataset has them (X2Rays), as training computes it. */
+export function datasetLoss(model: SyntheticModel, ds: SyntheticDataset): number {
+  return noGrad(() => tidy(() => logisticLoss(model.forward(ds.x1, ds.x2, ds.rays ? { x2Rays: ds.rays } : {}), ds.y).item()));
 }
 
 
@@ -138,7 +138,7 @@ export class SyntheticTrainer {
     this.stepsPerEpoch = this.minibatched ? Math.floor(n / cfg.train.batchSize) : 1;
     this.st = {
       method, seed, step: 0, status: 'running', message: null,
-      trainLoss: datasetLoss(setup.model, setup.splits.train, cleanLossOnRays(this.minibatched)), batchCursor: 0, batchOrder: [],
+      trainLoss: datasetLoss(setup.model, setup.splits.train), batchCursor: 0, batchOrder: [],
     };
     this.sgd = cfg.train.update === 'sgd'
       ? new SGD(setup.model.params, { lr: this.lr, weightDecay: cfg.train.lambda })
@@ -207,12 +207,13 @@ export class SyntheticTrainer {
   }
 
   /** The next minibatch's inputs and labels (update 'sgd'), or null for the full batch. */
-  private nextBatch(): Pick<SyntheticDataset, 'x1' | 'x2' | 'y'> | null {
+  private nextBatch(): Pick<SyntheticDataset, 'x1' | 'x2' | 'y' | 'rays'> | null {
     const idx = this.nextBatchIndices();
     if (!idx) return null;
     const train = this.setup.splits.train;
     const it = tensor(Int32Array.from(idx), { dtype: 'int64' });
     const pick = (x: Tensor) => x.indexSelect(0, it);
+    // (no rays: a minibatch's V block runs on its rows, see BatchedSyntheticTrainer.gather)
     return { x1: pick(train.x1), x2: pick(train.x2), y: pick(train.y) };
   }
 
@@ -249,7 +250,8 @@ export class SyntheticTrainer {
     let lossValue = NaN;
     tidy(() => {
       const batch = this.nextBatch() ?? train;
-      const out = model.forward(batch.x1, batch.x2, noise > 0 ? { preActivationNoise: noise, gen: this.gens.preact } : {});
+      // (without noise a block net's V block runs on the rays: x2Unit)
+      const out = model.forward(batch.x1, batch.x2, noise > 0 ? { preActivationNoise: noise, gen: this.gens.preact } : batch.rays ? { x2Rays: batch.rays } : {});
       const loss = logisticLoss(out, batch.y);
       lossValue = loss.item();
       if (!Number.isFinite(lossValue)) return;
@@ -273,7 +275,7 @@ export class SyntheticTrainer {
         model.afterUpdate?.(this.updateInfo(lr));
       }
     });
-    return this.finishStep(lr, noise, lossValue, () => datasetLoss(model, train, cleanLossOnRays(this.minibatched)));
+    return this.finishStep(lr, noise, lossValue, () => datasetLoss(model, train));
   }
 
   /**
