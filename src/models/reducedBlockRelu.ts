@@ -66,7 +66,7 @@ export class ReducedBlockRelu implements SyntheticModel {
 
   /** Names of the weights acting on x1 and on x2 and the input the latter multiplies. */
   blockView(): BlockView {
-    return { w: 'W', v: 'Vspan', vInput: (x2) => this.coordinates(x2), vBasis: this.basis };
+    return { w: 'W', v: 'Vspan', vInput: this.toCoordinates, vBasis: this.basis };
   }
 
   private weights(): Record<string, Tensor> { return Object.fromEntries(this.params.named()); }

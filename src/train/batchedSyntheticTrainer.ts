@@ -22,7 +22,7 @@
 // its noise to the kept pre-activations, or, with no part noisy, takes the kept forward as its own.
 // It is dropped once a part's weightsVersion moves (restore(), an update made by another program).
 // On minibatches the clean loss is computed for the parts that measure it only.
-import { Tensor, addEach_, arange, keep, mmEach, mmEachKernel, noGrad, normalEach_, stack, tensor, tidy, zeros, type Generator } from '../engine/index.js';
+import { Tensor, addEach_, keep, mmEach, mmEachKernel, noGrad, normalEach_, stack, tensor, tidy, zeros, type Generator } from '../engine/index.js';
 import type { SyntheticDataConfig, SyntheticDataset } from '../data/synthetic.js';
 import type { SyntheticModelConfig } from '../models/syntheticModel.js';
 import type { BlockView, SyntheticModel } from '../models/twoLayerRelu.js';
@@ -99,7 +99,7 @@ export class BatchedSyntheticTrainer {
    * The clean forward pass of the full batch at the current stacked weights (reused by the next
    * full-batch update), and the active parts' weightsVersion it was made at (stale once one moves).
    */
-  private clean: { preW: Tensor; fwd: Forward } | null = null;
+  private clean: { preW: Tensor; fwd: Forward; owned: Tensor[] } | null = null;
   private cleanAt: number[] = [];
   /** One part: the stacks are views of its own tensors (dim 0 of size 1), so updates land in its model. */
   private shared = false;
@@ -176,36 +176,24 @@ export class BatchedSyntheticTrainer {
     this.dirty.clear();
     if (this.stacks) {
       const { rays, ...rest } = this.stacks;
-      for (const t of [...Object.values(rest), ...(rays ? [rays.D, rays.index, rays.scale, rays.slot] : [])]) t?.dispose();
+      for (const t of [...Object.values(rest), ...(rays ? [rays.D, rays.index, rays.scale] : [])]) t?.dispose();
     }
     this.dropClean();
     this.stacks = null;
   }
 
   private dropClean(): void {
-    if (this.clean && this.stacks) for (const t of [this.clean.preW, ...forwardTensors(this.clean.fwd, this.stacks, this.stacks)]) t.dispose();
+    if (this.clean) for (const t of this.clean.owned) t.dispose();
     this.clean = null;
   }
 
-  /** The parts' rays stacked (`of` stacks one tensor per active part), with each row's slot j K + index in the flattened [P K]. */
-  private stackRays(of: (f: (t: BatchedPart, view: BlockView) => Tensor) => Tensor): StackedRays {
-    const ray = (t: BatchedPart) => t.seedSetup.splits.train.rays!;
-    const index = of((t) => ray(t).index);
-    const [P, n] = index.shape as [number, number];
-    const K = ray(this.trainers[this.active[0]!]!).directions.shape[0]!;
-    return {
-      D: of((t, v) => v.vInput(ray(t).directions)), index, scale: of((t) => ray(t).scale),
-      slot: keep(tidy(() => index.add(arange(0, P * K, K, { dtype: 'int64' }).unsqueeze(1)).reshape([P, n]))),
-    };
-  }
-
   /**
-   * Whether part k's next update runs V's block on the rays (no noise, and data with rays), as alone:
-   * the stack puts these parts first, so that each group is one slice of it.
+   * Whether part k's next update runs V's block on the rays (the full batch, no noise, and data with
+   * rays), as alone: the stack puts these parts first, so that each group is one slice of it.
    */
   private onRays(k: number): boolean {
     const t = this.trainers[k]!;
-    return t.noise === 0 && t.seedSetup.splits.train.rays !== undefined;
+    return !t.minibatched && t.noise === 0 && t.seedSetup.splits.train.rays !== undefined;
   }
 
   private build(): Stacks {
@@ -233,7 +221,7 @@ export class BatchedSyntheticTrainer {
         X2raw: multiplyBasis ? of((t) => t.seedSetup.splits.train.x2) : null, B: multiplyBasis ? of((_t, v) => v.vBasis!) : null,
         // x2 as rays, where every part's data has them (V's block of a part without noise runs on them, as alone)
         rays: this.active.every((k) => this.trainers[k]!.seedSetup.splits.train.rays)
-          ? this.stackRays(of)
+          ? { D: of((t, v) => v.vInput(t.seedSetup.splits.train.rays!.directions)), index: of((t) => t.seedSetup.splits.train.rays!.index), scale: of((t) => t.seedSetup.splits.train.rays!.scale) }
           : null,
       };
     });
@@ -267,7 +255,7 @@ export class BatchedSyntheticTrainer {
     const idx = tensor(Int32Array.from(js), { dtype: 'int64' });
     const pick = (t: Tensor) => t.indexSelect(0, idx);
     const net = stackedNet(pick(s.W), pick(s.V), pick(s.uW), pick(s.uV));
-    const some = clean(net, { X1: pick(s.X1), X2: pick(s.X2), negY: pick(s.negY), rays: s.rays && { D: pick(s.rays.D), index: pick(s.rays.index), scale: pick(s.rays.scale), slot: null } });
+    const some = clean(net, { X1: pick(s.X1), X2: pick(s.X2), negY: pick(s.negY), rays: s.rays && { D: pick(s.rays.D), index: pick(s.rays.index), scale: pick(s.rays.scale) } });
     const all = new Float64Array(P).fill(NaN);
     js.forEach((j, i) => { all[j] = some[i]!; });
     return all;
@@ -328,9 +316,10 @@ export class BatchedSyntheticTrainer {
         const need = parts.flatMap((p, j) => (p.measuresLoss(noises[j]!, losses[j]!) ? [j] : []));
         if (need.length > 0 && full) {
           const preW = preActivationsW(s, s), fwd = forward(s, s, preW, noises.map(() => 0), gens);
-          for (const t of [preW, ...forwardTensors(fwd, s, s)]) keep(t);
+          const owned = [preW, ...forwardTensors(fwd, s, s)];
+          for (const t of owned) keep(t);
           measured.loss = fwd.losses;
-          this.clean = { preW, fwd };
+          this.clean = { preW, fwd, owned };
           this.cleanAt = parts.map((p) => p.weightsVersion);
         } else if (need.length > 0) {
           measured.loss = this.cleanLossOf(s, need);

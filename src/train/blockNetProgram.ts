@@ -16,11 +16,9 @@ import { Tensor, addEach_, arange, cat, addNormalEach_, mmEach, mvEach, ones, re
 export interface StackedNet { W: Tensor; V: Tensor; Wt: Tensor; Vt: Tensor; uW: Tensor; uV: Tensor }
 /**
  * The parts' x2 as rays (X2Rays), stacked: each part's directions as V multiplies them (vInput of the
- * directions) [P, K, k], each row's direction [P, n] (int64 in [0, K)) and scale [P, n]; and, where
- * these are the stack's own rows, each row's slot j K + index in the flattened [P K] (null: made
- * when needed).
+ * directions) [P, K, k], each row's direction [P, n] (int64 in [0, K)) and scale [P, n].
  */
-export interface StackedRays { D: Tensor; index: Tensor; scale: Tensor; slot: Tensor | null }
+export interface StackedRays { D: Tensor; index: Tensor; scale: Tensor }
 /**
  * What one update trains on, per part: W's input x1 [P, b, d], V's input [P, b, k] (vInput(x2)), and
  * the negated labels -y [P, b]: z = f (-y) and dz/df = -y are bit for bit what neg(mul(f, y)) and
@@ -110,8 +108,7 @@ export function forward(net: StackedNet, data: StackedData, preW: Tensor, noises
       const D = slices(rays!.D, g), K = D.shape[1]!;
       const h = mmEach(D, Vt).relu();
       // row i of part j reads slot j K + index: one index_select over the group's flattened [parts K], as a lone part's over its [K]
-      const slot = (rays!.slot && g[0] === 0 && consecutive(g) ? slices(rays!.slot, g)
-        : slices(rays!.index, g).add(arange(0, g.length * K, K, { dtype: 'int64' }).unsqueeze(1))).reshape([g.length * b]);
+      const slot = slices(rays!.index, g).add(arange(0, g.length * K, K, { dtype: 'int64' }).unsqueeze(1)).reshape([g.length * b]);
       const scale = slices(rays!.scale, g);
       v.push({ parts: g, u, X: D, h, rays: { slot, scale } });
       return mvEach(h, u).reshape([g.length * K]).indexSelect(0, slot).reshape([g.length, b]).mul(scale);

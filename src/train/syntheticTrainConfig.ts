@@ -52,4 +52,3 @@ export const syntheticTrainSchema = object({
   if (t.tau0 === null && t.eta1 * t.lambda >= 1) fail(ctx, ['lambda'], 'must satisfy eta1 * lambda < 1 for the stationary init (set train.tau0 instead)', t.lambda);
 });
 export type SyntheticTrainConfig = z.infer<typeof syntheticTrainSchema>;
-

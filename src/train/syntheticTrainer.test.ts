@@ -334,4 +334,3 @@ test('the update (3.1): with tauXi = 0 a step is U - eta (grad + lambda U); with
     assert.ok(Math.abs(sd - 1) < 0.1, `noise std ${sd} (in units of eta tauXi)`);
   });
 });
-
