@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './runCli.testutil.js';
@@ -42,11 +42,22 @@ test('the bundle is used only while the sources are as it was built from (times,
   age('src/cli/main.ts');
   assert.equal(fresh(root), null, 'a copy with the old time and another size');
   stamp();
-  // a file added (its folder's time moves back too: only the count tells), package.json, tsconfig.json
+  // a file added (its folder's time moves back too: only the count tells), a file renamed (same
+  // count, size and time: only the names tell), package.json, tsconfig.json
   writeFileSync(join(root, 'src', 'cli', 'new.ts'), '');
   age('src/cli/new.ts', 'src/cli');
   assert.equal(fresh(root), null, 'a file added');
   stamp();
+  renameSync(join(root, 'src', 'cli', 'new.ts'), join(root, 'src', 'cli', 'renamed.ts'));
+  age('src/cli');
+  assert.equal(fresh(root), null, 'a file renamed');
+  stamp();
+  // tests are not bundled: adding or editing one keeps the bundle
+  writeFileSync(join(root, 'src', 'cli', 'main.test.ts'), 'export {};');
+  writeFileSync(join(root, 'src', 'cli', 'helper.testutil.ts'), 'export {};');
+  assert.equal(fresh(root), join(root, 'dist', 'cli', 'main.js'), 'a test added');
+  writeFileSync(join(root, 'src', 'cli', 'main.test.ts'), 'export const edited = 1;');
+  assert.equal(fresh(root), join(root, 'dist', 'cli', 'main.js'), 'a test edited');
   writeFileSync(join(root, 'tsconfig.json'), '{}');
   assert.equal(fresh(root), null, 'tsconfig.json added');
   stamp();
