@@ -9,7 +9,8 @@
 // model in law, not the same draws) and that in float32 (data.dtype).
 //   side_by_side_s: `lrlab synthetic` as a user runs it (a child process, LRLAB_NUM_THREADS unset:
 // the parts side by side in one process per core, each its share as one batched program), its
-// start-up included. batched_s: the run in this process as one batched program (--workers 1).
+// start-up included, from the CLI's bundle (rebuilt first where stale; `cli` says which ran).
+// batched_s: the run in this process as one batched program (--workers 1).
 // one_by_one_s: the run with --no-batch (each part alone; the single-part step is the closed form).
 // one_by_one_autograd_s: each part alone by autograd, evaluated at the same steps, without the run
 // folder's files (the single-part step as it was when the workload was defined). Every part of every
@@ -22,23 +23,39 @@
 //   A whole preset is 20k-30k steps per part, so by default every run trains the same first `steps`
 // (1000) of it, with the schedule events set at a step moved to the same fraction of the run (events
 // set at a loss stay); evaluations as in the preset. `--syn-steps N` trains N steps per part.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getNumThreads } from '../src/engine/index.js';
+// @ts-expect-error (plain JavaScript beside the entry point, without types)
+import { freshBundle as freshBundleJs } from '../bin/bundle.js';
 import { syntheticPreset } from '../src/experiments/synthetic/presets.js';
 import { runSynthetic, synthetic } from '../src/experiments/synthetic/index.js';
 import { SyntheticPart } from '../src/experiments/synthetic/part.js';
 import { partsOf } from '../src/experiments/partRunner.js';
 import type { SyntheticExperimentConfig, SyntheticMethod } from '../src/experiments/synthetic/config.js';
 
+const freshBundle = freshBundleJs as (root: string) => string | null;
+
 export const SYN_SWEEP = 'SYN-sweep';
 export const SYN_SWEEP_GD = 'SYN-sweep-gd';
 export const SYN_SWEEP_SEEDS = 8;
 export const SYN_SWEEP_STEPS = 1000;
 const BIN = fileURLToPath(new URL('../bin/lrlab.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The CLI's bundle, built first where the sources changed since (else each `lrlab` process would start
+ * through tsx, ~0.4 s slower: not the CLI as `npm ci` leaves it); 'bundle', or 'tsx' where it cannot be built.
+ */
+function cliBundle(): 'bundle' | 'tsx' {
+  if (freshBundle(ROOT)) return 'bundle';
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), '--optional'], { encoding: 'utf8' });
+  process.stderr.write(`SYN-sweep: the sources changed since the CLI's bundle was built: rebuilt it (${r.status === 0 ? 'ok' : 'failed'})\n`);
+  return freshBundle(ROOT) ? 'bundle' : 'tsx';
+}
 
 /** One line of the workload: seconds of each run and each run's speedup over the one-by-one run. */
 export type SynSweepResult = { workload: string; preset: string; parts: number; steps: number; one_by_one_s: number } & Record<string, number | string>;
@@ -113,12 +130,13 @@ type Variant = { reduce?: boolean; dtype?: 'float32' | 'float64' };
 /** Time the preset's run as a user runs it, batched in this process, one by one, one by one by autograd, and `variants` (batched, or `autograd`); seconds and speedups rounded to 0.01. */
 async function timeLine(workload: string, preset: 'order' | 'order-gd', steps: number, variants: [string, Variant & { autograd?: boolean; cli?: boolean }][]): Promise<SynSweepResult> {
   const cfg = synSweepConfig(preset, steps);
+  const cli = cliBundle();
   const sideBySide = await timeCli(cfg);
   const batched = await timeRun(cfg, true);
   const alone = await timeRun(cfg, false);
   const autograd = timeAutogradOneByOne(cfg);
   const out: SynSweepResult = {
-    workload, preset, parts: cfg.seeds * cfg.methods.length, steps, dtype: cfg.data.dtype, workers: availableParallelism(),
+    workload, preset, parts: cfg.seeds * cfg.methods.length, steps, dtype: cfg.data.dtype, workers: availableParallelism(), cli,
     side_by_side_s: r2(sideBySide), batched_s: r2(batched), one_by_one_s: r2(alone), one_by_one_autograd_s: r2(autograd),
     speedup: r2(autograd / sideBySide), speedup_batched: r2(autograd / batched), speedup_one_by_one: r2(autograd / alone),
   };
