@@ -62,20 +62,24 @@ function timeLrlab(c: BenchCase): number {
 function torchAvailable(): boolean { return torchPython() !== null; }
 
 /**
- * The environment of a PyTorch run: 'same' gets lrlab's settings (OPENBLAS_CORETYPE, OpenMP's wait
- * policy, OpenBLAS threads), 'own' none that lrlab set (PyTorch as it comes; the user's own stay).
+ * The environment of a PyTorch run at `threads` threads: 'same' gets lrlab's settings
+ * (OPENBLAS_CORETYPE, OpenMP's wait policy), 'own' none that lrlab set (PyTorch as it comes; the
+ * user's own stay). Both get OpenBLAS's pool at `threads` unless the user set OPENBLAS_NUM_THREADS:
+ * torch.set_num_threads leaves OpenBLAS's pool at all cores, where lrlab's thread count includes it.
  */
-export function torchEnv(kernels: 'same' | 'own', env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function torchEnv(kernels: 'same' | 'own', threads: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...env };
+  const userBlasThreads = env.OPENBLAS_NUM_THREADS !== undefined && !lrlabEnvironment().includes('OPENBLAS_NUM_THREADS');
   if (kernels === 'own') for (const k of lrlabEnvironment()) delete e[k];
   delete e[KERNELS_ENV];
+  if (!userBlasThreads) e.OPENBLAS_NUM_THREADS = String(threads);
   return e;
 }
 
 /** ms/step of a PyTorch workload (or 'PEAK': GFLOP/s of its 2048^2 product), or null. */
 function timeTorch(name: string, steps: number, warmup: number, threads: number, kernels: 'same' | 'own'): number | null {
   if (!torchAvailable()) return null;
-  const r = spawnSync(torchPython()!, [join(here, 'torch_ref.py'), name, String(steps), String(warmup), String(threads)], { encoding: 'utf8', env: torchEnv(kernels) });
+  const r = spawnSync(torchPython()!, [join(here, 'torch_ref.py'), name, String(steps), String(warmup), String(threads)], { encoding: 'utf8', env: torchEnv(kernels, threads) });
   if (r.status !== 0) { process.stderr.write(`torch reference for ${name} failed:\n${r.stderr}\n`); return null; }
   const line = r.stdout.trim().split('\n').pop()!;
   return (JSON.parse(line) as { ms: number }).ms;
@@ -99,7 +103,7 @@ export function runBench(cases: BenchCase[], rounds: number, json: boolean): Ben
   if (json) {
     console.log(JSON.stringify({ workload: 'peak', n: PEAK_N, threads: allThreads, gflops: round(peak, 1), torch_gflops: round(torchPeak[0]!, 1), torch_own_gflops: round(torchPeak[1]!, 1), kernels: rt.kernels, kernels_why: rt.kernelsWhy, load: round(loadavg()[0]!) }));
   } else {
-    console.log(`lrlab bench: kernels ${rt.kernelsWhy}; ATen ${rt.cpuCapability}; OpenBLAS threads ${rt.openblasThreads}; ${rounds} round(s), best of rounds; load average ${loadavg()[0]!.toFixed(2)}`);
+    console.log(`lrlab bench: kernels ${rt.kernelsWhy}; ATen ${rt.cpuCapability}; threads: ATen's and OpenBLAS's own at each workload's thr, both engines; ${rounds} round(s), best of rounds; load average ${loadavg()[0]!.toFixed(2)}`);
     console.log(`PyTorch ${torchAvailable() ? 'found: timed with lrlab\'s kernels (torch, ratio) and with its own choice (torch-own, ratio-own)' : 'not found (install python3-torch to compare)'}`);
     console.log(`peak: float32 ${PEAK_N}^2 matmul, ${allThreads} threads: lrlab ${peak.toFixed(1)} GFLOP/s; PyTorch ${fmt(torchPeak[0] ?? null, 0, 1)} (same kernels), ${fmt(torchPeak[1] ?? null, 0, 1)} (its own)`);
     console.log('workload  thr  lrlab ms/step  torch ms  ratio  torch-own ms  ratio-own  GFLOP/s  of peak   description');

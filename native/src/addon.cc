@@ -1135,6 +1135,12 @@ OP(setBlasThreads) {
   set(static_cast<int>(I(info, 0)));
   return Napi::Boolean::New(env, true);
 }
+// getBlasThreads(): the thread count of the OpenBLAS already loaded (openblas_get_num_threads), -1 where there is none
+OP(getBlasThreads) {
+  using GetThreads = int (*)();
+  static GetThreads get = reinterpret_cast<GetThreads>(blasSymbol("openblas_get_num_threads"));
+  return Napi::Number::New(env, get == nullptr ? -1 : get());
+}
 OP(cudaAvailable) { return Napi::Boolean::New(env, at::hasCUDA() && at::detail::getCUDAHooks().getNumGPUs() > 0); }
 OP(cudaDeviceCount) { return Napi::Number::New(env, at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0); }
 OP(setDeterministic) { at::globalContext().setDeterministicAlgorithms(B(info, 0), true); return env.Undefined(); }
@@ -1179,7 +1185,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   REG(detach); REG(setGradEnabled); REG(isGradEnabled);
   REG(shape); REG(dtype); REG(device); REG(numel); REG(item); REG(toBuffer); REG(to); REG(dispose); REG(liveTensors);
   REG(sameStorage);
-  REG(setNumThreads); REG(getNumThreads); REG(setBlasThreads); REG(cudaAvailable); REG(cudaDeviceCount); REG(setDeterministic);
+  REG(setNumThreads); REG(getNumThreads); REG(setBlasThreads); REG(getBlasThreads); REG(cudaAvailable); REG(cudaDeviceCount); REG(setDeterministic);
   REG(config); REG(parallelInfo);
   return exports;
 }

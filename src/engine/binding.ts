@@ -340,6 +340,8 @@ export interface NativeBinding {
   getNumThreads(): number;
   /** Sets OpenBLAS's own thread count (its GEMMs use its pool, not libtorch's); false where the BLAS is not OpenBLAS. */
   setBlasThreads(n: number): boolean;
+  /** OpenBLAS's thread count (openblas_get_num_threads), -1 where another BLAS is loaded. */
+  getBlasThreads(): number;
   /** Whether the linked libtorch has CUDA and a GPU is visible. */
   cudaAvailable(): boolean;
   /** Number of visible GPUs (0 without CUDA). */
@@ -378,7 +380,7 @@ export const NATIVE_FUNCTIONS = [
   'detach', 'setGradEnabled', 'isGradEnabled',
   'shape', 'dtype', 'device', 'numel', 'item', 'toBuffer', 'to', 'dispose', 'liveTensors',
   'sameStorage',
-  'setNumThreads', 'getNumThreads', 'setBlasThreads', 'cudaAvailable', 'cudaDeviceCount', 'setDeterministic',
+  'setNumThreads', 'getNumThreads', 'setBlasThreads', 'getBlasThreads', 'cudaAvailable', 'cudaDeviceCount', 'setDeterministic',
   'config', 'parallelInfo',
 ] as const;
 

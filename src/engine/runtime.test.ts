@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { getNumThreads, runtimeDifferences, runtimeRecord, threadChoice, threadsFor, useThreadsFor } from './runtime.js';
+import { getNumThreads, runtimeDifferences, runtimeRecord, setNumThreads, threadChoice, threadsFor, useThreadsFor } from './runtime.js';
+import { native } from './native.js';
 
 test('threadsFor: one thread for small ops, all cores for large ones; LRLAB_NUM_THREADS wins', () => {
   assert.deepEqual(threadsFor('small-ops', {}).threads, 1);
@@ -36,8 +37,17 @@ test('useThreadsFor sets libtorch\'s threads; the run record says what a run use
   }
 });
 
+test("setNumThreads sets OpenBLAS's own pool too (its products run apart from ATen's threads), as OpenBLAS itself reports", () => {
+  try {
+    setNumThreads(2);
+    assert.deepEqual([getNumThreads(), native.getBlasThreads(), runtimeRecord().openblasThreads], [2, 2, '2']);
+    setNumThreads(1);
+    assert.deepEqual([getNumThreads(), native.getBlasThreads(), runtimeRecord().openblasThreads], [1, 1, '1']);
+  } finally { useThreadsFor('small-ops'); }
+});
+
 test("a user's own OPENBLAS_NUM_THREADS wins over the run's choice (a fresh process)", () => {
-  const code = "import('./src/engine/runtime.ts').then((m) => { m.useThreadsFor('small-ops'); console.log(m.runtimeRecord().openblasThreads); })";
+  const code = "import('./src/engine/runtime.ts').then((m) => { m.useThreadsFor('small-ops'); m.setNumThreads(1); console.log(m.runtimeRecord().openblasThreads); })";
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '2' };
   delete env.LRLAB_NUM_THREADS;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { env, encoding: 'utf8' });

@@ -1,6 +1,6 @@
 // Runtime settings of the engine: threads, kernels, devices, build information.
 import { availableParallelism } from 'node:os';
-import { envSetByLrlab, envThreads, kernels, loadNative, native, startThreads } from './native.js';
+import { envSetByLrlab, envThreads, kernels, loadNative, native } from './native.js';
 import { describeKernels, type KernelChoice } from './kernels.js';
 import { loadedBlas } from './kernelCheck.mjs';
 import type { Device } from './dtype.js';
@@ -40,9 +40,6 @@ export function threadsFor(ops: OpSize | undefined, env: NodeJS.ProcessEnv = pro
  * intra-op threads. Decided, and the pool set to startThreads, when the addon loads (native.ts).
  */
 const blasFollows = (): boolean => loadNative().blasFollows;
-/** OpenBLAS's own thread count as this process set it (null: as the environment says; undefined: as the addon's load set it). */
-let blasThreadsSet: number | null | undefined;
-const blasThreads = (): number | null => (blasThreadsSet !== undefined ? blasThreadsSet : blasFollows() ? startThreads : null);
 
 /** OpenBLAS's thread count as the environment sets it (where lrlab does not set it). */
 const envBlasThreads = () => process.env.OPENBLAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 'all cores';
@@ -57,16 +54,26 @@ export function blasThreadsAt(threads: number): string { return blasFollows() ? 
  * worker). Returns the choice.
  */
 export function useThreadsFor(ops: OpSize | undefined): ThreadChoice {
-  current = threadsFor(ops);
-  native.setNumThreads(current.threads);
-  if (blasFollows() && native.setBlasThreads(current.threads)) blasThreadsSet = current.threads;
+  const choice = threadsFor(ops);
+  setThreads(choice.threads);
+  current = choice;
   return current;
 }
 
-/** Number of intra-op threads libtorch uses (default: all cores, or $LRLAB_NUM_THREADS). */
+/** libtorch's intra-op threads and (where lrlab sets it: blasFollows) OpenBLAS's own pool, to n. */
+function setThreads(n: number): void {
+  native.setNumThreads(n);
+  if (blasFollows()) native.setBlasThreads(n);
+}
+
+/**
+ * Number of threads lrlab's ops use (default: all cores, or $LRLAB_NUM_THREADS): libtorch's intra-op
+ * threads and, unless the user set OPENBLAS_NUM_THREADS, OpenBLAS's own pool, which runs the float
+ * products apart from ATen's threads (setNumThreads(1) is one thread, products included).
+ */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
-  native.setNumThreads(n);
+  setThreads(n);
   current = { threads: n, why: 'set by the program' };
 }
 export function getNumThreads(): number { return native.getNumThreads(); }
@@ -107,10 +114,10 @@ export type RuntimeRecord = {
 
 export function runtimeRecord(): RuntimeRecord {
   const k = kernels;
-  const blas = blasThreads();
+  const blas = native.getBlasThreads(); // (OpenBLAS's own count, as it says; -1: another BLAS)
   return {
     kernels: k.coretype ?? k.core, kernelsWhy: describeKernels(k), threads: getNumThreads(),
-    openblasThreads: blas !== null ? String(blas) : envBlasThreads(),
+    openblasThreads: blas > 0 ? String(blas) : envBlasThreads(),
     cpuCapability: /CPU capability usage: (\S+)/.exec(native.config())?.[1] ?? 'unknown',
     blas: loadedBlas(), ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? (process.env.GOMP_SPINCOUNT ? `GOMP_SPINCOUNT=${process.env.GOMP_SPINCOUNT}` : 'default'),
   };
