@@ -51,9 +51,10 @@ ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` 
                     as one batched program (where the kind has one: synthetic noisy GD or minibatch SGD on the
                     block net), with the same results
   --workers N       train the parts in N processes side by side, one thread each, each its share of the
-                    parts as one batched program (default: one per core where the parts batch and their
-                    ops are small, at most one per 2 parts; 1 when LRLAB_NUM_THREADS is set); the same
-                    results, only the order of different parts' rows in metrics.jsonl depends on timing
+                    parts as one batched program where they batch (else one by one) (default: one per
+                    core where the parts' ops are small, at most one per 2 parts where they batch; 1 when
+                    LRLAB_NUM_THREADS is set); the same results as one process, only the order of
+                    different parts' rows in metrics.jsonl depends on timing
 
 presets:
 ${Object.entries(exp.presets).map(([k, v]) => `  ${k.padEnd(w)}  ${v.description}`).join('\n')}
@@ -138,7 +139,7 @@ export const resumeHead: CommandHead = {
     + 'A run without a checkpoint copies parts already run under its runs folder (same part identity) unless --no-reuse.\n'
     + '--no-batch trains the parts one by one (by default parts that share shapes train as one batched program, with the same results);\n'
     + 'for a sweep, one worker process per point run (by default compatible point runs share a process and a batched program).\n'
-    + '--workers N trains a run\'s parts in N processes side by side (default: one per core where its parts batch and their ops are small;\n'
+    + '--workers N trains a run\'s parts in N processes side by side (default: one per core where the parts\' ops are small;\n'
     + '1 when LRLAB_NUM_THREADS is set); a sweep keeps the --workers it was started with.',
 };
 

@@ -11,7 +11,7 @@ import { runWithProgress } from './progress.js';
 import { sideBySide, sideBySideWorkers } from './sideBySide.js';
 import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '../experiments/configBuild.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
-import { runParts, partsOf, sharesOf } from '../experiments/partRunner.js';
+import { batchesParts, runParts, partsOf, sharesFor } from '../experiments/partRunner.js';
 import type { ReusedPart } from '../experiments/partReuse.js';
 import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
 import type { SummaryEnvelope } from '../runs/format.js';
@@ -85,10 +85,10 @@ export function runCommand(exp: AnyExperiment): Command {
       const out = values.out ?? defaultRunDir(exp.kind, cfg.preset);
       const workers = sideBySideWorkers(exp, cfg, values.workers, { batch: !(values['no-batch'] ?? false), queue: !!values.queue });
       // (--no-batch and --queue make workers 1: no shares)
-      const shares = sharesOf(partsOf(exp, cfg), workers);
+      const shares = sharesFor(exp, cfg, partsOf(exp, cfg), workers);
       if (dryRun) {
         const problems = exp.environmentProblems(cfg);
-        const side = shares ? [`side by side: ${shares.length} processes of one thread, each training ${shares.map((x) => x.length).join(' / ')} parts as one batched program (--workers 1: one process)`] : [];
+        const side = shares ? [`side by side: ${shares.length} processes of one thread, each training ${shares.map((x) => x.length).join(' / ')} parts ${batchesParts(exp, cfg) ? 'as one batched program' : 'one by one'} (--workers 1: one process)`] : [];
         return printDryRun(cfg, { plan: exp.cli.plan(cfg), dir: out, force: values.force ?? false, notes: [...notes, ...side, ...environmentNotes(exp, problems)], reuse: REUSE_CONFIG, cannotRun: problems.length > 0 });
       }
       if (!(values.quiet ?? false)) for (const n of notes) console.error(n);

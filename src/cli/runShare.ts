@@ -1,6 +1,6 @@
 // `lrlab run-share FILE`: an internal command (not in `lrlab --help`), what each process of a run
 // trained side by side runs (sideBySide.ts): some of the parts of one run folder, as one batched
-// program, next to the processes that train its other parts. The run's own process has cut the rows
+// program (where the kind batches them; else one by one), next to the processes that train its other parts. The run's own process has cut the rows
 // after the parts' checkpoints, marked the run running and writes its summary; this one only trains.
 // SIGINT/SIGTERM checkpoint its parts and stop it (exit 130); so does the end of the run's process.
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { loadEngine } from '../engine/index.js';
 const shareFile = z.object({
   config: z.looseObject({ kind: z.string() }),
   out: z.string().min(1),
-  parts: z.array(z.object({ method: z.string(), seed: z.int() })).min(2),
+  parts: z.array(z.object({ method: z.string(), seed: z.int() })).min(1),
   /** Whether this share writes the session's runtime.json entry (one share of a run does). */
   recordRuntime: z.boolean().optional(),
 });

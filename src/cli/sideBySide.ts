@@ -1,9 +1,10 @@
-// A run's parts trained side by side (issue: threads that fit the work): where the kind batches the
-// run's config and its ops are small (one intra-op thread: Experiment.opSize), the parts still to do
-// are split into shares of consecutive parts, one per core, and each share trains as one batched
-// program in a process of its own (`lrlab run-share`), all appending to the run's metrics.jsonl.
-// Each part's numbers equal those of training it alone (the batched program's promise, for any set
-// of parts); only the order of the rows of different parts in metrics.jsonl depends on timing.
+// A run's parts trained side by side (issue: threads that fit the work): where the run's ops are
+// small (one thread: Experiment.opSize), the parts still to do are split into shares of consecutive
+// parts, one per core, and each share trains in a process of its own (`lrlab run-share`) at one
+// thread, as one batched program where the kind batches the config (two parts a share at least),
+// else one part after the other, all appending to the run's metrics.jsonl. Each part's numbers equal
+// those of training it alone at one thread (the batched program's promise, for any set of parts);
+// only the order of the rows of different parts in metrics.jsonl depends on timing.
 // SIGINT/SIGTERM reach this process (the workers have process groups of their own): it passes one
 // signal on to each worker, which checkpoints its parts, and the run is 'interrupted'. A worker
 // outlives a killed run process only until its next check (it stops once its parent is gone), and
@@ -19,9 +20,9 @@ import type { AnyExperiment, BaseConfig, PartKey } from '../experiments/experime
 import { batchesParts, type RunHooks } from '../experiments/partRunner.js';
 import { writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
 
-/** Whether the parts of `cfg` can train side by side: the kind batches them and a process of them runs at one thread. */
+/** Whether the parts of `cfg` can train side by side: a process of them runs at one thread (small ops). */
 export function sideBySideFits(exp: AnyExperiment, cfg: BaseConfig): boolean {
-  return batchesParts(exp, cfg) && threadsFor(exp.opSize?.(cfg), {}).threads === 1;
+  return threadsFor(exp.opSize?.(cfg), {}).threads === 1;
 }
 
 /**
@@ -34,15 +35,16 @@ export function sideBySideWorkers(exp: AnyExperiment, cfg: BaseConfig, given: st
     const n = Number(given);
     if (!/^\d+$/.test(given) || !Number.isInteger(n) || n < 1) throw new UsageError(`--workers must be a positive integer, got '${given}'`);
     if (n > 1 && o.queue) throw new UsageError(`--workers ${n} is for a run trained here: with --queue the queue's workers train the parts (lrlab worker --concurrency)`);
-    if (n > 1 && o.batch === false) throw new UsageError(`--workers ${n} trains shares of the parts as batched programs side by side; --no-batch trains them one by one in one process`);
+    if (n > 1 && o.batch === false && batchesParts(exp, cfg)) throw new UsageError(`--workers ${n} trains shares of the parts as batched programs side by side; --no-batch trains them one by one in one process`);
     if (n > 1 && !sideBySideFits(exp, cfg)) {
-      throw new UsageError(`--workers ${n}: this config's parts do not train side by side (they must batch, and run at one thread: ${exp.kind} ${!batchesParts(exp, cfg) ? 'does not batch them' : 'runs them on all cores'}); use --workers 1`);
+      throw new UsageError(`--workers ${n}: this config's parts do not train side by side (their ops are large: ${exp.kind} runs them on all cores, in one process); use --workers 1`);
     }
     const threads = process.env.LRLAB_NUM_THREADS;
     if (n > 1 && threads !== undefined && threads !== '1') throw new UsageError(`--workers ${n} runs one thread per process, but LRLAB_NUM_THREADS=${threads} asks for ${threads}: unset it, or use --workers 1`);
     return n;
   }
-  return process.env.LRLAB_NUM_THREADS === undefined && o.batch !== false && !o.queue && sideBySideFits(exp, cfg) ? availableParallelism() : 1;
+  // (--no-batch: the parts one by one in one process, where they would batch)
+  return process.env.LRLAB_NUM_THREADS === undefined && (o.batch !== false || !batchesParts(exp, cfg)) && !o.queue && sideBySideFits(exp, cfg) ? availableParallelism() : 1;
 }
 
 /**

@@ -48,10 +48,10 @@ export interface RunHooks {
   /** Copy finished parts of other run folders with the same part identity instead of training them (partReuse.ts); off when absent. */
   reuse?: ReuseOptions;
   /**
-   * Train the parts still to do in several processes side by side (src/cli/sideBySide.ts), where the
-   * kind batches the run's config and there are at least two parts per process: `train` is given the
-   * shares (runs of consecutive parts, seeds outer), each trained as one batched program by one
-   * process (trainShare), and resolves once all have ended or stopped. The rows after the parts'
+   * Train the parts still to do in several processes side by side (src/cli/sideBySide.ts), where
+   * there are at least two parts per process where the kind batches them (one part otherwise):
+   * `train` is given the shares (runs of consecutive parts, seeds outer), each trained by one process
+   * as one batched program or one by one (trainShare), and resolves once all have ended or stopped. The rows after the parts'
    * checkpoints are cut before, when the run is opened (openRun).
    */
   sideBySide?: { workers: number; train: (shares: PartKey[][]) => Promise<'done' | 'interrupted'> };
@@ -62,15 +62,23 @@ export function batchesParts(exp: AnyExperiment, cfg: BaseConfig): boolean {
   return !!exp.createBatch && exp.batchKey?.(cfg) != null;
 }
 
-/** `todo` in `workers` runs of consecutive parts (sizes differing by at most one), each of at least 2 parts; null when that makes fewer than 2. */
-export function sharesOf(todo: PartKey[], workers: number): PartKey[][] | null {
-  const n = Math.min(workers, Math.floor(todo.length / 2));
+/**
+ * `todo` in `workers` runs of consecutive parts (sizes differing by at most one), each of at least
+ * `least` parts (2 where they batch: a share is one batched program); null when that makes fewer than 2.
+ */
+export function sharesOf(todo: PartKey[], workers: number, least = 2): PartKey[][] | null {
+  const n = Math.min(workers, Math.floor(todo.length / least));
   if (n < 2) return null;
   let at = 0;
   return Array.from({ length: n }, (_, i) => {
     const size = Math.floor(todo.length / n) + (i < todo.length % n ? 1 : 0);
     return todo.slice(at, (at += size));
   });
+}
+
+/** The shares of `todo` side by side in `workers` processes for `cfg` (sharesOf: two parts a share at least where they batch, else one). */
+export function sharesFor(exp: AnyExperiment, cfg: BaseConfig, todo: PartKey[], workers: number): PartKey[][] | null {
+  return sharesOf(todo, workers, batchesParts(exp, cfg) ? 2 : 1);
 }
 
 /** The seeds of a config: seed, seed + 1, ... (seeds of them). */
@@ -155,7 +163,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   const cfg = checkRunFolder(exp, config, dir); // refuse another config or a bad checkpoint before touching any file
   // (parts already run elsewhere are copied before anything else is written)
   const pending = pendingParts(exp, cfg, dir, hooks.reuse);
-  const shares = hooks.batch !== false && hooks.sideBySide && batchesParts(exp, cfg) ? sharesOf(pending.todo, hooks.sideBySide.workers) : null;
+  const shares = hooks.sideBySide && (hooks.batch !== false || !batchesParts(exp, cfg)) ? sharesFor(exp, cfg, pending.todo, hooks.sideBySide.workers) : null;
   // (side by side, only the workers train: this process loads neither the parts' data nor libtorch, so they start sooner)
   const run = openRun(exp, cfg, dir, pending, !shares);
   const { parts, todo, ctx } = run;
@@ -170,40 +178,45 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
     finishRun(exp, cfg, dir);
     return 'done';
   }
+  // the kind's batched program for all parts still to run, where it has one (batchRunner.ts); else one by one
+  const batch = hooks.batch !== false && exp.createBatch && todo.length > 1 ? exp.createBatch(todo.map((key) => ({ cfg, ctx, key }))) : null;
+  const indexOf = (key: PartKey) => parts.findIndex((p) => p.method === key.method && p.seed === key.seed);
+  const r = batch
+    ? await runBatch(exp, batch, todo.map((key) => ({ cfg, dir, key, index: indexOf(key), count: parts.length, markRunning: run.markRunning })), hooks)
+    : await trainOneByOne(exp, cfg, ctx, dir, todo, indexOf, parts.length, hooks, run.markRunning);
+  if (r === 'interrupted') {
+    writeRunStatus(dir, 'interrupted');
+    return 'interrupted';
+  }
+  finishRun(exp, cfg, dir);
+  return 'done';
+}
+
+/**
+ * Train `keys` (in run order: a seed's setup is built once for its consecutive parts) one after the
+ * other, each from its checkpoint where it has one; `index` gives a part's position among the `count`
+ * of the progress reports. Resolves to 'interrupted' at the first part stopped.
+ */
+async function trainOneByOne(exp: AnyExperiment, cfg: BaseConfig, ctx: unknown, dir: string, keys: PartKey[], index: (key: PartKey) => number, count: number,
+  hooks: RunHooks, markRunning: () => void): Promise<'done' | 'interrupted'> {
   let setup = null as { seed: number; value: unknown } | null;
   try {
-    // the kind's batched program for all parts still to run, where it has one (batchRunner.ts)
-    const batch = hooks.batch !== false && exp.createBatch && todo.length > 1 ? exp.createBatch(todo.map((key) => ({ cfg, ctx, key }))) : null;
-    if (batch) {
-      const members = todo.map((key) => ({ cfg, dir, key, index: parts.findIndex((p) => p.method === key.method && p.seed === key.seed), count: parts.length, markRunning: run.markRunning }));
-      if (await runBatch(exp, batch, members, hooks) === 'interrupted') {
-        writeRunStatus(dir, 'interrupted');
-        return 'interrupted';
-      }
-    }
-    for (let pi = 0; pi < parts.length && !batch; pi++) {
-      const key = parts[pi]!;
-      if (existsSync(join(dir, 'parts', `${partName(key)}.json`))) continue;
+    for (const key of keys) {
       if (setup?.seed !== key.seed) {
         if (setup) exp.disposeSeed(setup.value);
         setup = null; // (if the next setup throws, nothing is disposed twice)
         setup = { seed: key.seed, value: exp.setupSeed(cfg, ctx, key.seed) };
       }
       const work = exp.createPart(cfg, ctx, setup.value, key);
-      const r = await runPart(work, { exp, cfg, dir, key, index: pi, count: parts.length, hooks, markRunning: run.markRunning });
-      if (r === 'interrupted') {
-        writeRunStatus(dir, 'interrupted');
-        return 'interrupted';
-      }
+      if (await runPart(work, { exp, cfg, dir, key, index: index(key), count, hooks, markRunning }) === 'interrupted') return 'interrupted';
     }
   } finally { if (setup) exp.disposeSeed(setup.value); }
-  finishRun(exp, cfg, dir);
   return 'done';
 }
 
 /**
- * Train the parts `keys` of the run in `dir` (its config `config`) as one batched program, in this
- * process, beside other processes that train the run's other parts (runParts' sideBySide, which has
+ * Train the parts `keys` of the run in `dir` (its config `config`) as one batched program where the
+ * kind batches them (else one by one, each at the one thread side by side gives it), in this process, beside other processes that train the run's other parts (runParts' sideBySide, which has
  * cut the rows after the parts' checkpoints and marked the run running, and writes its summary; with
  * `recordRuntime`, this share writes the session's runtime.json entry, which that process does not):
  * each part continues from its checkpoint, appends its rows to the shared metrics.jsonl (a line per
@@ -219,10 +232,12 @@ export async function trainShare(exp: AnyExperiment, config: BaseConfig, dir: st
   const ctx: unknown = exp.prepare(cfg);
   const runtime = useRuntimeFor(exp, cfg);
   if (o.recordRuntime) recordRuntime(dir, runtime); // (one share records the session: the run's process has not loaded libtorch)
-  const batch = keys.length > 1 ? exp.createBatch?.(keys.map((key) => ({ cfg, ctx, key }))) ?? null : null;
-  if (!batch) throw new Error(`parts ${keys.map(partName).join(', ')} do not train as one batched program`);
-  const members = keys.map((key, index) => ({ cfg, dir, key, index, count: keys.length, markRunning: () => {} }));
-  return runBatch(exp, batch, members, hooks);
+  const batch = keys.length > 1 && batchesParts(exp, cfg) ? exp.createBatch?.(keys.map((key) => ({ cfg, ctx, key }))) ?? null : null;
+  if (batch) return runBatch(exp, batch, keys.map((key, index) => ({ cfg, dir, key, index, count: keys.length, markRunning: () => {} })), hooks);
+  // parts that do not batch: one by one, progress as the fraction of this share done
+  const { onBatchProgress } = hooks;
+  const oneByOne: RunHooks = onBatchProgress ? { ...hooks, onProgress: (p) => onBatchProgress((p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0)) / p.parts, p.info) } : hooks;
+  return trainOneByOne(exp, cfg, ctx, dir, keys, (key) => keys.indexOf(key), keys.length, oneByOne, () => {});
 }
 
 /**
