@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { writeTinyFashionMnist } from '../experiments/images/testData.testutil.js';
 import { IMAGE_PRESETS } from '../experiments/images/presets.js';
 import { ROOT, lrlab, lrlabKilledAtRow, tornWritesUnder } from './runCli.testutil.js';
+import { runResults } from './sweepResults.testutil.js';
 import { cudaAvailable } from '../engine/index.js';
 
 
@@ -86,25 +87,14 @@ test('--workers 2 trains the parts of a run that do not batch side by side, one 
   const [a, b] = await Promise.all([lrlab(args(one, 1)), lrlab(args(two, 2))]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
-  /** Rows by part (file order: the two processes interleave theirs), part files and summary, without wall-clock seconds. */
-  const results = (dir: string) => {
-    const out: Record<string, unknown> = { summary: readFileSync(join(dir, 'summary.json'), 'utf8') };
-    for (const r of rowsNoSeconds(dir)) ((out[`rows ${String(r.method)} ${String(r.seed)}`] ??= []) as unknown[]).push(r);
-    for (const f of readdirSync(join(dir, 'parts')).sort()) {
-      // (wall-clock seconds at every depth: the part's and its rows')
-      if (f.endsWith('.json')) out[f] = JSON.parse(readFileSync(join(dir, 'parts', f), 'utf8'), (k, v: unknown) => (k === 'seconds' ? undefined : v));
-      else out[f] = readFileSync(join(dir, 'parts', f)).toString('base64');
-    }
-    return out;
-  };
   assert.equal(readdirSync(join(two, 'parts')).filter((f) => f.endsWith('.json')).length, 6);
-  assert.deepEqual(results(two), results(one));
+  assert.deepEqual(runResults(two), runResults(one));
   const k = await lrlabKilledAtRow(args(cut, 2), cut, 12, { signal: 'SIGINT' });
   assert.ok(k.reached, 'the run was under way');
   assert.equal(k.code, 130, k.stderr);
   const res = await lrlab(['resume', cut, '--quiet', '--no-reuse', '--workers', '2']);
   assert.equal(res.code, 0, res.stderr);
-  assert.deepEqual(results(cut), results(one));
+  assert.deepEqual(runResults(cut), runResults(one));
 });
 
 test('--dry-run prints the resolved config and what would run, says what is missing here, and makes no folder; the config round-trips', async () => {

@@ -11,7 +11,7 @@ import { runWithProgress } from './progress.js';
 import { sideBySide, sideBySideWorkers } from './sideBySide.js';
 import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '../experiments/configBuild.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
-import { batchesParts, runParts, partsOf, sharesFor } from '../experiments/partRunner.js';
+import { batchesParts, partsDone, runParts, partsOf, sharesFor } from '../experiments/partRunner.js';
 import type { ReusedPart } from '../experiments/partReuse.js';
 import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
 import type { SummaryEnvelope } from '../runs/format.js';
@@ -65,7 +65,7 @@ export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: strin
     run: (shouldStop, bar) => runParts(exp, cfg, dir, {
       shouldStop, reuse: reuse ? { onReuse } : undefined, batch,
       sideBySide: workers > 1 ? sideBySide(cfg, dir, workers, parts, shouldStop, (fraction, info) => bar.update(fraction * parts, info)) : undefined,
-      onProgress: (p) => bar.update(p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0), p.info),
+      onProgress: (p) => bar.update(partsDone(p), p.info),
       onBatchProgress: (fraction, info) => bar.update(fraction * parts, info), // (parts trained as one batch)
     }),
     table: () => exp.cli.table(readJson<SummaryEnvelope>(join(dir, 'summary.json'))),

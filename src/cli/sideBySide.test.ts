@@ -11,18 +11,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { BIN, inProcess, lrlabKilledAtRow, tempDir, tinyConfig } from './runCli.testutil.js';
-import { status, summary } from './sweepResults.testutil.js';
+import { runResults, status } from './sweepResults.testutil.js';
 import { processAlive, readJson, readJsonl } from '../runs/runFolder.js';
-
-/** Rows by part (file order, wall-clock seconds dropped), part files without seconds, the summary. */
-function results(dir: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { summary: summary(dir) };
-  for (const { seconds: _s, ...r } of readJsonl<{ method: string; seed: number; seconds?: number }>(join(dir, 'metrics.jsonl')).rows) {
-    ((out[`rows ${r.method} ${r.seed}`] ??= []) as unknown[]).push(r);
-  }
-  for (const f of readdirSync(join(dir, 'parts')).sort()) { const { seconds: _s, ...p } = readJson<{ seconds?: number }>(join(dir, 'parts', f)); out[f] = p; }
-  return out;
-}
 
 const setup = (t: Parameters<typeof tempDir>[0]) => {
   const dir = tempDir(t, 'lrlab-side-');
@@ -47,10 +37,10 @@ test('--workers 2 trains a run side by side with the results of one process; SIG
   assert.deepEqual(readdirSync(cut).filter((f) => f.startsWith('.share-')), [], 'the share files are gone');
   const res = await inProcess(['resume', cut, '--quiet', '--workers', '2']);
   assert.equal(res.code, 0, res.err);
-  assert.deepEqual(results(cut), results(ref));
+  assert.deepEqual(runResults(cut), runResults(ref));
   const whole = join(dir, 'whole');
   assert.equal((await inProcess(args(whole, 2))).code, 0);
-  assert.deepEqual(results(whole), results(ref), 'uninterrupted, side by side');
+  assert.deepEqual(runResults(whole), runResults(ref), 'uninterrupted, side by side');
   // one runtime.json entry per session, by one of the workers (the run's own process does not load libtorch)
   const sessions = (d: string) => readJson<{ sessions: { threads: number; cpuCapability: string; kernels: string | null }[] }>(join(d, 'runtime.json')).sessions;
   assert.equal(sessions(whole).length, 1);
@@ -86,7 +76,7 @@ test('SIGKILL of a run side by side: its workers stop by themselves, then resume
   const res = await inProcess(['resume', cut, '--quiet', '--no-batch']);
   assert.equal(res.code, 0, res.err);
   assert.equal((await inProcess(args(ref, 1))).code, 0);
-  assert.deepEqual(results(cut), results(ref));
+  assert.deepEqual(runResults(cut), runResults(ref));
   assert.ok(!existsSync(join(cut, 'checkpoints')) || readdirSync(join(cut, 'checkpoints')).length === 0);
 });
 
@@ -114,7 +104,7 @@ test('a worker that dies: the run fails naming its parts, the other checkpoints,
   const res = await inProcess(['resume', cut, '--quiet']);
   assert.equal(res.code, 0, res.err);
   assert.equal((await inProcess(args(ref, 1))).code, 0);
-  assert.deepEqual(results(cut), results(ref));
+  assert.deepEqual(runResults(cut), runResults(ref));
 });
 
 test('--workers: a bad count, or side by side for parts of large ops, is refused', async () => {

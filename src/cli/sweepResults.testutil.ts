@@ -1,5 +1,6 @@
 // Test helper: what must be equal between two sweeps (batched or not, interrupted or not): every
-// point run's rows and part files (wall-clock seconds dropped), the summary, the statuses.
+// point run's rows and part files (wall-clock seconds dropped), the summary, the statuses; and
+// between two runs of one config (in one process or side by side, interrupted or not): runResults.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { findRunDirs } from '../runs/runScan.js';
@@ -30,3 +31,20 @@ export const trained = (sweep: string) => findRunDirs(join(sweep, 'points')).fla
 export const status = (d: string) => readJson<{ state: string; pid: number; parts_run?: number; parts_reused?: number }>(join(d, 'status.json'));
 export const summary = (d: string) => readFileSync(join(d, 'summary.json'), 'utf8');
 
+
+/**
+ * What must be equal between two runs of one config (one process or side by side, interrupted or
+ * not): the rows of each part in file order (the parts' rows interleave by timing), every file in
+ * parts/ (JSON without wall-clock seconds at any depth; other files byte for byte) and the summary.
+ */
+export function runResults(dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { summary: summary(dir) };
+  for (const { seconds: _s, ...r } of readJsonl<{ method: string; seed: number; seconds?: number }>(join(dir, 'metrics.jsonl')).rows) {
+    ((out[`rows ${r.method} ${r.seed}`] ??= []) as unknown[]).push(r);
+  }
+  for (const f of readdirSync(join(dir, 'parts')).sort()) {
+    const path = join(dir, 'parts', f);
+    out[f] = f.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8'), (k, v: unknown) => (k === 'seconds' ? undefined : v)) : readFileSync(path).toString('base64');
+  }
+  return out;
+}

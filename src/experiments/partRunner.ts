@@ -34,6 +34,11 @@ export interface PartProgress {
   at: number; of: number; info: string;
 }
 
+/** How many parts a progress report counts as done: those before it, and its own fraction (at / of). */
+export function partsDone(p: PartProgress): number {
+  return p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0);
+}
+
 export interface RunHooks {
   /** Called as a part advances (at most every ~50 ms) and after each evaluation. */
   onProgress?: (p: PartProgress) => void;
@@ -48,10 +53,10 @@ export interface RunHooks {
   /** Copy finished parts of other run folders with the same part identity instead of training them (partReuse.ts); off when absent. */
   reuse?: ReuseOptions;
   /**
-   * Train the parts still to do in several processes side by side (src/cli/sideBySide.ts), where
-   * there are at least two parts per process where the kind batches them (one part otherwise):
-   * `train` is given the shares (runs of consecutive parts, seeds outer), each trained by one process
-   * as one batched program or one by one (trainShare), and resolves once all have ended or stopped. The rows after the parts'
+   * Train the parts still to do in several processes side by side (src/cli/sideBySide.ts), at least
+   * two parts per process where the kind batches them (one otherwise): `train` is given the shares
+   * (runs of consecutive parts, seeds outer), each trained by one process as one batched program or
+   * one by one (trainShare), and resolves once all have ended or stopped. The rows after the parts'
    * checkpoints are cut before, when the run is opened (openRun).
    */
   sideBySide?: { workers: number; train: (shares: PartKey[][]) => Promise<'done' | 'interrupted'> };
@@ -178,18 +183,25 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
     finishRun(exp, cfg, dir);
     return 'done';
   }
-  // the kind's batched program for all parts still to run, where it has one (batchRunner.ts); else one by one
-  const batch = hooks.batch !== false && exp.createBatch && todo.length > 1 ? exp.createBatch(todo.map((key) => ({ cfg, ctx, key }))) : null;
   const indexOf = (key: PartKey) => parts.findIndex((p) => p.method === key.method && p.seed === key.seed);
-  const r = batch
-    ? await runBatch(exp, batch, todo.map((key) => ({ cfg, dir, key, index: indexOf(key), count: parts.length, markRunning: run.markRunning })), hooks)
-    : await trainOneByOne(exp, cfg, ctx, dir, todo, indexOf, parts.length, hooks, run.markRunning);
-  if (r === 'interrupted') {
+  if (await trainParts(exp, cfg, ctx, dir, todo, indexOf, parts.length, hooks, run.markRunning) === 'interrupted') {
     writeRunStatus(dir, 'interrupted');
     return 'interrupted';
   }
   finishRun(exp, cfg, dir);
   return 'done';
+}
+
+/**
+ * Train `keys` as the kind's one batched program where it has one for them (batchRunner.ts; unless
+ * hooks.batch is false), else one by one (trainOneByOne). `index` gives a part's position among the
+ * `count` of the progress reports.
+ */
+async function trainParts(exp: AnyExperiment, cfg: BaseConfig, ctx: unknown, dir: string, keys: PartKey[], index: (key: PartKey) => number, count: number,
+  hooks: BatchHooks, markRunning: () => void): Promise<'done' | 'interrupted'> {
+  const batch = hooks.batch !== false && keys.length > 1 ? exp.createBatch?.(keys.map((key) => ({ cfg, ctx, key }))) ?? null : null;
+  if (batch) return runBatch(exp, batch, keys.map((key) => ({ cfg, dir, key, index: index(key), count, markRunning })), hooks);
+  return trainOneByOne(exp, cfg, ctx, dir, keys, index, count, hooks, markRunning);
 }
 
 /**
@@ -216,7 +228,8 @@ async function trainOneByOne(exp: AnyExperiment, cfg: BaseConfig, ctx: unknown, 
 
 /**
  * Train the parts `keys` of the run in `dir` (its config `config`) as one batched program where the
- * kind batches them (else one by one, each at the one thread side by side gives it), in this process, beside other processes that train the run's other parts (runParts' sideBySide, which has
+ * kind batches them (else one by one), in this process, beside other processes that train the run's
+ * other parts (runParts' sideBySide, which has
  * cut the rows after the parts' checkpoints and marked the run running, and writes its summary; with
  * `recordRuntime`, this share writes the session's runtime.json entry, which that process does not):
  * each part continues from its checkpoint, appends its rows to the shared metrics.jsonl (a line per
@@ -232,12 +245,10 @@ export async function trainShare(exp: AnyExperiment, config: BaseConfig, dir: st
   const ctx: unknown = exp.prepare(cfg);
   const runtime = useRuntimeFor(exp, cfg);
   if (o.recordRuntime) recordRuntime(dir, runtime); // (one share records the session: the run's process has not loaded libtorch)
-  const batch = keys.length > 1 && batchesParts(exp, cfg) ? exp.createBatch?.(keys.map((key) => ({ cfg, ctx, key }))) ?? null : null;
-  if (batch) return runBatch(exp, batch, keys.map((key, index) => ({ cfg, dir, key, index, count: keys.length, markRunning: () => {} })), hooks);
-  // parts that do not batch: one by one, progress as the fraction of this share done
+  // (parts one by one report onProgress: as the fraction of this share done; a batch reports onBatchProgress itself)
   const { onBatchProgress } = hooks;
-  const oneByOne: RunHooks = onBatchProgress ? { ...hooks, onProgress: (p) => onBatchProgress((p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0)) / p.parts, p.info) } : hooks;
-  return trainOneByOne(exp, cfg, ctx, dir, keys, (key) => keys.indexOf(key), keys.length, oneByOne, () => {});
+  const shareHooks: BatchHooks = onBatchProgress ? { ...hooks, onProgress: (p) => onBatchProgress(partsDone(p) / p.parts, p.info) } : hooks;
+  return trainParts(exp, cfg, ctx, dir, keys, (key) => keys.indexOf(key), keys.length, shareHooks, () => {});
 }
 
 /**

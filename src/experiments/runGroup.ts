@@ -13,7 +13,7 @@
 import { resolve } from 'node:path';
 import { writeRunStatus } from '../runs/runFolder.js';
 import type { AnyExperiment, BaseConfig } from './experiment.js';
-import { checkRunFolder, finishRun, openRun, pendingParts, runParts, type OpenRun } from './partRunner.js';
+import { checkRunFolder, finishRun, openRun, partsDone, pendingParts, runParts, type OpenRun } from './partRunner.js';
 import { runBatch, type BatchHooks, type BatchMember } from './batchRunner.js';
 
 /** One run of a group: its config and its run folder. */
@@ -59,7 +59,7 @@ async function runOneByOne(exp: AnyExperiment, runs: GroupRun[], hooks: BatchHoo
       ...hooks, reuse: undefined,
       onProgress: (p) => {
         hooks.onProgress?.(p);
-        hooks.onBatchProgress?.((i + (p.part + (p.of > 0 ? Math.min(1, p.at / p.of) : 0)) / p.parts) / runs.length, p.info);
+        hooks.onBatchProgress?.((i + partsDone(p) / p.parts) / runs.length, p.info);
       },
       // (a run whose own parts batch reports through this instead)
       onBatchProgress: (fraction, info) => hooks.onBatchProgress?.((i + fraction) / runs.length, info),
