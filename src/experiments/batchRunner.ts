@@ -5,15 +5,15 @@
 // checkpoints/ and parts/, and each checkpoint holds how many rows of its part its own folder's
 // metrics file held (and that file's size).
 //   The parts' rows interleave in a folder's metrics.jsonl (step by step), so every checkpoint of the
-// batch is taken for all its unfinished parts at once, and again just before a part's part file is
-// written: a resume (openRun) cuts each metrics.jsonl back to its checkpoints without losing a finished
+// batch is taken for all its unfinished parts at once (one set of files per folder, written so that a
+// kill leaves all of them old or all new), and again just before a part's part file is written: a resume (openRun) cuts each metrics.jsonl back to its checkpoints without losing a finished
 // part's rows, and (batched again) writes the same bytes as an uninterrupted run.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonlWriter } from '../runs/runFolder.js';
+import { JsonlWriter, writeFilesAtomic } from '../runs/runFolder.js';
 import type { AnyExperiment, BaseConfig, PartBatch, PartKey } from './experiment.js';
 import { partId } from './partId.js';
-import { partName, rowCounts, partRows, restoreFromCheckpoint, writeFinishedPart, writePartCheckpoint } from './partFiles.js';
+import { partCheckpointText, partName, rowCounts, partRows, restoreFromCheckpoint, writeFinishedPart } from './partFiles.js';
 import type { RunHooks } from './partRunner.js';
 
 /** One part of a batch: its run (config and folder), its key, and where it stands in its run (progress). */
@@ -97,14 +97,18 @@ export async function runBatch(exp: AnyExperiment, batch: PartBatch, members: Ba
       } else hooks.onProgress?.({ part: members[i]!.index, parts: members[i]!.count, method: members[i]!.key.method, seed: members[i]!.key.seed, ...p });
     };
     const evaluate = (i: number) => { writer(i).write(works[i]!.evaluate(seconds(i))); rows[i]!++; report(true); };
+    // one set of checkpoint files per folder (writeFilesAtomic): a kill between two parts' files would
+    // leave them at different steps, and the resumed batch would interleave their rows in another order
     const checkpointAll = () => {
       syncAll();
-      const bytes = new Map(dirs.map((d) => [d, statSync(join(d, 'metrics.jsonl')).size]));
-      members.forEach((m, i) => {
-        if (finished[i]) return;
-        writePartCheckpoint(ckpts[i]!, m.cfg, ids[i]!, bytes.get(m.dir)!, rows[i]!, seconds(i), works[i]!);
-        hooks.onCheckpoint?.(m.key, ckpts[i]!);
-      });
+      for (const d of dirs) {
+        const at = members.flatMap((m, i) => (m.dir === d && !finished[i] ? [i] : []));
+        const bytes = statSync(join(d, 'metrics.jsonl')).size;
+        writeFilesAtomic(join(d, 'checkpoints'), at.map((i) => ({
+          name: `${partName(members[i]!.key)}.json`, data: partCheckpointText(members[i]!.cfg, ids[i]!, bytes, rows[i]!, seconds(i), works[i]!),
+        })));
+        for (const i of at) hooks.onCheckpoint?.(members[i]!.key, ckpts[i]!);
+      }
     };
     const finish = (i: number) => {
       const m = members[i]!;

@@ -34,10 +34,15 @@ export function restoreFromCheckpoint(work: PartWork, ckptPath: string, cfg: Bas
   return ck;
 }
 
-/** Write a checkpoint of a part (`metricsBytes`: the size of its run's metrics.jsonl, synced; `metricsRows`: the part's rows in it). */
-export function writePartCheckpoint(path: string, cfg: BaseConfig, partId: string, metricsBytes: number, metricsRows: number, seconds: number, work: PartWork): void {
+/** A checkpoint of a part, as its file holds it (`metricsBytes`: the size of its run's metrics.jsonl, synced; `metricsRows`: the part's rows in it). */
+export function partCheckpointText(cfg: BaseConfig, partId: string, metricsBytes: number, metricsRows: number, seconds: number, work: PartWork): string {
   const ck: PartCheckpoint = { codeVersion: CODE_VERSION, config: cfg, partId, metricsBytes, metricsRows, seconds, state: work.state() };
-  writeFileAtomic(path, JSON.stringify(ck));
+  return JSON.stringify(ck);
+}
+
+/** Write a checkpoint of a part (partCheckpointText). */
+export function writePartCheckpoint(path: string, cfg: BaseConfig, partId: string, metricsBytes: number, metricsRows: number, seconds: number, work: PartWork): void {
+  writeFileAtomic(path, partCheckpointText(cfg, partId, metricsBytes, metricsRows, seconds, work));
 }
 
 /** Write a finished part's side files and part file, then drop its checkpoint. */

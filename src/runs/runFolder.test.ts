@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRunDir, JsonlWriter, liveRunProcess, processStart, readJsonl, refuseIfRunningElsewhere, removeTornWrites, writeFileAtomic, writeRunStatus } from './runFolder.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRunDir, JsonlWriter, liveRunProcess, prepareRunFolder, processStart, readJsonl, refuseIfRunningElsewhere, removeTornWrites, settleFileSets, writeFileAtomic, writeFilesAtomic, writeRunStatus } from './runFolder.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'lrlab-runfolder-'));
@@ -76,4 +78,45 @@ test('a running status counts as live only while its processes are the ones that
   // a status of an older lrlab (no starts): pids alone decide, as before
   assert.equal(liveRunProcess({ state: 'running', pid: ppid }), ppid);
   assert.equal(liveRunProcess({ ...st, state: 'done' }), null);
+});
+
+test('writeFilesAtomic writes a set of files; settleFileSets leaves nothing else behind', (t) => {
+  const d = tempDir(t);
+  writeFilesAtomic(d, [{ name: 'a.json', data: '1' }, { name: 'b.json', data: '1' }]);
+  writeFilesAtomic(d, [{ name: 'a.json', data: '2' }, { name: 'b.json', data: '2' }]);
+  assert.deepEqual(readdirSync(d).sort(), ['a.json', 'b.json']);
+  assert.deepEqual(['a.json', 'b.json'].map((f) => readFileSync(join(d, f), 'utf8')), ['2', '2']);
+  // a dead process's commit list whose renames were cut short: the renames are finished, the list goes
+  writeFileSync(join(d, 'a.json.tmp-999999-0123abcd'), '3');
+  writeFileSync(join(d, '.commit.tmp-999999-0123abcd.json'), JSON.stringify(['a.json', 'b.json'])); // (b.json was renamed)
+  assert.deepEqual(settleFileSets(d), ['a.json']);
+  assert.deepEqual(readdirSync(d).sort(), ['a.json', 'b.json']);
+  assert.equal(readFileSync(join(d, 'a.json'), 'utf8'), '3');
+});
+
+test('writeFilesAtomic under SIGKILL at random points: after prepareRunFolder every file of the set holds the same write', { timeout: 120_000 }, async (t) => {
+  const d = tempDir(t);
+  const ck = join(d, 'checkpoints');
+  const mod = fileURLToPath(new URL('./runFolder.ts', import.meta.url));
+  // a process writing sets of 3 checkpoint files (each of its generation, padded so a write takes a while) as fast as it can
+  const code = `import(${JSON.stringify(mod)}).then(({ writeFilesAtomic }) => {
+    for (let g = 1; ; g++) writeFilesAtomic(${JSON.stringify(ck)}, ['a', 'b', 'c'].map((n) => ({ name: n + '.json', data: JSON.stringify({ g, pad: 'x'.repeat(20000) }) })));
+  });`;
+  const seen = new Set<number>();
+  for (let round = 0; round < 12; round++) {
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: 'ignore' });
+    // wait until a set exists, then a random further while
+    while (!existsSync(join(ck, 'c.json'))) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, Math.random() * 60));
+    const gone = new Promise((r) => child.on('close', r));
+    child.kill('SIGKILL');
+    await gone;
+    prepareRunFolder(d, {});
+    const gens = ['a', 'b', 'c'].map((n) => (JSON.parse(readFileSync(join(ck, `${n}.json`), 'utf8')) as { g: number }).g);
+    assert.deepEqual(gens, [gens[0], gens[0], gens[0]], `round ${round}: one set (generations ${gens.join(', ')})`);
+    assert.deepEqual(readdirSync(ck).sort(), ['a.json', 'b.json', 'c.json'], `round ${round}: no list or temporary file left`);
+    seen.add(gens[0]!);
+    rmSync(ck, { recursive: true, force: true });
+  }
+  assert.ok(seen.size > 1, 'the kills came at different writes');
 });

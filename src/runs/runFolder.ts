@@ -12,17 +12,67 @@ import { RefusedError } from '../util/errors.js';
 const TMP_SUFFIX = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 const TMP_RE = /\.tmp-(\d+)-[0-9a-f]{8}$/;
 
-/** Write a file atomically: a crash leaves either the old file or the new one, never half of one. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = path + TMP_SUFFIX;
-  const fd = openSync(tmp, 'w');
+/** Write `data` to `path` and fsync it. */
+function writeSynced(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, 'w');
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
   } finally { closeSync(fd); }
+}
+const fsyncDir = (dir: string) => { try { const d = openSync(dir, 'r'); fsyncSync(d); closeSync(d); } catch { /* directory fsync unsupported */ } };
+
+/** Write a file atomically: a crash leaves either the old file or the new one, never half of one. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = path + TMP_SUFFIX;
+  writeSynced(tmp, data);
   renameSync(tmp, path);
-  try { const d = openSync(dirname(path), 'r'); fsyncSync(d); closeSync(d); } catch { /* directory fsync unsupported */ }
+  fsyncDir(dirname(path));
+}
+
+/** A file set's commit list: `.commit.tmp-<pid>-<random>.json` (the temporary-file suffix of the process that wrote it). */
+const COMMIT = `.commit${TMP_SUFFIX}.json`;
+const COMMIT_RE = /^\.commit(\.tmp-(\d+)-[0-9a-f]{8})\.json$/;
+
+/**
+ * Write several files of one folder so that a crash leaves either all the old ones or all the new
+ * ones (a batch's checkpoints: its parts' rows interleave in one metrics file, so a resume must find
+ * them all at the same step). Each file goes to its temporary file; then a commit list naming them is
+ * written (atomically); then they are renamed and the list removed. settleFileSets finishes the
+ * renames of a list whose process died after writing it, before its temporary files are cleared.
+ */
+export function writeFilesAtomic(dir: string, files: { name: string; data: string | Uint8Array }[]): void {
+  if (files.length <= 1) { for (const f of files) writeFileAtomic(join(dir, f.name), f.data); return; }
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) writeSynced(join(dir, f.name + TMP_SUFFIX), f.data);
+  writeFileAtomic(join(dir, COMMIT), JSON.stringify(files.map((f) => f.name)));
+  for (const f of files) renameSync(join(dir, f.name + TMP_SUFFIX), join(dir, f.name));
+  fsyncDir(dir);
+  rmSync(join(dir, COMMIT));
+  fsyncDir(dir); // (a list left behind would name this process's next set's temporary files)
+}
+
+/**
+ * Finish the file sets (writeFilesAtomic) in `dir` whose process died between writing the commit list
+ * and removing it: rename the temporary files it names that are still there. Lists of live processes
+ * other than this one are left alone. Returns the names of the files renamed.
+ */
+export function settleFileSets(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const done: string[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = COMMIT_RE.exec(f);
+    if (!m || (Number(m[2]) !== process.pid && processAlive(Number(m[2])))) continue;
+    let names: unknown;
+    try { names = JSON.parse(readFileSync(join(dir, f), 'utf8')); } catch { names = []; }
+    for (const name of Array.isArray(names) ? names.filter((x): x is string => typeof x === 'string' && !x.includes('/')) : []) {
+      if (existsSync(join(dir, name + m[1]))) { renameSync(join(dir, name + m[1]), join(dir, name)); done.push(name); }
+    }
+    fsyncDir(dir);
+    rmSync(join(dir, f), { force: true });
+  }
+  return done;
 }
 
 /** A run folder that cannot be used as asked (exists without --force, busy in a live process, holds another config, a bad checkpoint): a usage error (defined in util/errors.ts). */
@@ -90,11 +140,13 @@ export function removeTornWrites(dir: string): string[] {
 }
 
 /**
- * Make a run folder ready to (re)start writing: its parts/ and checkpoints/ subfolders, no temporary
- * files left by a kill mid-write, and its config.json (written once, on the first start).
+ * Make a run folder ready to (re)start writing: its parts/ and checkpoints/ subfolders, the checkpoint
+ * sets a kill interrupted after their commit list finished, no temporary files left by a kill
+ * mid-write, and its config.json (written once, on the first start).
  */
 export function prepareRunFolder(dir: string, cfg: unknown, runtime?: Record<string, unknown>): void {
   for (const sub of ['parts', 'checkpoints']) mkdirSync(join(dir, sub), { recursive: true });
+  settleFileSets(join(dir, 'checkpoints')); // (before its temporary files go)
   for (const d of [dir, join(dir, 'parts'), join(dir, 'checkpoints')]) removeTornWrites(d);
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) writeJsonAtomic(cfgPath, cfg);
