@@ -89,7 +89,14 @@ test('selectKernels: a user\'s OPENBLAS_CORETYPE always wins, also over an inher
   assert.deepEqual([c.source, c.coretype, env.OPENBLAS_CORETYPE], ['user', 'Prescott', 'Prescott']);
   const inherited: KernelChoice = { coretype: 'SkylakeX', core: 'SkylakeX', source: 'flags', why: 'x' };
   const env2: NodeJS.ProcessEnv = { OPENBLAS_CORETYPE: 'Haswell', [KERNELS_ENV]: JSON.stringify(inherited) };
-  assert.equal(selectKernels(ADDON, { env: env2, cpuinfo: XEON, cacheDirs: [], check: f.check }).source, 'user');
+  const c2 = selectKernels(ADDON, { env: env2, cpuinfo: XEON, cacheDirs: [], check: f.check });
+  assert.deepEqual([c2.source, c2.coretype], ['user', 'Haswell']);
+  // it says which kernels lrlab would choose where they differ from the user's, and nothing where they agree
+  assert.match(c.why, /^OPENBLAS_CORETYPE set by the user; lrlab would choose SkylakeX on this CPU \(CPU flags avx512f.*\): unset OPENBLAS_CORETYPE/);
+  assert.match(c2.why, /would choose SkylakeX/);
+  assert.equal(selectKernels(ADDON, { env: { OPENBLAS_CORETYPE: 'skylakex' }, cpuinfo: XEON, cacheDirs: [], check: f.check }).why, 'OPENBLAS_CORETYPE set by the user');
+  assert.equal(selectKernels(ADDON, { env: { OPENBLAS_CORETYPE: 'Haswell' }, cpuinfo: HASWELL, cacheDirs: [], check: f.check }).why, 'OPENBLAS_CORETYPE set by the user');
+  assert.equal(selectKernels(ADDON, { env: { OPENBLAS_CORETYPE: 'Haswell' }, cpuinfo: null, cacheDirs: [], check: f.check }).why, 'OPENBLAS_CORETYPE set by the user');
   assert.deepEqual(f.calls, []);
 });
 

@@ -155,9 +155,9 @@ export function selectKernels(addon: string, o: SelectOptions = {}): KernelChoic
   // inherited from an lrlab parent: the same choice, unchecked again
   const inherited = parseInherited(env[KERNELS_ENV]);
   if (inherited && inherited.coretype === user) return inherited;
-  if (user !== null) return publish(env, { coretype: user, core: null, source: 'user', why: 'OPENBLAS_CORETYPE set by the user' });
   const text = o.cpuinfo === undefined ? readCpuinfo() : o.cpuinfo;
   const cpu = text === null ? null : parseCpuInfo(text);
+  if (user !== null) return publish(env, { coretype: user, core: null, source: 'user', why: userWhy(user, cpu) });
   if (cpu === null) return publish(env, { coretype: null, core: null, source: 'openblas', why: 'no CPU flags to choose from (no /proc/cpuinfo): OpenBLAS\'s own choice' });
   const dirs = o.cacheDirs ?? cacheDirs(env);
   const key = cacheKey(cpu, addon);
@@ -190,6 +190,18 @@ export function selectKernels(addon: string, o: SelectOptions = {}): KernelChoic
   }
   writeCache(dirs, key, { version: VERSION, choice, blas: blas.map(fileStamp) });
   return publish(env, choice);
+}
+
+/**
+ * Why the user's kernels run, and, where lrlab would choose another set from the CPU's features,
+ * which (a machine's environment may set OPENBLAS_CORETYPE for older kernels than its CPU can run:
+ * on an AVX-512 CPU, Haswell's reach about half of SkylakeX's float32 peak).
+ */
+export function userWhy(user: string, cpu: CpuInfo | null): string {
+  const why = 'OPENBLAS_CORETYPE set by the user';
+  const best = cpu === null ? null : bestCore(cpu);
+  if (best === null || best.core === null || best.core.toLowerCase() === user.toLowerCase()) return why;
+  return `${why}; lrlab would choose ${best.core} on this CPU (${best.why}): unset OPENBLAS_CORETYPE to run on those`;
 }
 
 function parseInherited(s: string | undefined): KernelChoice | null {
