@@ -103,7 +103,7 @@ export function runBench(cases: BenchCase[], rounds: number, json: boolean): Ben
   if (json) {
     console.log(JSON.stringify({ workload: 'peak', n: PEAK_N, threads: allThreads, gflops: round(peak, 1), torch_gflops: round(torchPeak[0]!, 1), torch_own_gflops: round(torchPeak[1]!, 1), kernels: rt.kernels, kernels_why: rt.kernelsWhy, load: round(loadavg()[0]!) }));
   } else {
-    console.log(`lrlab bench: kernels ${rt.kernelsWhy}; ATen ${rt.cpuCapability}; threads: ATen's and OpenBLAS's own at each workload's thr, both engines; ${rounds} round(s), best of rounds; load average ${loadavg()[0]!.toFixed(2)}`);
+    console.log(`lrlab bench: kernels ${rt.kernelsWhy}; ATen ${rt.cpuCapability}; threads: each workload's thr (ATen's and OpenBLAS's pools), in both engines; ${rounds} round(s), best of rounds; load average ${loadavg()[0]!.toFixed(2)}`);
     console.log(`PyTorch ${torchAvailable() ? 'found: timed with lrlab\'s kernels (torch, ratio) and with its own choice (torch-own, ratio-own)' : 'not found (install python3-torch to compare)'}`);
     console.log(`peak: float32 ${PEAK_N}^2 matmul, ${allThreads} threads: lrlab ${peak.toFixed(1)} GFLOP/s; PyTorch ${fmt(torchPeak[0] ?? null, 0, 1)} (same kernels), ${fmt(torchPeak[1] ?? null, 0, 1)} (its own)`);
     console.log('workload  thr  lrlab ms/step  torch ms  ratio  torch-own ms  ratio-own  GFLOP/s  of peak   description');
@@ -136,11 +136,22 @@ export function runBench(cases: BenchCase[], rounds: number, json: boolean): Ben
 function main(): void {
   const args = process.argv.slice(2);
   if (args.includes('--help')) {
-    console.log('usage: npm run bench [-- --json] [-- --only W1,W2] [-- --rounds N]\n\n'
+    console.log('usage: npm run bench [-- --json] [-- --only W1,W2] [-- --rounds N] [-- --syn-steps N]\n\n'
       + 'Times lrlab\'s reference workloads and the same workloads in PyTorch, measures the float32 matmul peak, and prints\n'
-      + `GFLOP/s and the fraction of the peak of the matmul-bound ones. Workloads: ${CASES.map((c) => c.workload.name).join(', ')}, ${SYN_SWEEP}, ${SYN_SWEEP_GD}\n`
-      + `(${SYN_SWEEP}: the order preset's 24 parts batched vs one by one, and batched in float32; ${SYN_SWEEP_GD}: the same for the order-gd preset,\n`
-      + `and batched with the exact Q-block reduction and that in float32; --syn-steps N trains the first N steps of each part, default 1000).`);
+      + 'GFLOP/s and the fraction of the peak of the matmul-bound ones. The whole bench takes 4-8 minutes on 2 cores.\n\n'
+      + 'options:\n'
+      + '  --only A,B       these workloads only (names below)\n'
+      + '  --rounds N       time each workload N times in each engine and keep the best (default 2); the engines alternate\n'
+      + `  --syn-steps N    ${SYN_SWEEP}, ${SYN_SWEEP_GD}: train the first N steps of each part (default 1000, at most the preset's length; 30000 is the whole\n`
+      + '                   order preset, the target\'s setting: about 8 min for --only SYN-sweep)\n'
+      + '  --json           one JSON object per line instead of the table\n\n'
+      + 'workloads:\n'
+      + CASES.map((c) => `  ${c.workload.name.padEnd(13)}${c.workload.description}\n`).join('')
+      + `  ${SYN_SWEEP.padEnd(13)}the order preset's 24 parts (8 seeds): as a user runs them (side by side), batched in one process, one by one,\n`
+      + '               and one by one by autograd (float32 and float64)\n'
+      + `  ${SYN_SWEEP_GD.padEnd(13)}the same for the order-gd preset, and batched with the exact Q-block reduction and that in float32\n\n`
+      + 'columns: thr is the threads each engine runs the workload with (lrlab\'s choice for its kind of ops, also given to PyTorch);\n'
+      + 'ratio = lrlab / PyTorch with lrlab\'s BLAS kernels (the engine comparison), ratio-own = against PyTorch with its own kernels.');
     return;
   }
   const json = args.includes('--json');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: the clearest demonstration lrlab has, in about 3 minutes on 2 cores: the paper's
+// `npm start`: the clearest demonstration lrlab has, in 1-3 minutes on 2 cores: the paper's
 // patch experiment (Section 6) on Fashion-MNIST, one seed — the small learning rate memorizes the
 // patch first, the large one does not — then its table with that learning order and its report.
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ Install it with:  sudo apt-get install dataset-fashion-mnist
 }
 const ts = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 const out = join('runs', `start-patch-fmnist-${ts}`);
-console.error(`lrlab: the patch experiment of the paper (Section 6) on Fashion-MNIST, 1 seed, 3 methods x 24 epochs (a few minutes).
+console.error(`lrlab: the patch experiment of the paper (Section 6) on Fashion-MNIST, 1 seed, 3 methods x 24 epochs (1-3 minutes).
 Expect: the small learning rate memorizes the patch (patch-only validation accuracy above 50%) long
 before the large one, which does not within the 24 epochs and ends with the better clean accuracy.\n`);
 const run = spawnSync(process.execPath, [bin, 'images', '--preset', 'patch-fmnist', '--seeds', '1', '--out', out, ...extra], { stdio: 'inherit', cwd: process.cwd() });

@@ -92,8 +92,9 @@ own (not batched).
   --sample-seed S    the random search's seed (default: the config's seed); the same seed, the same points
   --no-reuse         train every part; by default a part already run (same part identity: kind, the
                      part's own config, seed, code version) in this sweep or in any run folder under the
-                     runs folder that holds the sweep is copied, not trained again (S does not depend on
-                     L-S's eta1: a sweep over train.eta1 trains S and S+noise once per seed)
+                     runs folder that holds the sweep is copied, not trained again (where train.tau0 is
+                     fixed S does not depend on L-S's eta1: a sweep over train.eta1 trains S and S+noise
+                     once per seed; with tau0 null, as in gap and paper, eta1 sets every method's init)
   --no-batch         one worker process per point run, its parts trained one by one (same results)
   --experiment E     ${experimentKinds().join(' or ')} (default: the kind whose preset --preset names, else ${experimentKinds()[0]})
   --workers K        worker processes (default: ${availableParallelism()})

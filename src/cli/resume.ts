@@ -51,6 +51,6 @@ export const resumeCommand: Command = commandOf(resumeHead, {
     if (problems.length) throw new UsageError(problems.join('\n'));
     const w = runtimeWarning(dir, runtimeChanges(dir, exp, valid)); // other kernels or threads: not bit-identical
     if (w) console.error(w);
-    return executeRun(exp, valid, dir, quiet, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers);
+    return executeRun(exp, valid, dir, quiet, !(values['no-reuse'] ?? false), !(values['no-batch'] ?? false), workers, true);
   },
 });

@@ -10,7 +10,7 @@ import { commandOf, kindHead } from './help.js';
 import { runWithProgress } from './progress.js';
 import { sideBySide, sideBySideWorkers } from './sideBySide.js';
 import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '../experiments/configBuild.js';
-import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
+import type { AnyExperiment, BaseConfig, PartKey } from '../experiments/experiment.js';
 import { batchesParts, partsDone, runParts, partsOf, sharesFor } from '../experiments/partRunner.js';
 import type { ReusedPart } from '../experiments/partReuse.js';
 import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
@@ -55,21 +55,31 @@ export function environmentNotes(exp: AnyExperiment, problems: string[]): string
  * Run a config into a folder with a progress bar; print the kind's table. Shared by `lrlab <kind>` and `resume`.
  * With `reuse`, parts already run in another run folder under the same runs folder are copied, not trained (partReuse.ts).
  */
-export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, quiet: boolean, reuse = true, batch = true, workers = 1): Promise<number> {
+export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, quiet: boolean, reuse = true, batch = true, workers = 1, resuming = false): Promise<number> {
   const parts = partsOf(exp, cfg).length;
+  const onOpen = (finished: number, todo: { key: PartKey; at: string | null }[]) => { if (!quiet) console.error(resumeLine(finished, parts, todo)); };
   const onReuse = (r: ReusedPart[]) => {
     if (!quiet) console.error(`reused ${r.length} of ${parts} part(s) already run with the same part identity (--no-reuse trains them again): ${r.map((p) => `${p.key.method} seed ${p.key.seed} from ${p.from}`).join('; ')}`);
   };
   return runWithProgress({
     label: exp.kind, total: parts, dir, quiet,
     run: (shouldStop, bar) => runParts(exp, cfg, dir, {
-      shouldStop, reuse: reuse ? { onReuse } : undefined, batch,
+      shouldStop, reuse: reuse ? { onReuse } : undefined, batch, onOpen: resuming ? onOpen : undefined,
       sideBySide: workers > 1 ? sideBySide(cfg, dir, workers, parts, shouldStop, (fraction, info) => bar.update(fraction * parts, info)) : undefined,
       onProgress: (p) => bar.update(partsDone(p), p.info),
       onBatchProgress: (fraction, info) => bar.update(fraction * parts, info), // (parts trained as one batch)
     }),
     table: () => exp.cli.table(readJson<SummaryEnvelope>(join(dir, 'summary.json'))),
   });
+}
+
+/** What a resume goes on from: "resuming: 2 of 6 part(s) finished; from their checkpoints: L-S seed 0 (step 1500), ...; from the start: ...". */
+export function resumeLine(finished: number, total: number, todo: { key: PartKey; at: string | null }[]): string {
+  const name = (k: PartKey) => `${k.method} seed ${k.seed}`;
+  const from = todo.filter((t) => t.at !== null), fresh = todo.filter((t) => t.at === null);
+  return [`resuming: ${finished} of ${total} part(s) finished`,
+    ...(from.length ? [`from their checkpoints: ${from.map((t) => `${name(t.key)} (${t.at})`).join(', ')}`] : []),
+    ...(fresh.length ? [`from the start: ${fresh.map((t) => name(t.key)).join(', ')}`] : [])].join('; ');
 }
 
 /** The command `lrlab <kind>` of an experiment kind. */

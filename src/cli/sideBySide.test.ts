@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BIN, inProcess, lrlabKilledAtRow, tempDir, tinyConfig } from './runCli.testutil.js';
 import { runResults, status } from './sweepResults.testutil.js';
 import { processAlive, readJson, readJsonl } from '../runs/runFolder.js';
+import { sideBySideInfo } from './sideBySide.js';
 
 const setup = (t: Parameters<typeof tempDir>[0]) => {
   const dir = tempDir(t, 'lrlab-side-');
@@ -144,4 +145,10 @@ test('by default a run goes side by side, one process per core (at most one per 
   if (n > 1) assert.match(auto, new RegExp(`side by side: ${n} processes of one thread`), auto);
   else assert.doesNotMatch(auto, /side by side/, auto);
   assert.doesNotMatch(await dryRun({ ...unset, LRLAB_NUM_THREADS: '1' }), /side by side/);
+});
+
+test('the status line of a side-by-side run names each process\'s own progress, and says done at the end', () => {
+  assert.equal(sideBySideInfo([0, 0], ['', '']), '[1] starting | [2] starting');
+  assert.equal(sideBySideInfo([0.5, 1], ['L-S seed 0 step 100', 'S seed 1 step 3000']), '[1] L-S seed 0 step 100 | [2] done');
+  assert.equal(sideBySideInfo([1, 1], ['a', 'b']), 'done');
 });

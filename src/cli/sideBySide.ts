@@ -60,8 +60,7 @@ export function sideBySide(cfg: BaseConfig, dir: string, workers: number, totalP
       const fractions = shares.map(() => 0), infos = shares.map(() => '');
       const show = () => {
         const done = totalParts - todo + shares.reduce((x, s, i) => x + fractions[i]! * s.length, 0);
-        const at = fractions.findIndex((f, i) => f < 1 && infos[i]);
-        onProgress(done / totalParts, `${shares.length} processes side by side; ${at >= 0 ? infos[at] : 'starting'}`);
+        onProgress(done / totalParts, `${shares.length} processes side by side: ${sideBySideInfo(fractions, infos)}`);
       };
       const children = new Set<ChildProcess>();
       for (const f of readdirSync(dir)) if (/^\.share-\d+\.json$/.test(f)) rmSync(join(dir, f), { force: true }); // (left by a killed run)
@@ -99,4 +98,10 @@ export function sideBySide(cfg: BaseConfig, dir: string, workers: number, totalP
       }
     },
   };
+}
+
+/** The status of the processes of a side-by-side run, each as its last progress line says (or starting / done). */
+export function sideBySideInfo(fractions: number[], infos: string[]): string {
+  if (fractions.every((f) => f >= 1)) return 'done';
+  return infos.map((info, i) => `[${i + 1}] ${fractions[i]! >= 1 ? 'done' : info || 'starting'}`).join(' | ');
 }

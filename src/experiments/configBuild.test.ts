@@ -30,3 +30,20 @@ test('resolveConfig: scaleSchedule moves the events with the length and says so'
   assert.equal(c.train.annealAtStep, 600);
   assert.match(notes.join('\n'), /train\.maxSteps 12000 -> 1200/);
 });
+
+test('resolveConfig: scaleSchedule keeps an event inside a shorter run, refuses one with no room, and its hint for a key set by hand is not itself', () => {
+  type T = { train: { annealAtStep: number; noiseAnnealAtStep: number } };
+  const notes: string[] = [];
+  // 11990 of 12000, rounded at x1/1000 onto the end (12): moved to the last step instead
+  const patch = { train: { annealAtStep: 11990, noiseAnnealAtStep: 6000 } };
+  const c = resolveConfig(syn, { preset: 'default', patch, sets: [['train.maxSteps', 12]], scaleSchedule: true }, notes) as unknown as T;
+  assert.deepEqual([c.train.annealAtStep, c.train.noiseAnnealAtStep], [11, 6]);
+  assert.match(notes.join('\n'), /train\.annealAtStep 11990 -> 11, train\.noiseAnnealAtStep 6000 -> 6 \(train\.annealAtStep: rounded onto the end, moved to the last step\)/);
+  // a run of one step has no step inside it
+  assert.throws(() => resolveConfig(syn, { preset: 'default', sets: [['train.maxSteps', 1]], scaleSchedule: true }),
+    (e: Error) => e instanceof ConfigInputError && /^--scale-schedule: train\.annealAtStep \(6000 in a run of 12000\) has no step inside a run of 1 .*train for at least 2 steps, or --set train\.annealAtStep yourself$/.test(e.message));
+  // a key the user set past the end stays as given: the message does not suggest the flag he passed
+  assert.throws(() => resolveConfig(syn, { preset: 'default', sets: [['train.maxSteps', 100], ['train.annealAtStep', 400]], scaleSchedule: true }),
+    (e: Error) => e instanceof ConfigInputError && /annealAtStep' is at or past the end .*as --scale-schedule leaves the keys you --set as given/.test(e.message) && !/or pass --scale-schedule/.test(e.message));
+  assert.throws(() => resolveConfig(syn, { preset: 'default', sets: [['train.maxSteps', 100], ['train.annealAtStep', 400]] }), /or pass --scale-schedule/);
+});

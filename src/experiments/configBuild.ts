@@ -5,6 +5,7 @@
 // error naming the key.
 import { applySets, deepMerge } from './configTools.js';
 import type { AnyExperiment, BaseConfig } from './experiment.js';
+import { SCALE_HINT } from './scheduleCheck.js';
 
 /** A refused input: the message is one line for the user (the CLI's usage error, the dashboard's 400). */
 export class ConfigInputError extends Error {}
@@ -49,7 +50,11 @@ export function resolveConfig(exp: AnyExperiment, input: ConfigInput, notes: str
     cfg = applySets(cfg, sets);
     if (input.scaleSchedule) cfg = scaleSchedule(exp, cfg, before, sets.map(([k]) => k), notes);
     cfg = exp.validate(cfg) as BaseConfig;
-  } catch (e) { throw new ConfigInputError((e as Error).message); }
+  } catch (e) {
+    const msg = (e as Error).message;
+    // with --scale-schedule given, what is still past the end is a key the user set himself
+    throw new ConfigInputError(input.scaleSchedule ? msg.replace(SCALE_HINT, 'as --scale-schedule leaves the keys you --set as given') : msg);
+  }
   const problems = input.checkEnvironment === false ? [] : exp.environmentProblems(cfg);
   if (problems.length > 0) throw new ConfigInputError(problems.join('\n'));
   return cfg;
@@ -68,7 +73,24 @@ export function scaleSchedule(exp: AnyExperiment, cfg: BaseConfig, before: numbe
   }
   const related = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
   const r = s.scale(cfg, after / before, (key) => setKeys.some((k) => related(k, key)));
-  const moves = r.moved.map(([k, a, b]) => `${k} ${a} -> ${b}`);
-  notes.push(`--scale-schedule: ${s.lengthKey} ${before} -> ${after} (x${(after / before).toPrecision(3)}): ${moves.length ? moves.join(', ') : 'no schedule event to move'}`);
-  return r.config as BaseConfig;
+  // an event inside the preset's run stays inside the shorter one: one rounded onto (or past) the end
+  // moves to its last epoch or step, where there is one
+  const moved = new Map(r.moved.map(([k, a, b]) => [k, [a, b] as [number, number]]));
+  const clamps: [string, unknown][] = [];
+  for (const e of s.events(r.config)) {
+    const m = moved.get(e.key);
+    if (m === undefined || e.at < after) continue;
+    const v = m[1] - (e.at - (after - 1));
+    if (after < 2 || v < 1) {
+      throw new Error(`--scale-schedule: ${e.key} (${m[0]} in a run of ${before}) has no ${s.unit} inside a run of ${after} (${s.lengthKey} = ${after}) `
+        + `to move to: train for at least 2 ${s.unit}s, or --set ${e.key} yourself`);
+    }
+    clamps.push([e.key, v]);
+    m[1] = v;
+  }
+  const config = applySets(r.config, clamps) as BaseConfig;
+  const moves = [...moved].filter(([, [a, b]]) => a !== b).map(([k, [a, b]]) => `${k} ${a} -> ${b}`);
+  notes.push(`--scale-schedule: ${s.lengthKey} ${before} -> ${after} (x${(after / before).toPrecision(3)}): ${moves.length ? moves.join(', ') : 'no schedule event to move'}`
+    + (clamps.length ? ` (${clamps.map(([k]) => k).join(', ')}: rounded onto the end, moved to the last ${s.unit})` : ''));
+  return config;
 }

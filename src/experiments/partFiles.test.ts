@@ -2,10 +2,10 @@
 // rows before each cut stay; torn and unparsable lines go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropRowsAfter, rowCounts } from './partFiles.js';
+import { dropRowsAfter, resumePoints, rowCounts } from './partFiles.js';
 
 const row = (method: string, seed: number, step: number) => `${JSON.stringify({ method, seed, step })}\n`;
 const rows = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => { const r = JSON.parse(l) as { method: string; seed: number; step: number }; return `${r.method}${r.seed}@${r.step}`; });
@@ -70,4 +70,15 @@ test('rowCounts counts each part\'s rows (method and seed), in one pass; parts w
   writeFileSync(path, row('A', 0, 0) + row('B', 0, 0) + row('A', 1, 0) + row('A', 0, 1) + `${JSON.stringify({ method: 'A', seed: '0', step: 2 })}\n` + row('C', 0, 0) + row('A', 0, 2));
   assert.deepEqual(rowCounts(path, [{ method: 'A', seed: 0 }, { method: 'B', seed: 0 }, { method: 'A', seed: 1 }, { method: 'B', seed: 1 }]), [3, 1, 1, 0]);
   assert.deepEqual(rowCounts(join(dir, 'none.jsonl'), [{ method: 'A', seed: 0 }]), [0]);
+});
+
+test('resumePoints: a part with a checkpoint goes on from its last row (epoch, else step), one without from the start', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrlab-resume-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'checkpoints'));
+  writeFileSync(join(dir, 'metrics.jsonl'), row('A', 0, 100) + row('A', 0, 200) + row('B', 0, 100) + `${JSON.stringify({ method: 'S+noise', seed: 1, epoch: 3, step: 120 })}\n`);
+  for (const f of ['A-seed0', 'Splusnoise-seed1', 'D-seed0']) writeFileSync(join(dir, 'checkpoints', `${f}.json`), '{}');
+  const keys = [{ method: 'A', seed: 0 }, { method: 'B', seed: 0 }, { method: 'S+noise', seed: 1 }, { method: 'D', seed: 0 }];
+  const p = resumePoints(dir, keys);
+  assert.deepEqual(p.map((x) => x.at), ['step 200', null, 'epoch 3', 'its checkpoint']);
 });

@@ -123,6 +123,22 @@ export function cutRowsToCheckpoints(dir: string, cfg: BaseConfig, keys: PartKey
   }));
 }
 
+/**
+ * Where each part of `keys` of the run in `dir` goes on from, once its rows are cut back to its
+ * checkpoint (cutRowsToCheckpoints): with a checkpoint, its last row kept ("epoch 3", "step 1500";
+ * "its checkpoint" before any row), else null (from the start).
+ */
+export function resumePoints(dir: string, keys: PartKey[]): { key: PartKey; at: string | null }[] {
+  const path = join(dir, 'metrics.jsonl');
+  const last = new Map<string, Record<string, unknown>>();
+  if (existsSync(path)) for (const r of readJsonl<Record<string, unknown>>(path).rows) last.set(rowPart(r.method, r.seed), r);
+  return keys.map((key) => {
+    if (!existsSync(join(dir, 'checkpoints', `${partName(key)}.json`))) return { key, at: null };
+    const r = last.get(rowPart(key.method, key.seed));
+    return { key, at: typeof r?.epoch === 'number' ? `epoch ${r.epoch}` : typeof r?.step === 'number' ? `step ${r.step}` : 'its checkpoint' };
+  });
+}
+
 /** How many rows each part has in a metrics file (the count a checkpoint records). */
 export function rowCounts(path: string, keys: PartKey[]): number[] {
   const count = new Map(keys.map((k) => [rowPart(k.method, k.seed), 0]));

@@ -20,7 +20,7 @@ import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
 import { YIELD_EVERY_MS, runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
 import {
-  cutRowsToCheckpoints, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, rowCounts, writeFinishedPart, writePartCheckpoint,
+  cutRowsToCheckpoints, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, resumePoints, rowCounts, writeFinishedPart, writePartCheckpoint,
 } from './partFiles.js';
 
 export {
@@ -60,6 +60,12 @@ export interface RunHooks {
    * checkpoints are cut before, when the run is opened (openRun).
    */
   sideBySide?: { workers: number; train: (shares: PartKey[][]) => Promise<'done' | 'interrupted'> };
+  /**
+   * Called once the run folder is open, before any part trains: how many parts were finished before
+   * (or copied), and where each part still to do goes on from (resumePoints: its checkpoint's last
+   * row, or null: from the start).
+   */
+  onOpen?: (finished: number, todo: { key: PartKey; at: string | null }[]) => void;
 }
 
 /** Whether the parts of `cfg` train as one batched program (the kind has one, and the config a batchKey). */
@@ -172,6 +178,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   // (side by side, only the workers train: this process loads neither the parts' data nor libtorch, so they start sooner)
   const run = openRun(exp, cfg, dir, pending, !shares);
   const { parts, todo, ctx } = run;
+  hooks.onOpen?.(parts.length - todo.length, resumePoints(dir, todo));
   if (shares) {
     run.markRunning();
     if (await hooks.sideBySide!.train(shares) === 'interrupted') {

@@ -26,6 +26,8 @@ export function refuseEventsPastEnd<C>(s: ScheduleView<C>, c: C, ctx: z.core.$Re
   const n = s.length(c);
   const e = s.events(c).find((x) => x.at >= n);
   if (!e) return;
-  fail(ctx, path(e.key), `is at or past the end of training (${s.lengthKey} = ${n}), so it would never happen: set it below ${n}, `
-    + `or pass --scale-schedule to move every schedule event with the length of training`, e.at);
+  fail(ctx, path(e.key), `is at or past the end of training (${s.lengthKey} = ${n}), so it would never happen: set it below ${n}, ${SCALE_HINT}`, e.at);
 }
+
+/** The end of that refusal's message: what to do instead of setting the key. */
+export const SCALE_HINT = 'or pass --scale-schedule to move every schedule event with the length of training';

@@ -63,7 +63,7 @@ const GAP: Patch = deepMerge(ORDER_GD, {
 
 export const SYNTHETIC_PRESETS: Record<string, { description: string; patch: Patch }> = {
   default: {
-    description: 'quick look (about a minute, 1 seed): the noisy-GD setting of order-gd at 12k steps',
+    description: "quick look (under a minute, 1 seed): the noisy-GD setting of order-gd at 12k steps, where the order is not the paper's (see order)",
     patch: deepMerge(ORDER_GD, { train: { maxSteps: 12000, annealAtStep: 6000, noiseAnnealAtStep: 6000 } }),
   },
   order: {
