@@ -5,6 +5,7 @@ import type { SummaryEnvelope } from '../../runs/format.js';
 import type { ExperimentCli } from '../experiment.js';
 import { LEARNED_ACC } from './learned.js';
 import type { SyntheticExperimentConfig } from './config.js';
+import { SYNTHETIC_PRESETS } from './presets.js';
 import type { SyntheticSummary } from './summary.js';
 
 export function formatSyntheticTable(s: SyntheticSummary): string {
@@ -19,6 +20,8 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
     .map(([m, r]) => `${m}: ${r.diverged_seeds.length} of ${s.seeds.length} seed(s) diverged (seed ${r.diverged_seeds.join(', ')}; left out of the means)`);
   return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, ...alignedTable(head, rows),
     `(P/Q learned at: first evaluated step with P-only / Q-only test accuracy >= ${LEARNED_ACC}, over the (n) seeds that got there)`,
+    // what the preset is known to show (docs/RESULTS.md), so that one run is read against it
+    ...(Object.hasOwn(SYNTHETIC_PRESETS, s.preset) ? [`about the preset '${s.preset}' (as defined, without your --set): ${SYNTHETIC_PRESETS[s.preset]!.description}`] : []),
     ...diverged, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join('\n');
 }
 
