@@ -141,7 +141,7 @@ function main(): void {
       + 'GFLOP/s and the fraction of the peak of the matmul-bound ones. The whole bench takes 4-8 minutes on 2 cores.\n\n'
       + 'options:\n'
       + '  --only A,B       these workloads only (names below)\n'
-      + '  --rounds N       time each workload N times in each engine and keep the best (default 2); the engines alternate\n'
+      + '  --rounds N       time each workload N times in each engine and keep the best (default 2; the engines alternate; SYN-sweep runs once)\n'
       + `  --syn-steps N    ${SYN_SWEEP}, ${SYN_SWEEP_GD}: train the first N steps of each part (default 1000, at most the preset's length; 30000 is the whole\n`
       + '                   order preset, the target\'s setting: about 8 min for --only SYN-sweep)\n'
       + '  --json           one JSON object per line instead of the table\n\n'

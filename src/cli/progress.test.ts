@@ -20,6 +20,14 @@ test('Progress: a bar started at 50% (a resume) estimates the rest from its own 
   t.mock.timers.tick(10_000);
   bar.update(100);
   assert.match(lines.at(-1)!, /100% 0:20 elapsed, ETA 0:00/);
+  // set-up before the first report (loading data, restoring) is not counted as training pace
+  const late = fakeStream();
+  const b3 = new Progress(100, 'run', late.stream);
+  t.mock.timers.tick(10_000);
+  b3.update(0);
+  t.mock.timers.tick(6_000);
+  b3.update(10); // 10 units in 6 s: 90 more take 54 s
+  assert.match(late.lines.at(-1)!, /10% 0:16 elapsed, ETA 0:54/);
   const fresh = fakeStream();
   const b2 = new Progress(10, 'run', fresh.stream);
   b2.update(0);

@@ -17,8 +17,8 @@ export class Progress {
   private readonly start = Date.now();
   private lastPrint = 0;
   private printedComplete = false;
-  /** The fraction done at the first update (work done before this process). */
-  private startFrac: number | undefined;
+  /** The fraction done at the first update (work done before this process) and when it came. */
+  private first: { frac: number; at: number } | undefined;
   private readonly tty: boolean;
   constructor(private total: number, private readonly label = '', private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly quiet = false) {
@@ -37,11 +37,11 @@ export class Progress {
     this.printedComplete = finished;
     const frac = this.total > 0 ? Math.min(1, done / this.total) : 0;
     const elapsed = now - this.start;
-    // the rate from the work done since this bar started (a resumed run starts part-way: what was done
-    // before took no time here)
-    this.startFrac ??= frac;
-    const since = frac - this.startFrac;
-    const eta = finished ? 0 : since > 0 ? (elapsed / since) * (1 - frac) : NaN;
+    // the pace of the work done since the first report (a resumed run starts part-way, and what was
+    // done before, or the set-up before the first report, took no training time here)
+    this.first ??= { frac, at: now };
+    const since = frac - this.first.frac;
+    const eta = finished ? 0 : since > 0 ? ((now - this.first.at) / since) * (1 - frac) : NaN;
     const width = 24;
     const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
     const line = `${this.label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${info ? '  ' + info : ''}`;

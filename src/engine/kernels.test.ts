@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  KERNELS_ENV, bestCore, parseCpuInfo, runCheckChild, selectKernels, verifyKernels, type CheckVerdict, type KernelChoice,
+  KERNELS_ENV, bestCore, parseCpuInfo, runCheckChild, selectKernels, verifyKernels, type CheckVerdict, type KernelChoice, userWhy,
 } from './kernels.js';
 import { productCheck } from './kernelCheck.mjs';
 import { native } from './native.js';
@@ -97,6 +97,9 @@ test('selectKernels: a user\'s OPENBLAS_CORETYPE always wins, also over an inher
   assert.equal(selectKernels(ADDON, { env: { OPENBLAS_CORETYPE: 'skylakex' }, cpuinfo: XEON, cacheDirs: [], check: f.check }).why, 'OPENBLAS_CORETYPE set by the user');
   assert.equal(selectKernels(ADDON, { env: { OPENBLAS_CORETYPE: 'Haswell' }, cpuinfo: HASWELL, cacheDirs: [], check: f.check }).why, 'OPENBLAS_CORETYPE set by the user');
   assert.equal(selectKernels(ADDON, { env: { OPENBLAS_CORETYPE: 'Haswell' }, cpuinfo: null, cacheDirs: [], check: f.check }).why, 'OPENBLAS_CORETYPE set by the user');
+  // faster or unknown kernels of the user's get no advice, nor does a CPU whose SkylakeX check failed before
+  for (const c of ['Cooperlake', 'SapphireRapids', 'MyOwn']) assert.equal(selectKernels(ADDON, { env: { OPENBLAS_CORETYPE: c }, cpuinfo: XEON, cacheDirs: [], check: f.check }).why, 'OPENBLAS_CORETYPE set by the user', c);
+  assert.equal(userWhy('Haswell', parseCpuInfo(XEON), true), 'OPENBLAS_CORETYPE set by the user');
   assert.deepEqual(f.calls, []);
 });
 

@@ -157,7 +157,10 @@ export function selectKernels(addon: string, o: SelectOptions = {}): KernelChoic
   if (inherited && inherited.coretype === user) return inherited;
   const text = o.cpuinfo === undefined ? readCpuinfo() : o.cpuinfo;
   const cpu = text === null ? null : parseCpuInfo(text);
-  if (user !== null) return publish(env, { coretype: user, core: null, source: 'user', why: userWhy(user, cpu) });
+  if (user !== null) {
+    const fallback = cpu !== null && readCache(o.cacheDirs ?? cacheDirs(env), cacheKey(cpu, addon))?.choice.source === 'fallback';
+    return publish(env, { coretype: user, core: null, source: 'user', why: userWhy(user, cpu, fallback) });
+  }
   if (cpu === null) return publish(env, { coretype: null, core: null, source: 'openblas', why: 'no CPU flags to choose from (no /proc/cpuinfo): OpenBLAS\'s own choice' });
   const dirs = o.cacheDirs ?? cacheDirs(env);
   const key = cacheKey(cpu, addon);
@@ -192,15 +195,24 @@ export function selectKernels(addon: string, o: SelectOptions = {}): KernelChoic
   return publish(env, choice);
 }
 
+/** OpenBLAS x86 cores by the vector units their kernels use (a larger rank: wider, faster kernels). */
+const CORE_RANK: Record<string, number> = {
+  prescott: 0, core2: 0, penryn: 0, dunnington: 0, atom: 0, nehalem: 1, sandybridge: 2, bulldozer: 2, piledriver: 2,
+  steamroller: 2, excavator: 2, haswell: 3, zen: 3, skylakex: 4, cooperlake: 5, sapphirerapids: 6,
+};
+
 /**
- * Why the user's kernels run, and, where lrlab would choose another set from the CPU's features,
- * which (a machine's environment may set OPENBLAS_CORETYPE for older kernels than its CPU can run:
- * on an AVX-512 CPU, Haswell's reach about half of SkylakeX's float32 peak).
+ * Why the user's kernels run, and, where lrlab would choose faster ones from the CPU's features (and
+ * no earlier check of those failed: `fallback`), which (a machine's environment may set
+ * OPENBLAS_CORETYPE for older kernels than its CPU can run: on an AVX-512 CPU, Haswell's reach about
+ * half of SkylakeX's float32 peak). Kernels it does not rank, or ranks as fast, get no advice.
  */
-export function userWhy(user: string, cpu: CpuInfo | null): string {
+export function userWhy(user: string, cpu: CpuInfo | null, fallback = false): string {
   const why = 'OPENBLAS_CORETYPE set by the user';
   const best = cpu === null ? null : bestCore(cpu);
-  if (best === null || best.core === null || best.core.toLowerCase() === user.toLowerCase()) return why;
+  if (best === null || best.core === null || fallback) return why;
+  const mine = CORE_RANK[user.toLowerCase()], theirs = CORE_RANK[best.core.toLowerCase()]!;
+  if (mine === undefined || mine >= theirs) return why;
   return `${why}; lrlab would choose ${best.core} on this CPU (${best.why}): unset OPENBLAS_CORETYPE to run on those`;
 }
 

@@ -41,9 +41,24 @@ test('resolveConfig: scaleSchedule keeps an event inside a shorter run, refuses 
   assert.match(notes.join('\n'), /train\.annealAtStep 11990 -> 11, train\.noiseAnnealAtStep 6000 -> 6 \(train\.annealAtStep: rounded onto the end, moved to the last step\)/);
   // a run of one step has no step inside it
   assert.throws(() => resolveConfig(syn, { preset: 'default', sets: [['train.maxSteps', 1]], scaleSchedule: true }),
-    (e: Error) => e instanceof ConfigInputError && /^--scale-schedule: train\.annealAtStep \(6000 in a run of 12000\) has no step inside a run of 1 .*train for at least 2 steps, or --set train\.annealAtStep yourself$/.test(e.message));
+    (e: Error) => e instanceof ConfigInputError && /^--scale-schedule: train\.annealAtStep \(6000 in a run of 12000\) has no step to move to before the end in a run of 1 \(train\.maxSteps = 1\): train for longer, or --set train\.annealAtStep yourself$/.test(e.message));
   // a key the user set past the end stays as given: the message does not suggest the flag he passed
   assert.throws(() => resolveConfig(syn, { preset: 'default', sets: [['train.maxSteps', 100], ['train.annealAtStep', 400]], scaleSchedule: true }),
-    (e: Error) => e instanceof ConfigInputError && /annealAtStep' is at or past the end .*as --scale-schedule leaves the keys you --set as given/.test(e.message) && !/or pass --scale-schedule/.test(e.message));
+    (e: Error) => e instanceof ConfigInputError && /annealAtStep' is at or past the end .*as --scale-schedule did not move it/.test(e.message) && !/or pass --scale-schedule/.test(e.message));
   assert.throws(() => resolveConfig(syn, { preset: 'default', sets: [['train.maxSteps', 100], ['train.annealAtStep', 400]] }), /or pass --scale-schedule/);
+});
+
+test('resolveConfig: scaleSchedule clamps list events in order, refuses two on the last epoch, and an event counted from a clamped milestone', () => {
+  const img = getExperiment('images');
+  const base = presetConfig(img, 'patch-fmnist') as unknown as { methods: { lr: unknown }[] };
+  const withLr = (lr: unknown) => ({ methods: base.methods.map((m, i) => (i === 0 ? { ...m, lr } : m)) });
+  const run = (lr: unknown) => resolveConfig(img, { preset: 'patch-fmnist', patch: withLr(lr), sets: [['train.epochs', 5]], scaleSchedule: true, checkEnvironment: false }) as unknown as { methods: { lr: { at: number[] } }[] };
+  // 24 -> 5 epochs: 12 -> 3, 23 -> 5 (the end) -> 4
+  assert.deepEqual(run({ kind: 'step', lr: 0.2, factor: 0.1, at: [12, 23], unit: 'epoch' }).methods[0]!.lr.at, [3, 4]);
+  // 20 -> 4, 23 -> 5 -> 4: both at the last epoch
+  assert.throws(() => run({ kind: 'step', lr: 0.2, factor: 0.1, at: [20, 23], unit: 'epoch' }),
+    (e: Error) => e instanceof ConfigInputError && /^--scale-schedule: methods\.0\.lr\.at\.1 \(23 in a run of 24\) and the event before it would both be at the last epoch in a run of 5/.test(e.message));
+  // the milestone 23 -> 5 -> 4, its child's step 12 -> 3 counts from it: 7, past the end
+  assert.throws(() => run({ kind: 'sequence', milestones: [23], unit: 'epoch', schedules: [{ kind: 'constant', lr: 0.2 }, { kind: 'step', lr: 0.01, factor: 0.1, at: [12], unit: 'epoch' }] }),
+    (e: Error) => e instanceof ConfigInputError && /^--scale-schedule: methods\.0\.lr\.schedules\.1\.at\.0 \(12 in a run of 24\) lands at or past the end, counted from an earlier event,/.test(e.message));
 });

@@ -3,7 +3,7 @@
 // (and, optionally, that its data and device are here). Shared by the CLI (`lrlab <kind>`, sweeps)
 // and the dashboard's run form (POST /api/runs), so both refuse a bad config with the same one-line
 // error naming the key.
-import { applySets, deepMerge } from './configTools.js';
+import { applySets, deepMerge, getDotted } from './configTools.js';
 import type { AnyExperiment, BaseConfig } from './experiment.js';
 import { SCALE_HINT } from './scheduleCheck.js';
 
@@ -53,7 +53,7 @@ export function resolveConfig(exp: AnyExperiment, input: ConfigInput, notes: str
   } catch (e) {
     const msg = (e as Error).message;
     // with --scale-schedule given, what is still past the end is a key the user set himself
-    throw new ConfigInputError(input.scaleSchedule ? msg.replace(SCALE_HINT, 'as --scale-schedule leaves the keys you --set as given') : msg);
+    throw new ConfigInputError(input.scaleSchedule ? msg.replace(SCALE_HINT, 'as --scale-schedule did not move it (it keeps what you --set, and the whole schedule a key you --set is in)') : msg);
   }
   const problems = input.checkEnvironment === false ? [] : exp.environmentProblems(cfg);
   if (problems.length > 0) throw new ConfigInputError(problems.join('\n'));
@@ -74,23 +74,27 @@ export function scaleSchedule(exp: AnyExperiment, cfg: BaseConfig, before: numbe
   const related = (a: string, b: string) => a === b || a.startsWith(b + '.') || b.startsWith(a + '.');
   const r = s.scale(cfg, after / before, (key) => setKeys.some((k) => related(k, key)));
   // an event inside the preset's run stays inside the shorter one: one rounded onto (or past) the end
-  // moves to its last epoch or step, where there is one
+  // moves to the last epoch or step, where there is one and the events of its list stay increasing
   const moved = new Map(r.moved.map(([k, a, b]) => [k, [a, b] as [number, number]]));
-  const clamps: [string, unknown][] = [];
+  let config = r.config as BaseConfig;
+  const clamped: string[] = [];
   for (const e of s.events(r.config)) {
     const m = moved.get(e.key);
     if (m === undefined || e.at < after) continue;
-    const v = m[1] - (e.at - (after - 1));
-    if (after < 2 || v < 1) {
-      throw new Error(`--scale-schedule: ${e.key} (${m[0]} in a run of ${before}) has no ${s.unit} inside a run of ${after} (${s.lengthKey} = ${after}) `
-        + `to move to: train for at least 2 ${s.unit}s, or --set ${e.key} yourself`);
-    }
-    clamps.push([e.key, v]);
-    m[1] = v;
+    const refuse = (why: string) => new Error(`--scale-schedule: ${e.key} (${m[0]} in a run of ${before}) ${why} in a run of ${after} (${s.lengthKey} = ${after}): `
+      + `train for longer, or --set ${e.key} yourself`);
+    // (an event counted from an earlier one, a sequence's child, is not moved on its own)
+    if (getDotted(config, e.key) !== e.at) throw refuse(`lands at or past the end, counted from an earlier event,`);
+    if (after < 2) throw refuse(`has no ${s.unit} to move to before the end`);
+    const i = e.key.lastIndexOf('.');
+    const prev = /^\d+$/.test(e.key.slice(i + 1)) && Number(e.key.slice(i + 1)) > 0 ? getDotted(config, `${e.key.slice(0, i)}.${Number(e.key.slice(i + 1)) - 1}`) : undefined;
+    if (typeof prev === 'number' && prev >= after - 1) throw refuse(`and the event before it would both be at the last ${s.unit}`);
+    config = applySets(config, [[e.key, after - 1]]);
+    m[1] = after - 1;
+    clamped.push(e.key);
   }
-  const config = applySets(r.config, clamps) as BaseConfig;
   const moves = [...moved].filter(([, [a, b]]) => a !== b).map(([k, [a, b]]) => `${k} ${a} -> ${b}`);
   notes.push(`--scale-schedule: ${s.lengthKey} ${before} -> ${after} (x${(after / before).toPrecision(3)}): ${moves.length ? moves.join(', ') : 'no schedule event to move'}`
-    + (clamps.length ? ` (${clamps.map(([k]) => k).join(', ')}: rounded onto the end, moved to the last ${s.unit})` : ''));
+    + (clamped.length ? ` (${clamped.join(', ')}: rounded onto the end, moved to the last ${s.unit})` : ''));
   return config;
 }

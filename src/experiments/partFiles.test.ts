@@ -2,7 +2,7 @@
 // rows before each cut stay; torn and unparsable lines go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropRowsAfter, resumePoints, rowCounts } from './partFiles.js';
@@ -72,13 +72,9 @@ test('rowCounts counts each part\'s rows (method and seed), in one pass; parts w
   assert.deepEqual(rowCounts(join(dir, 'none.jsonl'), [{ method: 'A', seed: 0 }]), [0]);
 });
 
-test('resumePoints: a part with a checkpoint goes on from its last row (epoch, else step), one without from the start', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lrlab-resume-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, 'checkpoints'));
-  writeFileSync(join(dir, 'metrics.jsonl'), row('A', 0, 100) + row('A', 0, 200) + row('B', 0, 100) + `${JSON.stringify({ method: 'S+noise', seed: 1, epoch: 3, step: 120 })}\n`);
-  for (const f of ['A-seed0', 'Splusnoise-seed1', 'D-seed0']) writeFileSync(join(dir, 'checkpoints', `${f}.json`), '{}');
+test('resumePoints: a part with a checkpoint goes on from its state\'s step (and epochs done), one without from the start', () => {
+  const ck = (state: unknown) => ({ codeVersion: 'x', config: {}, partId: 'p', metricsBytes: 0, seconds: 0, state });
   const keys = [{ method: 'A', seed: 0 }, { method: 'B', seed: 0 }, { method: 'S+noise', seed: 1 }, { method: 'D', seed: 0 }];
-  const p = resumePoints(dir, keys);
-  assert.deepEqual(p.map((x) => x.at), ['step 200', null, 'epoch 3', 'its checkpoint']);
+  const p = resumePoints(keys, [ck({ step: 1537 }), null, ck({ step: 130, epoch: 3 }), ck({})]);
+  assert.deepEqual(p.map((x) => x.at), ['step 1537', null, 'step 130, 3 epoch(s) done', 'its checkpoint']);
 });

@@ -114,28 +114,30 @@ export function dropRowsAfter(path: string, cuts: RowCut[]): void {
 
 /**
  * Cut the rows of the parts `keys` of the run in `dir` back to their checkpoints (all rows of a part
- * without one: it starts afresh), in one pass, before any of them trains again.
+ * without one: it starts afresh), in one pass, before any of them trains again. Returns the
+ * checkpoints read (null: none), in the order of `keys`.
  */
-export function cutRowsToCheckpoints(dir: string, cfg: BaseConfig, keys: PartKey[]): void {
-  dropRowsAfter(join(dir, 'metrics.jsonl'), keys.map((key) => {
+export function cutRowsToCheckpoints(dir: string, cfg: BaseConfig, keys: PartKey[]): (PartCheckpoint | null)[] {
+  const cks = keys.map((key) => {
     const ck = join(dir, 'checkpoints', `${partName(key)}.json`);
-    return cutOf(key, existsSync(ck) ? loadPartCheckpoint(ck, cfg) : null);
-  }));
+    return existsSync(ck) ? loadPartCheckpoint(ck, cfg) : null;
+  });
+  dropRowsAfter(join(dir, 'metrics.jsonl'), keys.map((key, i) => cutOf(key, cks[i]!)));
+  return cks;
 }
 
 /**
- * Where each part of `keys` of the run in `dir` goes on from, once its rows are cut back to its
- * checkpoint (cutRowsToCheckpoints): with a checkpoint, its last row kept ("epoch 3", "step 1500";
- * "its checkpoint" before any row), else null (from the start).
+ * Where each part of `keys` goes on from, given its checkpoint (cutRowsToCheckpoints' result, in the
+ * same order): the step its state is at ("step 1500", with the epochs done where the state counts
+ * them: "step 130, 3 epoch(s) done"), or null without one (from the start).
  */
-export function resumePoints(dir: string, keys: PartKey[]): { key: PartKey; at: string | null }[] {
-  const path = join(dir, 'metrics.jsonl');
-  const last = new Map<string, Record<string, unknown>>();
-  if (existsSync(path)) for (const r of readJsonl<Record<string, unknown>>(path).rows) last.set(rowPart(r.method, r.seed), r);
-  return keys.map((key) => {
-    if (!existsSync(join(dir, 'checkpoints', `${partName(key)}.json`))) return { key, at: null };
-    const r = last.get(rowPart(key.method, key.seed));
-    return { key, at: typeof r?.epoch === 'number' ? `epoch ${r.epoch}` : typeof r?.step === 'number' ? `step ${r.step}` : 'its checkpoint' };
+export function resumePoints(keys: PartKey[], checkpoints: (PartCheckpoint | null)[]): { key: PartKey; at: string | null }[] {
+  return keys.map((key, i) => {
+    const ck = checkpoints[i];
+    if (!ck) return { key, at: null };
+    const st = ck.state as { step?: unknown; epoch?: unknown };
+    const at = typeof st.step !== 'number' ? 'its checkpoint' : `step ${st.step}${typeof st.epoch === 'number' ? `, ${st.epoch} epoch(s) done` : ''}`;
+    return { key, at };
   });
 }
 

@@ -109,6 +109,8 @@ export interface OpenRun {
   cfg: BaseConfig; dir: string; parts: PartKey[]; todo: PartKey[]; ctx: unknown;
   /** Mark the run 'running' (status.json, and this session's runtime.json entry); once, when a part has started. */
   markRunning: () => void;
+  /** Where each part of `todo` goes on from (resumePoints: its checkpoint's step, or null: from the start). */
+  resumeFrom: { key: PartKey; at: string | null }[];
 }
 
 /**
@@ -152,7 +154,7 @@ export function openRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, p: { p
   prepareRunFolder(dir, cfg);
   // the rows after each part's checkpoint go now, in one pass, while no process appends to
   // metrics.jsonl (parts trained side by side checkpoint at different times)
-  cutRowsToCheckpoints(dir, cfg, p.todo);
+  const resumeFrom = resumePoints(p.todo, cutRowsToCheckpoints(dir, cfg, p.todo));
   // 'running' (and this session's runtime.json entry) once a part has started: a checkpoint that does
   // not fit leaves the status as it was
   let marked = false;
@@ -160,7 +162,7 @@ export function openRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, p: { p
     if (!marked) { if (runtime) recordRuntime(dir, runtime); writeRunStatus(dir, 'running'); }
     marked = true;
   };
-  return { cfg, dir, ...p, ctx, markRunning };
+  return { cfg, dir, ...p, ctx, markRunning, resumeFrom };
 }
 
 /** The end of a run whose parts are all finished: summary.json (from its part files) and status 'done'. */
@@ -178,7 +180,7 @@ export async function runParts(exp: AnyExperiment, config: BaseConfig, dir: stri
   // (side by side, only the workers train: this process loads neither the parts' data nor libtorch, so they start sooner)
   const run = openRun(exp, cfg, dir, pending, !shares);
   const { parts, todo, ctx } = run;
-  hooks.onOpen?.(parts.length - todo.length, resumePoints(dir, todo));
+  hooks.onOpen?.(parts.length - todo.length, run.resumeFrom);
   if (shares) {
     run.markRunning();
     if (await hooks.sideBySide!.train(shares) === 'interrupted') {
