@@ -95,6 +95,11 @@ test('index --status: an unknown state is a usage error listing the valid ones; 
   const done = await inProcess(['index', '--status', 'done', '--json', '--runs', runs]);
   assert.equal(done.code, 0, done.err);
   assert.deepEqual(done.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id), ['finished']);
+  // no match: said on stderr, nothing on stdout
+  const none = await inProcess(['index', '--kind', 'images', '--runs', runs]);
+  assert.equal(none.code, 0, none.err);
+  assert.equal(none.out, '');
+  assert.match(none.err, /\nno run matches --kind images\n?$/);
 });
 
 test('exit code 2 for a bad option, an existing folder without --force and a run or sweep folder busy in a live process (--force too)', async (t) => {

@@ -8,14 +8,17 @@ import { EXPORT_FORMATS, exportRuns, type ExportFormat } from '../report/export.
 import { RunFolderError } from '../report/runData.js';
 import { writeFileAtomic } from '../runs/runFolder.js';
 
-/** The format for --format, or from the file's extension. */
+/** The format for --format, or from the file's extension (CSV without one; an extension it does not write is refused). */
 export function exportFormat(format: string | undefined, out: string): ExportFormat {
   if (format !== undefined) {
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got '${format}'`);
     return format as ExportFormat;
   }
-  const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
-  return ext === 'parquet' || ext === 'pq' ? 'parquet' : ext === 'jsonl' || ext === 'ndjson' ? 'jsonl' : 'csv';
+  const ext = /\.([a-z0-9]+)$/i.exec(out)?.[1]?.toLowerCase();
+  const byExt: Record<string, ExportFormat> = { csv: 'csv', parquet: 'parquet', pq: 'parquet', jsonl: 'jsonl', ndjson: 'jsonl' };
+  if (ext === undefined) return 'csv';
+  if (!Object.hasOwn(byExt, ext)) throw new UsageError(`--out ${out}: lrlab export writes ${Object.keys(byExt).map((e) => `.${e}`).join(', ')} (or a name without an extension: CSV); give --format to write another name`);
+  return byExt[ext]!;
 }
 
 export const exportCommand: Command = commandOf(exportHead, {

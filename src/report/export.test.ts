@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
-import { encodeTable, exportRuns, tidyTable } from './export.js';
+import { encodeTable, exportRuns, rowValues, tidyTable } from './export.js';
 import { writeImageRun, writeSyntheticRun, writeSyntheticSweep } from './fixtures.testutil.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -92,4 +92,10 @@ test('export parquet: pandas (with pyarrow) reads it as it is', (t) => {
   const py = spawnSync('python3', ['-c', `import pandas as pd; df = pd.read_parquet(${JSON.stringify(file)}); print(len(df), df['val_acc.clean'].dtype)`], { encoding: 'utf8' });
   assert.equal(py.status, 0, py.stderr);
   assert.equal(py.stdout.trim(), `${r.rows} float64`);
+});
+
+test('rowValues: scalars of nested groups are metrics; per-example arrays (order_sample) are left out', () => {
+  const row = { method: 'large-lr', seed: 0, epoch: 3, step: 120, val_acc: { clean: 0.5, mixed: null }, diverged: false,
+    order_sample: { example: [4, 17, 230], as_trained: [1, 2, null], patched: [1, 0, 1] }, learned: { first: [1, 2], fraction: 0.25 } };
+  assert.deepEqual(rowValues(row), [['val_acc.clean', 0.5], ['val_acc.mixed', null], ['diverged', 0], ['learned.fraction', 0.25]]);
 });

@@ -19,13 +19,19 @@ export interface TidyTable { columns: string[]; data: Record<string, (string | n
 /** The keys of a metrics row that say which evaluation it is, not what was measured. */
 const ID_KEYS = new Set(['method', 'seed', 'step', 'epoch', 'series']);
 
-/** The recorded values of a metrics row: [metric, value] for every number, boolean (1/0) or null leaf. */
+/**
+ * The recorded values of a metrics row: [metric, value] for every number, boolean (1/0) or null leaf.
+ * Arrays are per-example samples (an image run's final order_sample: example indices and the epochs
+ * they were learned at), not measurements: they stay in the run folder (metrics.jsonl, the report's
+ * heatmap) and are left out of the table.
+ */
 export function rowValues(row: Record<string, unknown>): [string, number | null][] {
   const out: [string, number | null][] = [];
   const walk = (prefix: string, v: unknown) => {
     if (typeof v === 'number') out.push([prefix, Number.isFinite(v) ? v : null]);
     else if (typeof v === 'boolean') out.push([prefix, v ? 1 : 0]);
     else if (v === null) out.push([prefix, null]);
+    else if (Array.isArray(v)) return;
     else if (typeof v === 'object') for (const [k, w] of Object.entries(v as Record<string, unknown>)) walk(`${prefix}.${k}`, w);
   };
   for (const [k, v] of Object.entries(row)) if (!ID_KEYS.has(k)) walk(k, v);

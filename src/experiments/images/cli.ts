@@ -18,7 +18,7 @@ export function formatImageTable(s: ImageSummary): string {
   const notes = [
     `images preset '${s.preset}', seeds ${s.seeds.join(', ')} (accuracy as a fraction, mean ± std over seeds)`,
     `patch: ${s.patchMode ?? 'none'}; BatchNorm statistics ${s.recalibratedBn ? 'recalibrated on training batches before each evaluation' : 'as trained (running averages)'}`,
-    'last-5: the mean over the last 5 evaluated epochs (over all of them in a shorter run)',
+    'last-5: the mean over the last 5 evaluated epochs from epoch 1 (all of them in a shorter run; the evaluation before training is left out)',
   ];
   const bad = Object.entries(s.methods).filter(([, r]) => (r.statuses['diverged'] ?? 0) > 0).map(([m, r]) => `${m}: ${r.statuses['diverged']} of ${s.seeds.length} seed(s) diverged (left out of the accuracies)`);
   return [...notes, ...alignedTable(head, rows), ...learningOrder(s), ...bad].join('\n');

@@ -16,13 +16,20 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
     (r.diverged_seeds ?? []).length ? `${m} (${r.diverged_seeds.length} diverged)` : m, ...cols.map((c) => fmtMeanStd(r.test_acc[c])), learned(r.learned_at_step?.p_only), learned(r.learned_at_step?.q_only),
     r.annealed_at_step ? fmtMeanStd(r.annealed_at_step, 0) : '-', fmtMeanStd(r.steps, 0),
   ]);
+  // L-S is the large lr *then annealed* (Algorithm 1): a run that ended before its anneal is not that method
+  const ls = s.methods['L-S'];
+  const lsSeeds = ls ? s.seeds.length - (ls.diverged_seeds ?? []).length : 0;
+  const lsAnnealed = ls?.annealed_at_step?.n ?? 0;
+  const unannealed = ls && lsAnnealed < lsSeeds
+    ? [`note: L-S annealed in ${lsAnnealed} of ${lsSeeds} seed(s); in the others the run ended before its anneal (train.annealAtStep, or the training loss below its threshold), so it trained at eta1 throughout (in a shortened run, set train.annealAtStep)`]
+    : [];
   const diverged = Object.entries(s.methods).filter(([, r]) => (r.diverged_seeds ?? []).length > 0)
     .map(([m, r]) => `${m}: ${r.diverged_seeds.length} of ${s.seeds.length} seed(s) diverged (seed ${r.diverged_seeds.join(', ')}; left out of the means)`);
   return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, ...alignedTable(head, rows),
     `(P/Q learned at: first evaluated step with P-only / Q-only test accuracy >= ${LEARNED_ACC}, over the (n) seeds that got there)`,
     // what the preset is known to show (docs/RESULTS.md), so that one run is read against it
     ...(Object.hasOwn(SYNTHETIC_PRESETS, s.preset) ? [`about the preset '${s.preset}' (as defined, without your --set): ${SYNTHETIC_PRESETS[s.preset]!.description}`] : []),
-    ...diverged, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join('\n');
+    ...unannealed, ...diverged, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join('\n');
 }
 
 export const syntheticCli: ExperimentCli<SyntheticExperimentConfig> = {
