@@ -129,6 +129,11 @@ export interface SweepView {
   columns: string[];
   /** The columns shown in the sweep table. */
   shown: string[];
+  /**
+   * Columns that are per-seed yes/no (1/0) answers, such as "P learned before Q": the table shows
+   * each as the count of seeds over those answered, with a 95% Wilson interval; each one's label.
+   */
+  fractions?: Record<string, string>;
   /** 'test' or 'validation' (the table's caption). */
   what: string;
   /** {method: {column: value}} of one finished run. */

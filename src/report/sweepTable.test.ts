@@ -2,13 +2,14 @@
 // the gap, the reused-parts count, and charts that name the swept key and render.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sweepCharts, sweepHtmlTable, sweepSummary, sweepTable, sweepText } from './sweepTable.js';
 import { renderSvg } from './render.js';
 import { accOf, writeSyntheticSweep } from './fixtures.testutil.js';
 import { meanStd } from '../util/stats.js';
+import { pointRunDir } from '../runs/sweepFile.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'lrlab-sweeptable-'));
@@ -77,4 +78,24 @@ test('sweep charts: one key gives gap and per-method lines with error bars; two 
   assert.ok(heat.includes('>train.eta1<') && heat.includes('>data.d<'));
   assert.ok(heat.includes('0.120'), 'the heatmap cells show the gap');
   await renderSvg(c2[1]!.spec);
+});
+
+test('sweep table: the learning order per point as the seeds that learn P before Q, with a Wilson interval', (t) => {
+  const dir = writeSyntheticSweep(join(tempDir(t), 'sw'), { over: [['train.eta1', [0.01, 0.1]]], seeds: 2 });
+  // each seed's run says whether P came first (its summary's order statistics over its one seed)
+  const setOrder = (label: string, seed: number, m: string, pFirst: number) => {
+    const f = join(pointRunDir(dir, label, seed), 'summary.json');
+    const s = JSON.parse(readFileSync(f, 'utf8')) as { methods: Record<string, { order?: unknown }> };
+    s.methods[m]!.order = { p_before_q_test: { mean: pFirst, std: 0, n: 1 }, q_before_p_test: { mean: 1 - pFirst, std: 0, n: 1 } };
+    writeFileSync(f, JSON.stringify(s));
+  };
+  for (const seed of [0, 1]) setOrder('p000', seed, 'L-S', 1);
+  setOrder('p000', 0, 'S', 0);
+  setOrder('p000', 1, 'S', 1);
+  const s = sweepTable(dir);
+  assert.deepEqual(s.rows[0]!.methods['S']!.p_first, { mean: 0.5, std: Math.SQRT1_2, n: 2 });
+  const text = sweepText(s);
+  assert.match(text, /P before Q: the fraction of seeds \[95% Wilson interval\] \(count\)/);
+  assert.match(text, /L-S P before Q +S P before Q +S\+noise P before Q/);
+  assert.match(text, /^p000 .* 1\.00 \[0\.34, 1\.00\] \(2\/2\) +0\.50 \[0\.09, 0\.91\] \(1\/2\) +- /m);
 });

@@ -10,7 +10,7 @@ import { readSweepFile, pointRunDir, type Axis, type SweepFile } from '../runs/s
 import { parseOrNull, partFileSchema, summaryEnvelopeSchema, type SummaryEnvelope } from '../runs/format.js';
 import { experimentOf, findExperiment } from '../experiments/registry.js';
 import type { BaseConfig, LooseConfig } from '../experiments/experiment.js';
-import { fmtMeanStd, meanStd, type MeanStd } from '../util/stats.js';
+import { fmtMeanStd, fmtProportion, meanStd, wilson, type MeanStd } from '../util/stats.js';
 import { alignedTable } from '../util/textTable.js';
 import type { Table } from '../viz/table.js';
 import { readRunStatus, RunFolderError, type RunState } from './runData.js';
@@ -47,6 +47,8 @@ export interface SweepTable {
   /** The kind's sweep columns per method, those shown in the table, and what they measure ('test', 'validation'). */
   columns: string[];
   shown: string[];
+  /** The columns that are per-seed yes/no answers (shown as counts with an interval), with their labels. */
+  fractions: Record<string, string>;
   what: string;
   gap: { first: string | null; second: string | null; column: string };
   /** "L-S − S p_only": what `gap` measures. */
@@ -98,7 +100,7 @@ export function sweepTable(dir: string): SweepTable {
   return {
     kind: 'sweep', dir: abs, name: basename(abs), experiment: exp.kind, preset: String(base.preset ?? 'custom'),
     keys: f.spec.over.map(([k]) => k), axes: axesOf(f), sample: f.spec.sample ?? null, seeds, methods: [...methods, ...extra],
-    columns: sv.columns, shown: sv.shown, what: sv.what, gap: { first, second, column: sv.gap.column },
+    columns: sv.columns, shown: sv.shown, fractions: sv.fractions ?? {}, what: sv.what, gap: { first, second, column: sv.gap.column },
     gapLabel: `${first ?? '?'} − ${second ?? '?'} ${sv.gap.column}`, rows, state: readRunStatus(abs).state, parts,
   };
 }
@@ -135,10 +137,18 @@ const seedsCell = (r: SweepRow) => `${r.runs}/${r.seeds}`;
 
 /** The header and rows the terminal and the HTML table share. */
 function cells(t: SweepTable): { head: string[]; rows: string[][] } {
-  const head = ['point', ...t.keys, ...t.shown.flatMap((c) => t.methods.map((m) => `${m} ${c}`)), `gap ${t.gapLabel}`, 'seeds'];
+  const fractions = t.fractions ?? {};
+  const label = (c: string) => fractions[c] ?? c;
+  // a yes/no column: the seeds that said yes of those that answered, with its 95% Wilson interval
+  const cell = (v: MeanStd | undefined, c: string) => {
+    if (!Object.hasOwn(fractions, c)) return fmtMeanStd(v);
+    if (!v || v.mean === null || v.n === 0) return '-';
+    return fmtProportion(wilson(Math.round(v.mean * v.n), v.n));
+  };
+  const head = ['point', ...t.keys, ...t.shown.flatMap((c) => t.methods.map((m) => `${m} ${label(c)}`)), `gap ${t.gapLabel}`, 'seeds'];
   const rows = t.rows.map((r) => [
     r.label, ...t.keys.map((k) => valueCell(r.values[k])),
-    ...t.shown.flatMap((c) => t.methods.map((m) => fmtMeanStd(r.methods[m]?.[c]))),
+    ...t.shown.flatMap((c) => t.methods.map((m) => cell(r.methods[m]?.[c], c))),
     fmtMeanStd(r.gap), seedsCell(r),
   ]);
   return { head, rows };
@@ -147,8 +157,14 @@ function cells(t: SweepTable): { head: string[]; rows: string[][] } {
 /** The sweep table for the terminal, with a line on reused parts. */
 export function sweepText(t: SweepTable): string {
   const { head, rows } = cells(t);
-  const lines = [`sweep over ${t.keys.join(' × ')}: final ${t.what} accuracy, mean ± std over seeds`, ...alignedTable(head, rows)];
+  const lines = [`sweep over ${t.keys.join(' × ')}: final ${t.what} accuracy, mean ± std over seeds${fractionNote(t)}`, ...alignedTable(head, rows)];
   return lines.join('\n');
+}
+
+/** What the yes/no columns show, for the captions ('' when the kind has none shown). */
+function fractionNote(t: SweepTable): string {
+  const f = t.shown.filter((c) => Object.hasOwn(t.fractions ?? {}, c)).map((c) => t.fractions[c]);
+  return f.length ? `; ${f.join(', ')}: the fraction of seeds [95% Wilson interval] (count)` : '';
 }
 
 /** "3 parts run, 6 reused (copied ...)". */
@@ -160,7 +176,7 @@ export function sweepHtmlTable(t: SweepTable): Table {
   const { head, rows } = cells(t);
   const gapNote = `gap: ${t.gapLabel}, per seed, then mean ± std over the seeds where both methods finished; seeds: finished / planned.`;
   return {
-    caption: `Sweep over ${t.keys.join(' × ')}${t.sample ? ` (random search: ${t.sample.n} points, seed ${t.sample.seed})` : ''}: final ${t.what} accuracy per method, mean ± std over seeds`,
+    caption: `Sweep over ${t.keys.join(' × ')}${t.sample ? ` (random search: ${t.sample.n} points, seed ${t.sample.seed})` : ''}: final ${t.what} accuracy per method, mean ± std over seeds${fractionNote(t)}`,
     header: head, paperCols: [], rows, notes: [gapNote, partsLine(t.parts) + '.'],
   };
 }

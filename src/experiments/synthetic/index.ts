@@ -37,11 +37,18 @@ export const synthetic: Experiment<SyntheticExperimentConfig, null, number> = {
   view: syntheticView,
   cli: syntheticCli,
   sweep: {
-    columns: ['p_only', 'q_only', 'both', 'all'],
-    shown: ['p_only', 'q_only'],
+    columns: ['p_only', 'q_only', 'both', 'all', 'p_first', 'q_first'],
+    shown: ['p_only', 'q_only', 'p_first'],
     what: 'test',
-    finals: (s) => Object.fromEntries(Object.entries(s.methods).map(([m, r]) => [m,
-      Object.fromEntries(Object.entries((r.test_acc ?? {}) as Record<string, MeanStd>).map(([k, v]) => [k, v.mean]))])),
+    // the learning order at each point: of its seeds, how many learn P strictly before Q (and Q before P)
+    fractions: { p_first: 'P before Q', q_first: 'Q before P' },
+    finals: (s) => Object.fromEntries(Object.entries(s.methods).map(([m, r]) => {
+      const order = (r as { order?: Partial<Record<'p_before_q_test' | 'q_before_p_test', MeanStd>> }).order;
+      return [m, {
+        ...Object.fromEntries(Object.entries((r.test_acc ?? {}) as Record<string, MeanStd>).map(([k, v]) => [k, v.mean])),
+        p_first: order?.p_before_q_test?.mean ?? null, q_first: order?.q_before_p_test?.mean ?? null,
+      }];
+    })),
     gap: { first: 'L-S', second: 'S', column: 'p_only' },
   },
 };
