@@ -23,13 +23,19 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
   const unannealed = ls && lsAnnealed < lsSeeds
     ? [`note: L-S annealed in ${lsAnnealed} of ${lsSeeds} seed(s); in the others the run ended before its anneal (train.annealAtStep, or the training loss below its threshold), so it trained at eta1 throughout (in a shortened run, set train.annealAtStep)`]
     : [];
+  // Q-only accuracy exactly 0 (below chance): on Q-only examples x1 = 0, so f = v^T relu(V x2), and a
+  // Q block whose neurons are all inactive outputs f = 0, which counts as wrong
+  const deadQ = Object.entries(s.methods).filter(([, r]) => r.test_acc?.q_only?.mean === 0).map(([m]) => m);
+  const deadNote = deadQ.length
+    ? [`note: Q-only accuracy 0 (${deadQ.join(', ')}) is not a bug: on Q-only examples x1 = 0, so the net's output is its Q block's alone, and a block whose neurons are all inactive outputs 0, which counts as wrong (docs/RESULTS.md)`]
+    : [];
   const diverged = Object.entries(s.methods).filter(([, r]) => (r.diverged_seeds ?? []).length > 0)
     .map(([m, r]) => `${m}: ${r.diverged_seeds.length} of ${s.seeds.length} seed(s) diverged (seed ${r.diverged_seeds.join(', ')}; left out of the means)`);
   return [`synthetic preset '${s.preset}', seeds ${s.seeds.join(', ')} (mean ± std over seeds)`, ...alignedTable(head, rows),
     `(P/Q learned at: first evaluated step with P-only / Q-only test accuracy >= ${LEARNED_ACC}, over the (n) seeds that got there)`,
     // what the preset is known to show (docs/RESULTS.md), so that one run is read against it
     ...(Object.hasOwn(SYNTHETIC_PRESETS, s.preset) ? [`about the preset '${s.preset}' (as defined, without your --set): ${SYNTHETIC_PRESETS[s.preset]!.description}`] : []),
-    ...unannealed, ...diverged, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join('\n');
+    ...unannealed, ...deadNote, ...diverged, ...(s.warnings ?? []).map((w) => `warning: ${w}`)].join('\n');
 }
 
 export const syntheticCli: ExperimentCli<SyntheticExperimentConfig> = {
