@@ -64,6 +64,7 @@ test('lrlab export: listed in --help; missing folders, --out or a bad --format a
   assert.equal(exportFormat(undefined, 'a.ndjson'), 'jsonl');
   assert.equal(exportFormat(undefined, 'a.CSV'), 'csv');
   assert.equal(exportFormat(undefined, 'runs/all'), 'csv', 'no extension: CSV');
+  for (const f of ['results.v2', 'out-2026.06', 'runs/v1.2/out']) assert.equal(exportFormat(undefined, f), 'csv', f);
   assert.equal(exportFormat('csv', 'a.tsv'), 'csv', '--format wins over the name');
   // a name whose extension it does not write: refused, not a CSV under another name
   for (const f of ['a.tsv', 'a.xlsx']) assert.throws(() => exportFormat(undefined, f), /lrlab export writes \.csv, \.parquet, \.pq, \.jsonl, \.ndjson .*give --format/);

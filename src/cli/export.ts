@@ -14,7 +14,8 @@ export function exportFormat(format: string | undefined, out: string): ExportFor
     if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got '${format}'`);
     return format as ExportFormat;
   }
-  const ext = /\.([a-z0-9]+)$/i.exec(out)?.[1]?.toLowerCase();
+  // (an extension is letters: results.v2 or out-2026.06 are names, written as CSV)
+  const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
   const byExt: Record<string, ExportFormat> = { csv: 'csv', parquet: 'parquet', pq: 'parquet', jsonl: 'jsonl', ndjson: 'jsonl' };
   if (ext === undefined) return 'csv';
   if (!Object.hasOwn(byExt, ext)) throw new UsageError(`--out ${out}: lrlab export writes ${Object.keys(byExt).map((e) => `.${e}`).join(', ')} (or a name without an extension: CSV); give --format to write another name`);

@@ -185,7 +185,8 @@ Wide form (--wide): one row per evaluation, one column per metric.
 
 options:
   --out FILE      the file to write (required)
-  --format F      csv, parquet or jsonl (default: from the extension of --out, else csv)
+  --format F      csv, parquet or jsonl (default: from the extension of --out: .csv, .parquet or .pq, .jsonl or .ndjson;
+                  a name without one: csv; another extension is refused)
   --wide          one column per metric instead of one row per value
 
   pandas:  pd.read_parquet('m.parquet')  or  pd.read_csv('m.csv')

@@ -48,7 +48,7 @@ export const indexCommand: Command = commandOf(indexHead, {
         console.error(`index ${index.root}/.lrlab-index.sqlite: ${index.count()} runs (${r.added} added, ${r.updated} updated, ${r.removed} removed)${v.rebuild ? ', rebuilt' : ''}`);
         for (const run of list) console.log(formatRunLine(run));
         const filters = [['--kind', v.kind], ['--preset', v.preset], ['--status', v.status]].filter(([, x]) => x !== undefined).map(([k, x]) => `${k} ${x}`);
-        if (list.length === 0) console.error(filters.length ? `no run matches ${filters.join(' ')}` : 'no runs in this folder yet');
+        if (list.length === 0) console.error(filters.length ? `no run matches ${filters.join(' ')}` : r.errors.length ? 'no readable run (the folders above were skipped)' : 'no runs in this folder yet');
       }
       return 0;
     } finally { index.close(); }

@@ -164,7 +164,7 @@ export function sweepText(t: SweepTable): string {
 /** What the yes/no columns show, for the captions ('' when the kind has none shown). */
 function fractionNote(t: SweepTable): string {
   const f = t.shown.filter((c) => Object.hasOwn(t.fractions ?? {}, c)).map((c) => t.fractions[c]);
-  return f.length ? `; ${f.join(', ')}: the fraction of seeds [95% Wilson interval] (count)` : '';
+  return f.length ? `; ${f.join(', ')}: the fraction of seeds [95% Wilson interval] (count), of the seeds that did not diverge` : '';
 }
 
 /** "3 parts run, 6 reused (copied ...)". */

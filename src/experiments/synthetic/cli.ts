@@ -27,7 +27,7 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
   // Q block whose neurons are all inactive outputs f = 0, which counts as wrong
   const deadQ = Object.entries(s.methods).filter(([, r]) => r.test_acc?.q_only?.mean === 0).map(([m]) => m);
   const deadNote = deadQ.length
-    ? [`note: Q-only accuracy 0 (${deadQ.join(', ')}) is not a bug: on Q-only examples x1 = 0, so the net's output is its Q block's alone, and a block whose neurons are all inactive outputs 0, which counts as wrong (docs/RESULTS.md)`]
+    ? [`note: Q-only accuracy 0 (${deadQ.join(', ')}) is below chance; with the block net it usually means an output of exactly 0 on every Q-only example: x1 = 0 there, so the output is the Q block's alone, a block whose neurons are all inactive outputs 0, and 0 counts as wrong (docs/RESULTS.md)`]
     : [];
   const diverged = Object.entries(s.methods).filter(([, r]) => (r.diverged_seeds ?? []).length > 0)
     .map(([m, r]) => `${m}: ${r.diverged_seeds.length} of ${s.seeds.length} seed(s) diverged (seed ${r.diverged_seeds.join(', ')}; left out of the means)`);
