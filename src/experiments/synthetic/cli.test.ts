@@ -18,8 +18,8 @@ test('formatSyntheticTable notes an L-S that did not anneal in every seed (a run
   const ms = (n: number) => ({ mean: n ? 100 : null, std: 0, n });
   const withLs = (annealed: { n: number } | null, diverged: number[] = []) => ({ ...summary('order'), seeds: [0, 1, 2],
     methods: { 'L-S': { test_acc: {}, annealed_at_step: annealed, steps: ms(3), learned_at_step: {}, diverged_seeds: diverged } } }) as unknown as SyntheticSummary;
-  assert.match(formatSyntheticTable(withLs(null)), /\nnote: L-S annealed in 0 of 3 seed\(s\); in the others the run ended before its anneal/);
-  assert.match(formatSyntheticTable(withLs(ms(2))), /L-S annealed in 2 of 3 seed/);
+  assert.match(formatSyntheticTable(withLs(null)), /\nnote: L-S annealed in 0 of 3 seed\(s\); in each the run ended before its anneal/);
+  assert.match(formatSyntheticTable(withLs(ms(2))), /L-S annealed in 2 of 3 seed\(s\); in the other 1 the run ended/);
   assert.doesNotMatch(formatSyntheticTable(withLs(ms(3))), /L-S annealed in/);
   assert.doesNotMatch(formatSyntheticTable(withLs(ms(2), [1])), /L-S annealed in/, 'a diverged seed is counted apart');
 });

@@ -21,7 +21,7 @@ export function formatSyntheticTable(s: SyntheticSummary): string {
   const lsSeeds = ls ? s.seeds.length - (ls.diverged_seeds ?? []).length : 0;
   const lsAnnealed = ls?.annealed_at_step?.n ?? 0;
   const unannealed = ls && lsAnnealed < lsSeeds
-    ? [`note: L-S annealed in ${lsAnnealed} of ${lsSeeds} seed(s); in the others the run ended before its anneal (train.annealAtStep, or the training loss below its threshold), so it trained at eta1 throughout (in a shortened run, set train.annealAtStep)`]
+    ? [`note: L-S annealed in ${lsAnnealed} of ${lsSeeds} seed(s); ${lsAnnealed === 0 ? 'in each' : `in the other ${lsSeeds - lsAnnealed}`} the run ended before its anneal (train.annealAtStep, or the training loss below its threshold), so it trained at eta1 throughout (in a shortened run, set train.annealAtStep)`]
     : [];
   // Q-only accuracy exactly 0 (below chance): on Q-only examples x1 = 0, so f = v^T relu(V x2), and a
   // Q block whose neurons are all inactive outputs f = 0, which counts as wrong
