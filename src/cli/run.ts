@@ -13,6 +13,7 @@ import { ConfigInputError, presetConfig as resolvePreset, resolveConfig } from '
 import type { AnyExperiment, BaseConfig, PartKey } from '../experiments/experiment.js';
 import { batchesParts, partsDone, runParts, partsOf, sharesFor } from '../experiments/partRunner.js';
 import type { ReusedPart } from '../experiments/partReuse.js';
+import type { ResumePoint } from '../experiments/partFiles.js';
 import { createRunDir, defaultRunDir, readJson } from '../runs/runFolder.js';
 import type { SummaryEnvelope } from '../runs/format.js';
 import { loadEngine } from '../engine/index.js';
@@ -57,7 +58,7 @@ export function environmentNotes(exp: AnyExperiment, problems: string[]): string
  */
 export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, quiet: boolean, reuse = true, batch = true, workers = 1, resuming = false): Promise<number> {
   const parts = partsOf(exp, cfg).length;
-  const onOpen = (finished: number, todo: { key: PartKey; at: string | null }[]) => { if (!quiet) console.error(resumeLine(finished, parts, todo)); };
+  const onOpen = (finished: number, todo: ResumePoint[]) => { if (!quiet) console.error(resumeLine(finished, parts, todo)); };
   const onReuse = (r: ReusedPart[]) => {
     if (!quiet) console.error(`reused ${r.length} of ${parts} part(s) already run with the same part identity (--no-reuse trains them again): ${r.map((p) => `${p.key.method} seed ${p.key.seed} from ${p.from}`).join('; ')}`);
   };
@@ -74,7 +75,7 @@ export async function executeRun(exp: AnyExperiment, cfg: BaseConfig, dir: strin
 }
 
 /** What a resume goes on from: "resuming: 2 of 6 part(s) finished; from their checkpoints: L-S seed 0 (step 1500), ...; from the start: ...". */
-export function resumeLine(finished: number, total: number, todo: { key: PartKey; at: string | null }[]): string {
+export function resumeLine(finished: number, total: number, todo: ResumePoint[]): string {
   const name = (k: PartKey) => `${k.method} seed ${k.seed}`;
   const from = todo.filter((t) => t.at !== null), fresh = todo.filter((t) => t.at === null);
   return [`resuming: ${finished} of ${total} part(s) finished`,

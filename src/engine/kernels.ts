@@ -157,14 +157,12 @@ export function selectKernels(addon: string, o: SelectOptions = {}): KernelChoic
   if (inherited && inherited.coretype === user) return inherited;
   const text = o.cpuinfo === undefined ? readCpuinfo() : o.cpuinfo;
   const cpu = text === null ? null : parseCpuInfo(text);
-  if (user !== null) {
-    const fallback = cpu !== null && readCache(o.cacheDirs ?? cacheDirs(env), cacheKey(cpu, addon))?.choice.source === 'fallback';
-    return publish(env, { coretype: user, core: null, source: 'user', why: userWhy(user, cpu, fallback) });
-  }
-  if (cpu === null) return publish(env, { coretype: null, core: null, source: 'openblas', why: 'no CPU flags to choose from (no /proc/cpuinfo): OpenBLAS\'s own choice' });
   const dirs = o.cacheDirs ?? cacheDirs(env);
-  const key = cacheKey(cpu, addon);
-  const cached = readCache(dirs, key);
+  const key = cpu === null ? null : cacheKey(cpu, addon);
+  const cached = key === null ? null : readCache(dirs, key);
+  // (the verdict on lrlab's own choice also tells whether to suggest it to a user with other kernels)
+  if (user !== null) return publish(env, { coretype: user, core: null, source: 'user', why: userWhy(user, cpu, cached?.choice.source === 'fallback') });
+  if (cpu === null || key === null) return publish(env, { coretype: null, core: null, source: 'openblas', why: 'no CPU flags to choose from (no /proc/cpuinfo): OpenBLAS\'s own choice' });
   if (cached) return publish(env, cached.choice);
   const check = o.check ?? ((a: string, c: string | null) => runCheckChild(a, c, env));
   const best = bestCore(cpu);

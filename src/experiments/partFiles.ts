@@ -126,12 +126,15 @@ export function cutRowsToCheckpoints(dir: string, cfg: BaseConfig, keys: PartKey
   return cks;
 }
 
+/** Where a part goes on from: its checkpoint's step ("step 1500"), or null (from the start). */
+export interface ResumePoint { key: PartKey; at: string | null }
+
 /**
  * Where each part of `keys` goes on from, given its checkpoint (cutRowsToCheckpoints' result, in the
  * same order): the step its state is at ("step 1500", with the epochs done where the state counts
  * them: "step 130, 3 epoch(s) done"), or null without one (from the start).
  */
-export function resumePoints(keys: PartKey[], checkpoints: (PartCheckpoint | null)[]): { key: PartKey; at: string | null }[] {
+export function resumePoints(keys: PartKey[], checkpoints: (PartCheckpoint | null)[]): ResumePoint[] {
   return keys.map((key, i) => {
     const ck = checkpoints[i];
     if (!ck) return { key, at: null };

@@ -20,7 +20,7 @@ import { reuseParts, type ReuseOptions } from './partReuse.js';
 import { useRuntimeFor } from './runtime.js';
 import { YIELD_EVERY_MS, runBatch, yieldToEvents, type BatchHooks } from './batchRunner.js';
 import {
-  cutRowsToCheckpoints, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, resumePoints, rowCounts, writeFinishedPart, writePartCheckpoint,
+  cutRowsToCheckpoints, loadPartCheckpoint, partName, partRows, readPartFiles, restoreFromCheckpoint, resumePoints, rowCounts, writeFinishedPart, writePartCheckpoint, type ResumePoint,
 } from './partFiles.js';
 
 export {
@@ -62,10 +62,10 @@ export interface RunHooks {
   sideBySide?: { workers: number; train: (shares: PartKey[][]) => Promise<'done' | 'interrupted'> };
   /**
    * Called once the run folder is open, before any part trains: how many parts were finished before
-   * (or copied), and where each part still to do goes on from (resumePoints: its checkpoint's last
-   * row, or null: from the start).
+   * (or copied), and where each part still to do goes on from (resumePoints: its checkpoint's step,
+   * or null: from the start).
    */
-  onOpen?: (finished: number, todo: { key: PartKey; at: string | null }[]) => void;
+  onOpen?: (finished: number, todo: ResumePoint[]) => void;
 }
 
 /** Whether the parts of `cfg` train as one batched program (the kind has one, and the config a batchKey). */
@@ -110,7 +110,7 @@ export interface OpenRun {
   /** Mark the run 'running' (status.json, and this session's runtime.json entry); once, when a part has started. */
   markRunning: () => void;
   /** Where each part of `todo` goes on from (resumePoints: its checkpoint's step, or null: from the start). */
-  resumeFrom: { key: PartKey; at: string | null }[];
+  resumeFrom: ResumePoint[];
 }
 
 /**

@@ -137,7 +137,7 @@ const seedsCell = (r: SweepRow) => `${r.runs}/${r.seeds}`;
 
 /** The header and rows the terminal and the HTML table share. */
 function cells(t: SweepTable): { head: string[]; rows: string[][] } {
-  const fractions = t.fractions ?? {};
+  const { fractions } = t;
   const label = (c: string) => fractions[c] ?? c;
   // a yes/no column: the seeds that said yes of those that answered, with its 95% Wilson interval
   const cell = (v: MeanStd | undefined, c: string) => {
@@ -163,7 +163,7 @@ export function sweepText(t: SweepTable): string {
 
 /** What the yes/no columns show, for the captions ('' when the kind has none shown). */
 function fractionNote(t: SweepTable): string {
-  const f = t.shown.filter((c) => Object.hasOwn(t.fractions ?? {}, c)).map((c) => t.fractions[c]);
+  const f = t.shown.filter((c) => Object.hasOwn(t.fractions, c)).map((c) => t.fractions[c]);
   return f.length ? `; ${f.join(', ')}: the fraction of seeds [95% Wilson interval] (count), of the seeds that did not diverge` : '';
 }
 
