@@ -9,9 +9,9 @@
 // blockNetProgram.ts), whose stacks are views of this part's own tensors, so its updates land in the
 // model's parameters; elsewhere (the full and conv nets, or when asked) autograd's backward. Both give
 // the same numbers bit for bit (syntheticTrainerClosedForm.test.ts, the golden test).
-import { Generator, Tensor, deriveSeed, keep, logisticLoss, noGrad, randn, randperm, tensor, tidy } from '../engine/index.js';
+import { Generator, Tensor, deriveSeed, logisticLoss, noGrad, randn, randperm, tensor, tidy } from '../engine/index.js';
 import type { SyntheticDataConfig, SyntheticDataset, SyntheticProblem, SyntheticSplits } from '../data/synthetic.js';
-import { datasetTensors, makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
+import { acquireSeedData, releaseSeedData } from './seedData.js';
 import { stationaryInitStd, type SyntheticModel, type UpdateInfo } from '../models/twoLayerRelu.js';
 import { createSyntheticModel, type SyntheticModelConfig } from '../models/syntheticModel.js';
 import { SGD, type SGDState } from './sgd.js';
@@ -70,14 +70,13 @@ export interface SyntheticSetup {
  * and the same initialization to every method, so methods are compared on equal terms.
  */
 export function setupSynthetic(cfg: SyntheticTrainerConfig, seed: number): SyntheticSetup {
-  const dataGen = new Generator(deriveSeed(seed, 'data'));
-  const problem = makeSyntheticProblem(cfg.data, dataGen);
-  const splits = makeSplits(problem, dataGen);
-  for (const ds of [splits.train, ...Object.values(splits.test)]) for (const t of datasetTensors(ds)) keep(t);
+  // (the data of a seed is drawn once per process and shared by the setups that hold it: seedData.ts)
+  const { problem, splits } = acquireSeedData(cfg.data, seed);
   const t = cfg.train;
   const tau0 = t.tau0 ?? (t.tauXi > 0 && t.lambda > 0 ? stationaryInitStd(t.eta1, t.lambda, t.tauXi) : 0.01);
   const initGen = new Generator(deriveSeed(seed, 'init'));
-  const model = createSyntheticModel(cfg.model, { d: cfg.data.d, tau0, dtype: cfg.data.dtype, zv: problem.zv, zeta: problem.zeta }, initGen);
+  let model: SyntheticModel;
+  try { model = createSyntheticModel(cfg.model, { d: cfg.data.d, tau0, dtype: cfg.data.dtype, zv: problem.zv, zeta: problem.zeta }, initGen); } catch (e) { releaseSeedData({ problem, splits }); throw e; }
   const comp = splits.train.component.toInt32Array();
   const qFraction = comp.filter((c) => c === 1).length / Math.max(1, comp.length);
   return { problem, splits, model, qFraction, tau0 };
@@ -85,8 +84,7 @@ export function setupSynthetic(cfg: SyntheticTrainerConfig, seed: number): Synth
 
 export function disposeSetup(s: SyntheticSetup): void {
   s.model.dispose();
-  s.problem.dispose();
-  for (const ds of [s.splits.train, ...Object.values(s.splits.test)]) for (const t of datasetTensors(ds)) t.dispose();
+  releaseSeedData(s);
 }
 
 /** Mean logistic loss of the model on a dataset (no noise, no regularizer), with the V block on x2's rays where the dataset has them (X2Rays), as training computes it. */
