@@ -179,6 +179,8 @@ export class BatchedSyntheticTrainer {
       for (const t of [...Object.values(rest), ...(rays ? [rays.D, rays.index, rays.scale] : [])]) t?.dispose();
     }
     this.dropClean();
+    for (const v of this.flatViews.values()) v.dispose();
+    this.flatViews.clear();
     this.stacks = null;
   }
 
@@ -236,16 +238,29 @@ export class BatchedSyntheticTrainer {
   private gather(s: Stacks, batches: number[][]): StackedData {
     const [P, n] = s.negY.shape as [number, number];
     const b = batches[0]!.length;
-    const it = tensor(Int32Array.from(batches.flatMap((ix, j) => ix.map((i) => j * n + i))), { dtype: 'int64' });
+    const rowIndex = new Int32Array(P * b);
+    for (let j = 0, o = 0; j < P; j++) { const ix = batches[j]!; for (let i = 0; i < b; i++) rowIndex[o++] = j * n + ix[i]!; }
+    const it = tensor(rowIndex, { dtype: 'int64' });
     const rows = (t: Tensor) => {
       if (P === 1) return t.indexSelect(1, it);
       const rest = t.shape.slice(2);
-      return t.reshape([P * n, ...rest]).indexSelect(0, it).reshape([P, b, ...rest]);
+      return this.flat(t).indexSelect(0, it).reshape([P, b, ...rest]);
     };
     const x2 = rows(s.X2raw ?? s.X2);
     // (a minibatch's V block runs on its rows: with b rows against K = 3 directions the rays save less than their ops cost)
     return { X1: rows(s.X1), X2: s.B ? mmEach(x2, s.B) : x2, negY: rows(s.negY), rays: null };
   }
+
+  /** A stack [P, n, ...] as the view [P n, ...] (made once per stack: the views live until the stacks are dropped). */
+  private flat(t: Tensor): Tensor {
+    let v = this.flatViews.get(t);
+    if (!v) {
+      v = keep(t.reshape([t.shape[0]! * t.shape[1]!, ...t.shape.slice(2)]));
+      this.flatViews.set(t, v);
+    }
+    return v;
+  }
+  private readonly flatViews = new Map<Tensor, Tensor>();
 
   /** The clean full-batch training loss of the parts js (indices into the stack) at the current weights, [P] (NaN for the others). */
   private cleanLossOf(s: Stacks, js: number[]): Float64Array {

@@ -128,6 +128,30 @@ test('annealAtStep fires before the loss threshold when it comes first: eta2 fro
   withTrainer(tiny({ train: { annealAtStep: natural + 5 } }), 'L-S', 3, (tr) => { run(tr, 60); assert.equal(tr.annealedAtStep, natural); });
 });
 
+test('lr and noise read at a step follow a restore to the same step with other events (and the anneal itself)', () => {
+  const cfg = tiny({ train: { eps1: 0, annealAtStep: 7, noiseAnnealAtStep: 7 } });
+  withTrainer(cfg, 'L-S', 3, (tr) => {
+    run(tr, 5);
+    assert.equal(tr.lr, 4);
+    const before = tr.state();
+    assert.equal(tr.lr, 4, 'read twice at one step');
+    // the same step, as if the anneal had fired at step 5: the next update takes eta2
+    tr.restore({ ...before, annealedAtStep: 5 });
+    assert.equal(tr.lr, 1);
+    tr.restore(before);
+    assert.equal(tr.lr, 4);
+    run(tr, 2); // step 7: the anneal fires in the step's bookkeeping, and the next lr is eta2
+    assert.equal(tr.annealedAtStep, 7);
+    assert.equal(tr.lr, 1);
+  });
+  withTrainer(cfg, 'S+noise', 3, (tr) => {
+    run(tr, 5);
+    assert.equal(tr.noise, 0.3);
+    tr.restore({ ...tr.state(), noiseOffAtStep: 5 });
+    assert.equal(tr.noise, 0);
+  });
+});
+
 test('an L-S trainer restored from state() before its anneal gives the same learning rates and the same anneal step', () => {
   const cfg = tiny();
   const { saved, lrs, annealedAt, w } = withTrainer(cfg, 'L-S', 3, (tr) => {

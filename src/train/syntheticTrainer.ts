@@ -175,9 +175,26 @@ export class SyntheticTrainer {
   }
 
   /** The learning rate of the next update. */
-  get lr(): number { return this.lrSchedule.at(this.position()); }
+  get lr(): number { return this.scheduled('lr', this.lrSchedule); }
   /** The pre-activation noise std of the next update. */
-  get noise(): number { return this.noiseSchedule.at(this.position()); }
+  get noise(): number { return this.scheduled('noise', this.noiseSchedule); }
+
+  /**
+   * A schedule's value at the next update, computed once per step (a batched step reads each part's
+   * lr and noise several times): kept until the step moves or the schedules may have changed
+   * (afterStep tells them the loss, restore() sets their events).
+   */
+  private scheduled(which: 'lr' | 'noise', s: Scheduler): number {
+    const m = this.memo[which];
+    if (m.step !== this.st.step || m.version !== this.scheduleChanges) {
+      m.value = s.at(this.position());
+      m.step = this.st.step;
+      m.version = this.scheduleChanges;
+    }
+    return m.value;
+  }
+  private scheduleChanges = 0;
+  private readonly memo = { lr: { step: -1, version: -1, value: 0 }, noise: { step: -1, version: -1, value: 0 } };
 
   /** Whether updates use minibatches (update 'sgd' with a batch smaller than the training set). */
   get minibatched(): boolean {
@@ -313,6 +330,7 @@ export class SyntheticTrainer {
   private afterStep(): void {
     const t = this.cfg.train;
     const loss = this.st.trainLoss;
+    this.scheduleChanges++;
     this.lrSchedule.observe(loss, this.st.step);
     this.noiseSchedule.observe(loss, this.st.step);
     const stop = stopLoss(this.method, t);
@@ -341,6 +359,7 @@ export class SyntheticTrainer {
   restore(s: SyntheticTrainerState): void {
     if (s.method !== this.method) throw new Error(`checkpoint is for method ${s.method}, not ${this.method}`);
     const { model, sgd, gens, annealedAtStep, noiseOffAtStep, ...rest } = s;
+    this.scheduleChanges++;
     this.lrSchedule.restore({ annealedAtStep });
     this.noiseSchedule.restore({ annealedAtStep: noiseOffAtStep });
     this.setup.model.params.loadStateDict(model);
