@@ -141,9 +141,10 @@ function main(): void {
       + 'GFLOP/s and the fraction of the peak of the matmul-bound ones. The whole bench takes 4-8 minutes on 2 cores.\n\n'
       + 'options:\n'
       + '  --only A,B       these workloads only (names below)\n'
-      + '  --rounds N       time each workload N times in each engine and keep the best (default 2; the engines alternate; SYN-sweep runs once)\n'
+      + '  --rounds N       time each workload N times in each engine and keep the best (default 2; the engines alternate; SYN-sweep runs its variants once, the side-by-side run\n'
+      + '                   first and last, and takes their mean)\n'
       + `  --syn-steps N    ${SYN_SWEEP}, ${SYN_SWEEP_GD}: train the first N steps of each part (default 1000, at most the preset's length; 30000 is the whole\n`
-      + '                   order preset, the target\'s setting: about 8 min for --only SYN-sweep)\n'
+      + '                   order preset, the target\'s setting: about 9 min for --only SYN-sweep)\n'
       + '  --json           one JSON object per line instead of the table\n\n'
       + 'workloads:\n'
       + CASES.map((c) => `  ${c.workload.name.padEnd(13)}${c.workload.description}\n`).join('')

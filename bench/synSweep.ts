@@ -7,7 +7,9 @@
 // the noisy-GD setting (preset `order-gd`, float64, which was `order` when the workload was defined),
 // with the batched program also timed with the exact Q-block reduction (model.reduceQBlock: the same
 // model in law, not the same draws) and that in float32 (data.dtype).
-//   side_by_side_s: `lrlab synthetic` as a user runs it (a child process, LRLAB_NUM_THREADS unset:
+//   side_by_side_s: the mean of side_by_side_first_s and side_by_side_last_s, the same run timed first
+// and last (before and after the other runs: A B A, so that a drift of the machine's speed during the
+// minutes of the baselines moves both sides of the speedups alike): `lrlab synthetic` as a user runs it (a child process, LRLAB_NUM_THREADS unset:
 // the parts side by side in one process per core, each its share as one batched program), its
 // start-up included, from the CLI's bundle (rebuilt first where stale; `cli` says which ran).
 // batched_s: the run in this process as one batched program (--workers 1).
@@ -131,13 +133,18 @@ type Variant = { reduce?: boolean; dtype?: 'float32' | 'float64' };
 async function timeLine(workload: string, preset: 'order' | 'order-gd', steps: number, variants: [string, Variant & { autograd?: boolean; cli?: boolean }][]): Promise<SynSweepResult> {
   const cfg = synSweepConfig(preset, steps);
   const cli = cliBundle();
-  const sideBySide = await timeCli(cfg);
+  // the target's run timed before and after the others (A B A), and their mean taken: a machine
+  // whose speed drifts during the minutes of the baselines moves both sides of the ratio alike
+  const first = await timeCli(cfg);
   const batched = await timeRun(cfg, true);
   const alone = await timeRun(cfg, false);
   const autograd = timeAutogradOneByOne(cfg);
+  const last = await timeCli(cfg);
+  const sideBySide = (first + last) / 2;
   const out: SynSweepResult = {
     workload, preset, parts: cfg.seeds * cfg.methods.length, steps, dtype: cfg.data.dtype, workers: availableParallelism(), cli,
-    side_by_side_s: r2(sideBySide), batched_s: r2(batched), one_by_one_s: r2(alone), one_by_one_autograd_s: r2(autograd),
+    side_by_side_s: r2(sideBySide), side_by_side_first_s: r2(first), side_by_side_last_s: r2(last),
+    batched_s: r2(batched), one_by_one_s: r2(alone), one_by_one_autograd_s: r2(autograd),
     speedup: r2(autograd / sideBySide), speedup_batched: r2(autograd / batched), speedup_one_by_one: r2(autograd / alone),
   };
   for (const [name, o] of variants) {

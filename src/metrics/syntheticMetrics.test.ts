@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, logisticLoss, noGrad, randn, tensor, tidy, zeros } from '../engine/index.js';
 import { TwoLayerRelu } from '../models/twoLayerRelu.js';
-import { COMPONENT, datasetTensors } from '../data/synthetic.js';
-import { EVAL_CHUNK, componentMargins, testMetrics } from './syntheticMetrics.js';
+import { COMPONENT, datasetTensors, defaultSyntheticDataConfig, makeSyntheticProblem } from '../data/synthetic.js';
+import { EVAL_CHUNK, componentMargins, evalChunk, testMetrics } from './syntheticMetrics.js';
 
 test('componentMargins: mean y r(x1) and y g(x2) over the examples with both components, on a hand-made net', () => {
   // block net, one neuron per block: r(x1) = relu(x1[0]), g(x2) = relu(2 x2[1])
@@ -43,4 +43,33 @@ test('testMetrics evaluates a set EVAL_CHUNK examples at a time with the numbers
   }));
   for (const ds of Object.values(test)) for (const t of datasetTensors(ds)) t.dispose();
   net.dispose();
+});
+
+test('on data with rays a block net is evaluated in passes of more examples (its V block runs per direction), with the numbers of one pass', () => {
+  const g = new Generator(5);
+  const problem = makeSyntheticProblem({ ...defaultSyntheticDataConfig(16), qScale: 10 }, g);
+  const n = 3000;
+  const test = { pOnly: problem.sample(n, g, { component: 'pOnly' }), qOnly: problem.sample(n, g, { component: 'qOnly' }), both: problem.sample(n, g, { component: 'both' }) };
+  assert.ok(test.both.rays, 'the synthetic data has rays');
+  const block = new TwoLayerRelu({ d: 16, m: 1088, mW: 64, mV: 1024, form: 'block', tau0: 0.3, dtype: 'float64' }, g);
+  const full = new TwoLayerRelu({ d: 16, m: 64, form: 'full', tau0: 0.3, dtype: 'float64' }, g);
+  // 384 rows of 64 + 1024 activations: as many rows of W's 64 alone
+  assert.equal(evalChunk(block, test.both), Math.floor((384 * 1088) / 64));
+  assert.equal(evalChunk(block, { ...test.both, rays: undefined }), EVAL_CHUNK, 'without rays: the V block per row');
+  assert.equal(evalChunk(full, test.both), EVAL_CHUNK, 'not a block net');
+  for (const net of [block, full]) {
+    const m = testMetrics(net, test, 0.2, 0.3);
+    noGrad(() => tidy(() => {
+      for (const [key, ds] of [['p_only', test.pOnly], ['q_only', test.qOnly], ['both', test.both]] as const) {
+        const f = net.forward(ds.x1, ds.x2, { x2Rays: ds.rays! });
+        const loss = logisticLoss(f, ds.y, 'none').toFloat64Array(), acc = f.mul(ds.y).gt(0).toFloat64Array();
+        const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+        assert.ok(Math.abs(m.loss[key]! - mean(loss)) <= 1e-12 * mean(loss), `${key} loss ${m.loss[key]} vs ${mean(loss)}`);
+        assert.equal(m.acc[key], mean(acc), key);
+      }
+    }));
+    net.dispose();
+  }
+  for (const ds of Object.values(test)) for (const t of datasetTensors(ds)) t.dispose();
+  problem.dispose();
 });
