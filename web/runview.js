@@ -50,7 +50,7 @@ export class LiveCharts {
     // a source with no charts yet (curves are found in the rows: a run that just started has none) is asked again once rows come
     this.pending = sources.filter((_, i) => answers[i].charts.length === 0).map((s) => `${s}${s.includes('?') ? '&' : '?'}${q}`);
     await this.addCharts(answers.flatMap((a) => a.charts), gen);
-    for (const id of ids) this.openStream(id, gen);
+    if (ids.length) this.openStream(ids, gen);
     return answers[0];
   }
 
@@ -100,17 +100,19 @@ export class LiveCharts {
     }
   }
 
-  openStream(id, gen) {
-    const es = new EventSource(`/api/runs/${enc(id)}/events`);
+  // One event stream for all the runs shown (a browser keeps at most 6 connections to the server: a
+  // stream per run of 6 overlaid runs left none for the page's other requests); each event names its run.
+  openStream(ids, gen) {
+    const es = new EventSource(`/api/events?${ids.map((id) => `run=${enc(id)}`).join('&')}`);
     this.streams.push(es);
-    es.addEventListener('rows', (ev) => { if (gen === this.generation) this.addRows(id, JSON.parse(ev.data)); });
-    es.addEventListener('reset', () => {
-      if (gen !== this.generation) return;
-      this.rows = this.rows.filter((r) => r.run !== id);
+    const on = (name, fn) => es.addEventListener(name, (ev) => { if (gen === this.generation) fn(JSON.parse(ev.data)); });
+    on('rows', (d) => this.addRows(d.run, d.rows));
+    on('reset', (d) => {
+      this.rows = this.rows.filter((r) => r.run !== d.run);
       this.redraw();
     });
-    es.addEventListener('warning', (ev) => this.hooks.onWarning?.(JSON.parse(ev.data).message));
-    es.addEventListener('status', (ev) => { if (gen === this.generation) this.hooks.onStatus?.(id, JSON.parse(ev.data)); });
+    on('warning', (d) => this.hooks.onWarning?.(`${d.run}: ${d.message}`));
+    on('status', (d) => { const { run, ...status } = d; this.hooks.onStatus?.(run, status); });
     es.onerror = () => this.hooks.onConn?.(false, 'event stream interrupted; reconnecting');
     es.onopen = () => this.hooks.onConn?.(true);
   }

@@ -51,6 +51,9 @@ test('path traversal: encoded and plain ../, absolute paths, symlinks out, hidde
     ['/api/runs/..%2F..%2Fetc%2Fpasswd', [400]],
     ['/api/runs/..%2F..%2Fsecret', [400]],
     ['/api/runs/%2E%2E%2Fsecret/events', [400]],
+    ['/api/events?run=img&run=..%2Fsecret', [400]],
+    ['/api/events?run=link-out', [404]],
+    ['/api/events', [400]],
     ['/api/runs/%2Fetc', [400]],
     ['/api/runs/link-out', [404]],
     ['/api/charts?run=..%2Fsecret', [400]],
@@ -134,9 +137,9 @@ test('API: runs listed and filtered, a run\'s details and tables, chart specs, o
 });
 
 /** Collect server-sent events from `path` until `until(events)` holds (or the timeout). */
-function events(port: number, path: string, until: (ev: { event: string; data: unknown }[]) => boolean, headers: Record<string, string> = {}, onOpen?: () => void) {
-  return new Promise<{ event: string; data: unknown }[]>((ok, fail) => {
-    const got: { event: string; data: unknown }[] = [];
+function events(port: number, path: string, until: (ev: { event: string; data: unknown; id?: string }[]) => boolean, headers: Record<string, string> = {}, onOpen?: () => void) {
+  return new Promise<{ event: string; data: unknown; id?: string }[]>((ok, fail) => {
+    const got: { event: string; data: unknown; id?: string }[] = [];
     let buf = '';
     const req = request({ host: '127.0.0.1', port, path, headers }, (res: IncomingMessage) => {
       assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
@@ -150,7 +153,8 @@ function events(port: number, path: string, until: (ev: { event: string; data: u
           buf = buf.slice(i + 2);
           const ev = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (ev && data) got.push({ event: ev, data: JSON.parse(data) });
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          if (ev && data) got.push({ event: ev, data: JSON.parse(data), ...(id !== undefined ? { id } : {}) });
         }
         if (until(got)) { clearTimeout(timer); req.destroy(); ok(got); }
       });
@@ -195,6 +199,27 @@ test('SSE: all rows first, then the rows appended to metrics.jsonl (a torn line 
   const reset = await events(d.port, `/api/runs/syn/events?offset=${size}`, (ev) => ev.some((e) => e.event === 'reset') && rowsOf(ev).length > 0, {},
     () => setTimeout(() => truncateSync(metrics, before.indexOf('\n') + 1), 100));
   assert.equal(rowsOf(reset).length, 1);
+});
+
+test('SSE of several runs on one connection: each event names its run, a reconnect goes on from every run\'s offset', async (t) => {
+  const { root, d } = await setup(t);
+  const metrics = { syn: join(root, 'syn', 'metrics.jsonl'), img: join(root, 'img', 'metrics.jsonl') };
+  const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').length;
+  type Rows = { run: string; rows: { step?: number }[] };
+  const rowsOf = (ev: { event: string; data: unknown }[], run: string) => ev.filter((e) => e.event === 'rows' && (e.data as Rows).run === run).flatMap((e) => (e.data as Rows).rows);
+  const all = await events(d.port, '/api/events?run=syn&run=img', (ev) => rowsOf(ev, 'syn').length === lines(metrics.syn) && rowsOf(ev, 'img').length === lines(metrics.img)
+    && ['syn', 'img'].every((r) => ev.some((e) => e.event === 'status' && (e.data as { run: string }).run === r)));
+  const status = all.find((e) => e.event === 'status' && (e.data as { run: string }).run === 'syn')!.data as { run: string; state: string };
+  assert.equal(status.state, 'running');
+  // each rows event's id: every run's byte offset so far
+  const lastId = JSON.parse(all.filter((e) => e.event === 'rows').at(-1)!.id!) as Record<string, number>;
+  assert.deepEqual(lastId, { syn: readFileSync(metrics.syn).length, img: readFileSync(metrics.img).length });
+  // a reconnect with that id gets only the rows appended since, for the run they were appended to
+  const extra = syntheticRow('L-S', 0, 0, 700);
+  const again = await events(d.port, '/api/events?run=syn&run=img', (ev) => rowsOf(ev, 'syn').length >= 1, { 'Last-Event-ID': JSON.stringify(lastId) },
+    () => setTimeout(() => appendFileSync(metrics.syn, JSON.stringify(extra) + '\n'), 100));
+  assert.deepEqual(rowsOf(again, 'syn'), [extra]);
+  assert.deepEqual(rowsOf(again, 'img'), []);
 });
 
 test('lrlab serve: a bad --port is a usage error', async () => {

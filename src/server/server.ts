@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { RunsIndex } from './runsIndex.js';
 import { PathError, checkRawPath, decodeSegment, resolveInside } from './safePath.js';
 import { chartsFor, configKeys, curvesFor, listRuns, runDetail, runDir } from './api.js';
-import { streamRun } from './sse.js';
+import { resumeOffsets, streamRun, streamRuns } from './sse.js';
 import { newToken, ownHosts, refuseChange } from './security.js';
 import { Launcher, LaunchError, parseLaunchBody } from './launcher.js';
 import { exportDownload, listSweeps, sweepDetail } from './sweepsApi.js';
@@ -143,6 +143,13 @@ export async function startDashboard(o: ServeOptions): Promise<Dashboard> {
         }
       }
       if (rest.length === 1) {
+        if (what === 'events') {
+          // the runs' events on one connection (a browser keeps 6 to a server); a reconnect names the offsets to go on from
+          const ids = [...new Set(query.getAll('run'))];
+          if (ids.length === 0) throw new PathError(400, 'events: name the runs (?run=ID&run=ID2...)');
+          const runs = ids.map((id) => ({ id, dir: runDir(root, id) }));
+          return streamRuns(req, res, runs, { pollMs: o.pollMs, offsets: resumeOffsets(req.headers['last-event-id'] as string | undefined) });
+        }
         if (what === 'charts') return sendJson(res, 200, chartsFor(root, query.getAll('run')));
         if (what === 'curves') return sendJson(res, 200, curvesFor(root, query.getAll('run'), query.get('perSeed') === '1'));
         if (what === 'config-keys') return sendJson(res, 200, configKeys(index, query.get('kind') || undefined));

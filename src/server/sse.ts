@@ -1,6 +1,9 @@
-// Server-sent events for one run: all metrics rows from a byte offset, then the rows appended to
+// Server-sent events of runs: all metrics rows from a byte offset, then the rows appended to
 // metrics.jsonl as the run trains (polled by size), 'reset' when the file shrank (a resume truncated
-// it), and 'status' when status.json or summary.json changed.
+// it), and 'status' when status.json or summary.json changed. One stream per run (streamRun), or one
+// stream for several runs whose events name their run (streamRuns): a browser keeps at most 6
+// connections to a server, so a page with a stream per run of 6 overlaid runs had none left for its
+// other requests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,43 +14,83 @@ export interface StreamOptions { pollMs?: number; heartbeatMs?: number; offset?:
 
 const mtime = (p: string) => { try { return statSync(p).mtimeMs; } catch { return 0; } };
 
-function send(res: ServerResponse, event: string, data: unknown, id?: number): void {
-  res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+type Emit = (event: string, data: Record<string, unknown> | unknown[]) => void;
+
+/** A run folder's metrics and status read on from a byte offset: poll() emits what is new. */
+class RunTail {
+  private line = 1;
+  private statusSig = '';
+  constructor(private readonly dir: string, public offset: number) {}
+
+  poll(emit: Emit): void {
+    const metrics = join(this.dir, 'metrics.jsonl');
+    let r = readAppended(metrics, this.offset, this.line);
+    if (r.truncated) {
+      emit('reset', { reason: 'metrics.jsonl shrank (the run was resumed from a checkpoint)' });
+      this.offset = 0; this.line = 1;
+      r = readAppended(metrics, 0, 1);
+    }
+    if (r.bad.length) emit('warning', { message: r.bad.map((n) => `metrics.jsonl line ${n} is not valid JSON; skipped`).join('; ') });
+    const rows = r.rows.filter(isMetricsRow);
+    this.offset = r.offset;
+    this.line += r.lines;
+    if (rows.length) emit('rows', rows);
+    const sig = `${mtime(join(this.dir, 'status.json'))}|${mtime(join(this.dir, 'summary.json'))}`;
+    if (sig !== this.statusSig) {
+      this.statusSig = sig;
+      emit('status', { ...readRunStatus(this.dir), summary: mtime(join(this.dir, 'summary.json')) > 0 });
+    }
+  }
 }
 
-/** Stream the run folder `dir`'s metrics to `res` until the client goes away. */
-export function streamRun(req: IncomingMessage, res: ServerResponse, dir: string, o: StreamOptions = {}): void {
-  const pollMs = o.pollMs ?? 400;
-  const metrics = join(dir, 'metrics.jsonl');
+/** Open `res` as an event stream that calls poll every pollMs (and at once) until the client goes away. */
+function serve(req: IncomingMessage, res: ServerResponse, o: StreamOptions, poll: () => void): void {
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no',
   });
   res.write(`retry: 2000\n\n`);
-  let offset = o.offset ?? 0;
-  let line = 1;
-  let statusSig = '';
-  const poll = () => {
-    let r = readAppended(metrics, offset, line);
-    if (r.truncated) {
-      send(res, 'reset', { reason: 'metrics.jsonl shrank (the run was resumed from a checkpoint)' });
-      offset = 0; line = 1;
-      r = readAppended(metrics, 0, 1);
-    }
-    if (r.bad.length) send(res, 'warning', { message: r.bad.map((n) => `metrics.jsonl line ${n} is not valid JSON; skipped`).join('; ') });
-    const rows = r.rows.filter(isMetricsRow);
-    offset = r.offset;
-    line += r.lines;
-    if (rows.length) send(res, 'rows', rows, offset);
-    const sig = `${mtime(join(dir, 'status.json'))}|${mtime(join(dir, 'summary.json'))}`;
-    if (sig !== statusSig) {
-      statusSig = sig;
-      send(res, 'status', { ...readRunStatus(dir), summary: mtime(join(dir, 'summary.json')) > 0 });
-    }
-  };
   poll();
-  const timer = setInterval(() => { try { poll(); } catch { /* the folder vanished: keep the stream, nothing to send */ } }, pollMs);
+  const timer = setInterval(() => { try { poll(); } catch { /* a folder vanished: keep the stream, nothing to send */ } }, o.pollMs ?? 400);
   const beat = setInterval(() => res.write(': ping\n\n'), o.heartbeatMs ?? 15000);
   const stop = () => { clearInterval(timer); clearInterval(beat); };
   req.on('close', stop);
   res.on('close', stop);
+}
+
+const frame = (event: string, data: unknown, id?: string) => `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/** Stream the run folder `dir`'s metrics to `res` until the client goes away (a 'rows' event's id is the byte offset read to). */
+export function streamRun(req: IncomingMessage, res: ServerResponse, dir: string, o: StreamOptions = {}): void {
+  const tail = new RunTail(dir, o.offset ?? 0);
+  serve(req, res, o, () => tail.poll((event, data) => res.write(frame(event, data, event === 'rows' ? String(tail.offset) : undefined))));
+}
+
+/**
+ * The byte offset of each run to go on from, from the id of the last event a reconnecting
+ * EventSource got (streamRuns' ids: a JSON object run -> offset); 0 for runs it does not name.
+ */
+export function resumeOffsets(lastEventId: string | undefined): Record<string, number> {
+  if (!lastEventId) return {};
+  try {
+    const v = JSON.parse(lastEventId) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter(([, n]) => typeof n === 'number' && Number.isInteger(n) && n >= 0)) as Record<string, number>;
+  } catch { return {}; }
+}
+
+/**
+ * Stream the metrics of several runs ({id, dir}) on one connection: each event's data names its run
+ * ('rows': { run, rows }; 'reset', 'warning', 'status': the fields of streamRun's plus run), and a
+ * 'rows' event's id is every run's byte offset read to (JSON), from which a reconnect goes on.
+ */
+export function streamRuns(req: IncomingMessage, res: ServerResponse, runs: { id: string; dir: string }[], o: StreamOptions & { offsets?: Record<string, number> } = {}): void {
+  const tails = runs.map((r) => ({ id: r.id, tail: new RunTail(r.dir, o.offsets?.[r.id] ?? 0) }));
+  const offsets = () => JSON.stringify(Object.fromEntries(tails.map((t) => [t.id, t.tail.offset])));
+  serve(req, res, o, () => {
+    for (const { id, tail } of tails) {
+      try {
+        tail.poll((event, data) => res.write(event === 'rows' ? frame('rows', { run: id, rows: data }, offsets()) : frame(event, { run: id, ...data })));
+      } catch { /* this run's folder vanished: the others go on */ }
+    }
+  });
 }
