@@ -50,7 +50,7 @@ export class LiveCharts {
     // a source with no charts yet (curves are found in the rows: a run that just started has none) is asked again once rows come
     this.pending = sources.filter((_, i) => answers[i].charts.length === 0).map((s) => `${s}${s.includes('?') ? '&' : '?'}${q}`);
     await this.addCharts(answers.flatMap((a) => a.charts), gen);
-    if (ids.length) this.openStream(ids, gen);
+    if (ids.length && gen === this.generation) this.openStream(ids, gen); // (not for a view closed while its charts were drawn)
     return answers[0];
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, logisticLoss, noGrad, randn, tensor, tidy, zeros } from '../engine/index.js';
+import { Generator, getNumThreads, logisticLoss, noGrad, randn, setNumThreads, tensor, tidy, zeros } from '../engine/index.js';
 import { TwoLayerRelu } from '../models/twoLayerRelu.js';
 import { COMPONENT, datasetTensors, defaultSyntheticDataConfig, makeSyntheticProblem } from '../data/synthetic.js';
 import { EVAL_CHUNK, componentMargins, evalChunk, testMetrics } from './syntheticMetrics.js';
@@ -48,13 +48,18 @@ test('testMetrics evaluates a set EVAL_CHUNK examples at a time with the numbers
 test('on data with rays a block net is evaluated in passes of more examples (its V block runs per direction), with the numbers of one pass', () => {
   const g = new Generator(5);
   const problem = makeSyntheticProblem({ ...defaultSyntheticDataConfig(16), qScale: 10 }, g);
-  const n = 3000;
+  const n = 7000; // more than one pass of the block net's (6528)
   const test = { pOnly: problem.sample(n, g, { component: 'pOnly' }), qOnly: problem.sample(n, g, { component: 'qOnly' }), both: problem.sample(n, g, { component: 'both' }) };
   assert.ok(test.both.rays, 'the synthetic data has rays');
   const block = new TwoLayerRelu({ d: 16, m: 1088, mW: 64, mV: 1024, form: 'block', tau0: 0.3, dtype: 'float64' }, g);
   const full = new TwoLayerRelu({ d: 16, m: 64, form: 'full', tau0: 0.3, dtype: 'float64' }, g);
-  // 384 rows of 64 + 1024 activations: as many rows of W's 64 alone
+  // 384 rows of 64 + 1024 activations: as many rows of W's 64 alone, at one thread
+  const threads = getNumThreads();
+  setNumThreads(1);
   assert.equal(evalChunk(block, test.both), Math.floor((384 * 1088) / 64));
+  setNumThreads(2);
+  assert.equal(evalChunk(block, test.both), EVAL_CHUNK, 'more threads split a product\'s rows by their number: the passes as they were');
+  setNumThreads(1);
   assert.equal(evalChunk(block, { ...test.both, rays: undefined }), EVAL_CHUNK, 'without rays: the V block per row');
   assert.equal(evalChunk(full, test.both), EVAL_CHUNK, 'not a block net');
   for (const net of [block, full]) {
@@ -70,6 +75,7 @@ test('on data with rays a block net is evaluated in passes of more examples (its
     }));
     net.dispose();
   }
+  setNumThreads(threads);
   for (const ds of Object.values(test)) for (const t of datasetTensors(ds)) t.dispose();
   problem.dispose();
 });

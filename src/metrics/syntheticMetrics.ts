@@ -1,7 +1,7 @@
 // Learning-order measures of the synthetic experiment: accuracy and loss on each component subset
 // (P-only, Q-only, both), the Q contrast g(zv+zeta) + g(zv-zeta) - 2g(zv), the norms of W and V, and
 // the component margins on the mixed training examples (the order measure of Lemmas 5.2-5.3).
-import { Tensor, logisticLoss, noGrad, tidy } from '../engine/index.js';
+import { Tensor, getNumThreads, logisticLoss, noGrad, tidy } from '../engine/index.js';
 import { COMPONENT, type SyntheticDataset } from '../data/synthetic.js';
 import { narrowRays } from '../data/rays.js';
 import type { SyntheticModel } from '../models/twoLayerRelu.js';
@@ -33,13 +33,16 @@ export const EVAL_CHUNK = 384;
 const EVAL_ACTIVATIONS = EVAL_CHUNK * 1088;
 
 /**
- * Examples per forward pass of `ds`: EVAL_CHUNK, or for a block net on data with rays more, as many as
- * make EVAL_ACTIVATIONS hidden activations: there the V block runs once per ray's direction, and a
- * row's activations are W's block only (64 of the order preset's 1088 neurons: its test sets in one
- * pass each, instead of 3-6 passes of the same ~20 ops).
+ * Examples per forward pass of `ds`: EVAL_CHUNK, or for a block net on data with rays at one thread
+ * more, as many as make EVAL_ACTIVATIONS hidden activations: there the V block runs once per ray's
+ * direction, and a row's activations are W's block only (64 of the order preset's 1088 neurons: its
+ * test sets in one pass each, instead of 3-6 passes of the same ~20 ops). At one thread a row of the
+ * W product does not depend on the number of rows with the kernels measured (the metrics rows of the
+ * order preset stayed byte-identical); with more threads the BLAS splits the rows among them by
+ * their number, and some rows' last bits move, so there the passes stay as they were.
  */
 export function evalChunk(model: SyntheticModel, ds: SyntheticDataset): number {
-  const view = ds.rays ? model.blockView?.() : undefined;
+  const view = ds.rays && getNumThreads() === 1 ? model.blockView?.() : undefined;
   if (!view) return EVAL_CHUNK;
   return Math.max(EVAL_CHUNK, Math.floor(EVAL_ACTIVATIONS / model.params.get(view.w).shape[0]!));
 }

@@ -211,15 +211,19 @@ test('SSE of several runs on one connection: each event names its run, a reconne
     && ['syn', 'img'].every((r) => ev.some((e) => e.event === 'status' && (e.data as { run: string }).run === r)));
   const status = all.find((e) => e.event === 'status' && (e.data as { run: string }).run === 'syn')!.data as { run: string; state: string };
   assert.equal(status.state, 'running');
-  // each rows event's id: every run's byte offset so far
-  const lastId = JSON.parse(all.filter((e) => e.event === 'rows').at(-1)!.id!) as Record<string, number>;
-  assert.deepEqual(lastId, { syn: readFileSync(metrics.syn).length, img: readFileSync(metrics.img).length });
-  // a reconnect with that id gets only the rows appended since, for the run they were appended to
+  // each rows event's id: every run's byte offset so far, in the order of the request's ids
+  const lastId = JSON.parse(all.filter((e) => e.event === 'rows').at(-1)!.id!) as number[];
+  assert.deepEqual(lastId, [readFileSync(metrics.syn).length, readFileSync(metrics.img).length]);
+  // a reconnect with that id gets only the rows appended since, for the run they were appended to;
+  // a run that is not there (deleted while shown) is left out, and the others stay live
   const extra = syntheticRow('L-S', 0, 0, 700);
-  const again = await events(d.port, '/api/events?run=syn&run=img', (ev) => rowsOf(ev, 'syn').length >= 1, { 'Last-Event-ID': JSON.stringify(lastId) },
-    () => setTimeout(() => appendFileSync(metrics.syn, JSON.stringify(extra) + '\n'), 100));
+  const again = await events(d.port, '/api/events?run=syn&run=gone&run=img', (ev) => rowsOf(ev, 'syn').length >= 1,
+    { 'Last-Event-ID': JSON.stringify([lastId[0], 0, lastId[1]]) }, () => setTimeout(() => appendFileSync(metrics.syn, JSON.stringify(extra) + '\n'), 100));
   assert.deepEqual(rowsOf(again, 'syn'), [extra]);
   assert.deepEqual(rowsOf(again, 'img'), []);
+  assert.ok(again.every((e) => (e.data as { run: string }).run !== 'gone'));
+  assert.deepEqual(JSON.parse(again.filter((e) => e.event === 'rows').at(-1)!.id!), [readFileSync(metrics.syn).length, 0, lastId[1]]);
+  assert.equal((await get(d.port, '/api/events?run=gone&run=also-gone')).status, 404);
 });
 
 test('lrlab serve: a bad --port is a usage error', async () => {

@@ -145,10 +145,14 @@ export async function startDashboard(o: ServeOptions): Promise<Dashboard> {
       if (rest.length === 1) {
         if (what === 'events') {
           // the runs' events on one connection (a browser keeps 6 to a server); a reconnect names the offsets to go on from
+          // (a run that is not there, e.g. deleted while shown, is left out: the others stay live; 404 only where none is there)
           const ids = [...new Set(query.getAll('run'))];
           if (ids.length === 0) throw new PathError(400, 'events: name the runs (?run=ID&run=ID2...)');
-          const runs = ids.map((id) => ({ id, dir: runDir(root, id) }));
-          return streamRuns(req, res, runs, { pollMs: o.pollMs, offsets: resumeOffsets(req.headers['last-event-id'] as string | undefined) });
+          const runs = ids.flatMap((id, at) => {
+            try { return [{ id, dir: runDir(root, id), at }]; } catch (e) { if (e instanceof PathError && e.status === 404) return []; throw e; }
+          });
+          if (runs.length === 0) throw new PathError(404, `no run ${ids.map((id) => `'${id}'`).join(', ')}`);
+          return streamRuns(req, res, runs, { pollMs: o.pollMs, slots: ids.length, offsets: resumeOffsets(req.headers['last-event-id'] as string | undefined, ids.length) });
         }
         if (what === 'charts') return sendJson(res, 200, chartsFor(root, query.getAll('run')));
         if (what === 'curves') return sendJson(res, 200, curvesFor(root, query.getAll('run'), query.get('perSeed') === '1'));

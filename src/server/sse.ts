@@ -66,30 +66,39 @@ export function streamRun(req: IncomingMessage, res: ServerResponse, dir: string
 }
 
 /**
- * The byte offset of each run to go on from, from the id of the last event a reconnecting
- * EventSource got (streamRuns' ids: a JSON object run -> offset); 0 for runs it does not name.
+ * The byte offset to go on from for each of `count` runs (in the order of the request's run ids), from
+ * the id of the last event a reconnecting EventSource got: streamRuns' ids are a JSON array of
+ * offsets in that order (not keyed by run id: a browser sends the header as UTF-8, and Node reads it
+ * as latin1); all 0 where the id is not such an array.
  */
-export function resumeOffsets(lastEventId: string | undefined): Record<string, number> {
-  if (!lastEventId) return {};
+export function resumeOffsets(lastEventId: string | undefined, count: number): number[] {
+  const out = new Array<number>(count).fill(0);
+  if (!lastEventId) return out;
   try {
     const v = JSON.parse(lastEventId) as unknown;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-    return Object.fromEntries(Object.entries(v).filter(([, n]) => typeof n === 'number' && Number.isInteger(n) && n >= 0)) as Record<string, number>;
-  } catch { return {}; }
+    if (Array.isArray(v) && v.length === count) v.forEach((n, i) => { if (typeof n === 'number' && Number.isInteger(n) && n >= 0) out[i] = n; });
+  } catch { /* not one of ours: from the start */ }
+  return out;
 }
 
 /**
- * Stream the metrics of several runs ({id, dir}) on one connection: each event's data names its run
- * ('rows': { run, rows }; 'reset', 'warning', 'status': the fields of streamRun's plus run), and a
- * 'rows' event's id is every run's byte offset read to (JSON), from which a reconnect goes on.
+ * Stream the metrics of several runs ({id, dir, at}) on one connection: each event's data names its
+ * run ('rows': { run, rows }; 'reset', 'warning', 'status': the fields of streamRun's plus run), and a
+ * 'rows' event's id is the byte offset each run has been read to, a JSON array of `slots` numbers with
+ * run r's at r.at (the position of its id in the request; 0 for a slot no run holds), from which a
+ * reconnect goes on (resumeOffsets).
  */
-export function streamRuns(req: IncomingMessage, res: ServerResponse, runs: { id: string; dir: string }[], o: StreamOptions & { offsets?: Record<string, number> } = {}): void {
-  const tails = runs.map((r) => ({ id: r.id, tail: new RunTail(r.dir, o.offsets?.[r.id] ?? 0) }));
-  const offsets = () => JSON.stringify(Object.fromEntries(tails.map((t) => [t.id, t.tail.offset])));
+export function streamRuns(req: IncomingMessage, res: ServerResponse, runs: { id: string; dir: string; at: number }[], o: StreamOptions & { slots: number; offsets?: number[] }): void {
+  const tails = runs.map((r) => ({ id: r.id, at: r.at, tail: new RunTail(r.dir, o.offsets?.[r.at] ?? 0) }));
+  const offsets = () => {
+    const v = new Array<number>(o.slots).fill(0);
+    for (const t of tails) v[t.at] = t.tail.offset;
+    return JSON.stringify(v);
+  };
   serve(req, res, o, () => {
     for (const { id, tail } of tails) {
       try {
-        tail.poll((event, data) => res.write(event === 'rows' ? frame('rows', { run: id, rows: data }, offsets()) : frame(event, { run: id, ...data })));
+        tail.poll((event, data) => res.write(event === 'rows' ? frame('rows', { run: id, rows: data }, offsets()) : frame(event, { ...data, run: id })));
       } catch { /* this run's folder vanished: the others go on */ }
     }
   });

@@ -181,8 +181,8 @@ export class SyntheticTrainer {
 
   /**
    * A schedule's value at the next update, computed once per step (a batched step reads each part's
-   * lr and noise several times): kept until the step moves or the schedules may have changed
-   * (afterStep tells them the loss, restore() sets their events).
+   * lr and noise several times): kept until the step moves or restore() sets the schedules' events
+   * (which otherwise fire only in a step's bookkeeping, after the step is counted).
    */
   private scheduled(which: 'lr' | 'noise', s: Scheduler): number {
     const m = this.memo[which];
@@ -330,7 +330,6 @@ export class SyntheticTrainer {
   private afterStep(): void {
     const t = this.cfg.train;
     const loss = this.st.trainLoss;
-    this.scheduleChanges++;
     this.lrSchedule.observe(loss, this.st.step);
     this.noiseSchedule.observe(loss, this.st.step);
     const stop = stopLoss(this.method, t);
