@@ -5,38 +5,22 @@
 // wider than its page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
-import { type Dashboard, startDashboard } from './server.js';
+import { SKIP, browserSession } from './browser.testutil.js';
 import { syntheticRow, writeImageRun, writeSyntheticRun, writeSyntheticSweep } from '../report/fixtures.testutil.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
 /** The first test's temporary folder and dashboard address, for the second test to check they are gone. */
 let base = '', url = '';
 
 test('dashboard: lists a run, opening it shows a chart, appended metrics rows appear live; sweeps, columns, diffs, per-seed curves', { skip: SKIP, timeout: 120_000 }, async (t) => {
-  base = mkdtempSync(join(tmpdir(), 'lrlab-dash-'));
-  const open: { d?: Dashboard; ctx?: BrowserContext } = {};
-  // One teardown, in reverse order of setup (node runs after-hooks in registration order): the browser
-  // (its profile is in `base`), then the server, then the folder; each step runs even if one before failed.
-  t.after(async () => {
-    try { await open.ctx?.close(); } finally {
-      try { await open.d?.close(); } finally { rmSync(base, { recursive: true, force: true }); }
-    }
-  });
-  const root = join(base, 'runs');
+  const session = browserSession(t, 'lrlab-dash-');
+  base = session.base;
+  const root = session.root;
   const run = writeSyntheticRun(join(root, 'live-syn'), { seeds: 1, steps: 300, every: 100, done: false }); // 3 methods x 4 rows
   writeImageRun(join(root, 'img-patch'), { preset: 'patch', epochs: 4 });
-  const d = open.d = await startDashboard({ runsDir: root, port: 0, pollMs: 100 });
+  const { d, page } = await session.start({ width: 1400, height: 1000 });
   url = d.url;
-
-  const ctx = open.ctx = await chromium.launchPersistentContext(join(base, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1000 } });
-  const page = await ctx.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   // (an event stream the page closes itself, when another run is opened, ends as aborted)
@@ -142,19 +126,10 @@ test('dashboard: lists a run, opening it shows a chart, appended metrics rows ap
 });
 
 test('dashboard: seven overlaid runs stream on one connection, and the page goes on refreshing (a browser keeps 6 to a server)', { skip: SKIP, timeout: 90_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lrlab-dash-many-'));
-  const open: { d?: Dashboard; ctx?: BrowserContext } = {};
-  t.after(async () => {
-    try { await open.ctx?.close(); } finally {
-      try { await open.d?.close(); } finally { rmSync(dir, { recursive: true, force: true }); }
-    }
-  });
-  const root = join(dir, 'runs');
+  const { root, start } = browserSession(t, 'lrlab-dash-many-');
   const ids = Array.from({ length: 7 }, (_, i) => `r${i}`);
   const runs = ids.map((id) => writeSyntheticRun(join(root, id), { seeds: 1, steps: 200, every: 100, done: false })); // 3 methods x 3 rows each
-  const d = open.d = await startDashboard({ runsDir: root, port: 0, pollMs: 100 });
-  const ctx = open.ctx = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 1000 } });
-  const page = await ctx.newPage();
+  const { d, page } = await start({ width: 1400, height: 1000 });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   const streams: string[] = [];

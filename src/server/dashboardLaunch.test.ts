@@ -4,32 +4,19 @@
 // slider starts a run whose learning-order curves grow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
-import { type Dashboard, startDashboard } from './server.js';
+import type { Page } from 'playwright-core';
+import { SKIP, browserSession } from './browser.testutil.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
 
 const points = (page: Page, sel: string) => page.evaluate((s) => Number(document.querySelector(s)?.getAttribute('data-points') ?? 0), sel);
 const lines = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean).length : 0);
 const status = (dir: string) => JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as { state: string };
 
 test('dashboard runs: the form starts a run that trains; stop checkpoints it, resume continues it; a playground slider starts a growing run', { skip: SKIP, timeout: 150_000 }, async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'lrlab-dash-launch-'));
-  const open: { d?: Dashboard; ctx?: BrowserContext } = {};
-  t.after(async () => {
-    try { await open.ctx?.close(); } finally {
-      try { await open.d?.close(); } finally { rmSync(base, { recursive: true, force: true }); }
-    }
-  });
-  const root = join(base, 'runs');
-  const d = open.d = await startDashboard({ runsDir: root, port: 0, pollMs: 100 });
-  const ctx = open.ctx = await chromium.launchPersistentContext(join(base, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
+  const { root, start } = browserSession(t, 'lrlab-dash-launch-');
+  const { d, page } = await start({ width: 1280, height: 900 });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(d.url);
