@@ -43,8 +43,8 @@ ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` 
   --quiet           no progress bar
   --queue URL       train the parts on queue workers (\`lrlab worker\`) through Redis: redis://[user:password@]host:port[/db]
   --dry-run         print the resolved config (JSON, on stdout) and what would run, then exit
-  --scale-schedule  when --set changes ${exp.schedule.lengthKey}, move every schedule event (anneal, milestones,
-                    noise switch-off) by the same factor (keys you --set yourself stay as given)
+  --scale-schedule  when --set (or a sweep's --over) changes ${exp.schedule.lengthKey}, move every schedule event (anneal,
+                    milestones, noise switch-off) by the same factor (keys you --set or sweep stay as given)
   --no-reuse        train every part, even one already run (same part identity) in another run folder
                     under the same runs folder; by default such a part is copied (its part file and rows)
   --no-batch        train the parts one by one; by default the parts of a run that share shapes train together

@@ -102,3 +102,25 @@ test('sweep grids: lin/log ranges and a seeded random search in --dry-run; malfo
     assert.equal(r.err.trim().split('\n').length, 1, r.err);
   }
 });
+
+test('sweep --over the training length with --scale-schedule: each grid point\'s schedule moves with its own length, and says so', async (t) => {
+  const dir = tempDir(t, 'lrlab-sweep-scale-');
+  const cfg = tinyConfig(dir, { annealAtStep: 150, noiseAnnealAtStep: 100 });
+  const over = ['--over', 'train.maxSteps=100,400'];
+  const plain = await inProcess(['sweep', '--config', cfg, ...over, '--dry-run', '--out', join(dir, 'never')]);
+  assert.equal(plain.code, 2);
+  assert.match(plain.err, /grid point \{"train.maxSteps":100\}: .*annealAtStep.* pass --scale-schedule/);
+  const out = join(dir, 'sw');
+  const r = await inProcess(['sweep', '--config', cfg, ...over, '--scale-schedule', '--seeds', '1', '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^grid point p000: --scale-schedule: train.maxSteps 200 -> 100 \(x0.500\): train.annealAtStep 150 -> 75, train.noiseAnnealAtStep 100 -> 50$/m);
+  assert.match(r.err, /^grid point p001: --scale-schedule: train.maxSteps 200 -> 400 \(x2.00\): train.annealAtStep 150 -> 300, train.noiseAnnealAtStep 100 -> 200$/m);
+  assert.doesNotMatch(r.err, /^--scale-schedule: train.maxSteps is/m, 'the base\'s own length is not told where the length is swept');
+  const pointCfg = (label: string) => JSON.parse(readFileSync(join(out, 'points', label, 'seed3', 'config.json'), 'utf8')) as { train: { maxSteps: number; annealAtStep: number; noiseAnnealAtStep: number } };
+  assert.deepEqual([pointCfg('p000').train.annealAtStep, pointCfg('p000').train.noiseAnnealAtStep], [75, 50]);
+  assert.deepEqual([pointCfg('p001').train.annealAtStep, pointCfg('p001').train.noiseAnnealAtStep, pointCfg('p001').train.maxSteps], [300, 200, 400]);
+  // a swept schedule key stays as swept: only the others move
+  const kept = await inProcess(['sweep', '--config', cfg, '--over', 'train.maxSteps=100', '--over', 'train.noiseAnnealAtStep=60', '--scale-schedule', '--dry-run', '--out', join(dir, 'never')]);
+  assert.equal(kept.code, 0, kept.err);
+  assert.match(kept.err, /grid point p000: --scale-schedule: train.maxSteps 200 -> 100 \(x0.500\): train.annealAtStep 150 -> 75$/m);
+});

@@ -12,6 +12,8 @@ import { ReusePlan } from './sweepPlan.js';
 import { groupJobs, sweepGroups, waves } from './sweepGroups.js';
 import { partsLine, sweepSummary, sweepTable, sweepText } from '../report/sweepTable.js';
 import { setDotted } from '../experiments/configTools.js';
+import { scaleSchedule } from '../experiments/configBuild.js';
+import { SCALE_HINT } from '../experiments/scheduleCheck.js';
 import type { AnyExperiment, BaseConfig } from '../experiments/experiment.js';
 import { experimentKinds, experimentOf, experimentWithPreset, experiments, findExperiment } from '../experiments/registry.js';
 import { createRunDir, defaultRunDir, refuseIfRunningElsewhere, writeJsonAtomic, writeRunStatus } from '../runs/runFolder.js';
@@ -27,6 +29,11 @@ export interface SweepSpec {
   axes?: Axis[]; sample?: { n: number; seed: number }; reuse?: boolean;
   /** false (--no-batch): a worker process per point run, its parts one by one (else grouped: sweepLocal.ts). Not recorded in sweep.json (results are the same either way). */
   batch?: boolean;
+  /**
+   * --scale-schedule: at a grid point whose training length differs from the base's, every schedule
+   * event moves with it, except the keys given (the --set keys, and the point's own swept keys).
+   */
+  scaleSchedule?: { keep: string[] };
 }
 export type { SweepPoint } from './grid.js';
 
@@ -38,18 +45,28 @@ export function parseOver(over: string[]): [string, unknown[]][] {
 /** The point runs of a sweep in `dir`: each grid point at each seed, in grid order, with its config and folder. */
 function sweepJobs(spec: SweepSpec, points: SweepPoint[], dir: string): { p: SweepPoint; seed: number; label: string; cfg: BaseConfig; out: string }[] {
   const seeds = Array.from({ length: spec.seeds }, (_, i) => spec.base.seed + i);
-  return points.flatMap((p) => seeds.map((seed) => ({ p, seed, label: `${p.label}/seed${seed}`, cfg: pointConfig(spec.base, p, seed), out: join(dir, 'points', p.label, `seed${seed}`) })));
+  return points.flatMap((p) => seeds.map((seed) => ({ p, seed, label: `${p.label}/seed${seed}`, cfg: pointConfig(spec.base, p, seed, spec.scaleSchedule), out: join(dir, 'points', p.label, `seed${seed}`) })));
 }
 
-/** The config of one grid point and seed (validated: a bad key or value fails before anything runs). */
-export function pointConfig(base: BaseConfig, p: SweepPoint, seed: number): BaseConfig {
+/**
+ * The config of one grid point and seed (validated: a bad key or value fails before anything runs);
+ * with `scale` (--scale-schedule), its schedule events moved to the point's training length, and
+ * `notes` told what moved.
+ */
+export function pointConfig(base: BaseConfig, p: SweepPoint, seed: number, scale?: SweepSpec['scaleSchedule'], notes: string[] = []): BaseConfig {
   let cfg: BaseConfig = { ...base, seeds: 1, seed };
   for (const [k, v] of Object.entries(p.values)) {
     try { cfg = setDotted(cfg, k, v); } catch (e) { throw new UsageError((e as Error).message); }
   }
+  const exp = experimentOf(cfg);
   try {
-    return experimentOf(cfg).validate(cfg) as BaseConfig;
-  } catch (e) { throw new UsageError(`grid point ${JSON.stringify(p.values)}: ${(e as Error).message}`); }
+    const before = exp.schedule.length(base);
+    if (scale && exp.schedule.length(cfg) !== before) cfg = scaleSchedule(exp, cfg, before, [...scale.keep, ...Object.keys(p.values)], notes);
+    return exp.validate(cfg) as BaseConfig;
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new UsageError(`grid point ${JSON.stringify(p.values)}: ${scale ? msg.replace(SCALE_HINT, 'as --scale-schedule did not move it (it keeps what you --set or sweep)') : msg}`);
+  }
 }
 
 export async function runSweep(dir: string, spec: SweepSpec, quiet: boolean, queue?: string): Promise<number> {
@@ -157,7 +174,8 @@ export const sweepCommand: Command = commandOf(sweepHead, {
       }
     }
     const dryRun = values['dry-run'] ?? false;
-    const base = buildConfig(exp, { ...(values as RunValues), seeds: '1' }, !dryRun && !values.queue); // (--queue: data and device are the workers')
+    const notes: string[] = []; // (what --scale-schedule moved: in the base config, then at each grid point)
+    const base = buildConfig(exp, { ...(values as RunValues), seeds: '1' }, !dryRun && !values.queue, notes); // (--queue: data and device are the workers')
     const seeds = values.seeds === undefined ? 1 : Number(values.seeds);
     if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a positive integer, got '${values.seeds}'`);
     const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
@@ -176,10 +194,17 @@ export const sweepCommand: Command = commandOf(sweepHead, {
     const spec: SweepSpec = {
       base, over: overOf(axes), seeds, workers, axes,
       ...(sample !== undefined ? { sample: { n: sample, seed: sampleSeed } } : {}), ...(values['no-reuse'] ? { reuse: false } : {}),
-      ...(values['no-batch'] ? { batch: false } : {}),
+      ...(values['no-batch'] ? { batch: false } : {}), ...(values['scale-schedule'] ? { scaleSchedule: { keep: setKeys } } : {}),
     };
     const points = specPoints(spec);
-    points.forEach((p) => pointConfig(base, p, base.seed)); // fail fast on bad keys/values
+    points.forEach((p) => { // fail fast on bad keys/values; say what --scale-schedule moved where
+      const moved: string[] = [];
+      pointConfig(base, p, base.seed, spec.scaleSchedule, moved);
+      notes.push(...moved.map((m) => `grid point ${p.label}: ${m}`));
+    });
+    // (where the length itself is swept, the base's own length says nothing: only the points' moves are told)
+    const lengthSwept = axes.some((a) => a.key === exp.schedule.lengthKey);
+    if (!values.quiet) for (const n of notes) if (!lengthSwept || n.startsWith('grid point ')) console.error(n);
     const out = values.out ?? defaultRunDir('sweep', base.preset);
     if (dryRun) {
       const runs = points.length * seeds;
