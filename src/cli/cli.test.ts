@@ -169,3 +169,17 @@ test('resume refuses a run or sweep folder that a live process is running, and c
   assert.equal(againSweep.code, 0, againSweep.stderr);
   assert.equal(JSON.parse(readFileSync(join(run, 'status.json'), 'utf8')).state, 'done');
 });
+
+test('resume of a finished run that trained on a queue shows its table without the queue or its password', async (t) => {
+  const dir = tempDir(t, 'lrlab-resume-done-');
+  const cfg = tinyConfig(dir, { maxSteps: 50, noiseAnnealAtStep: 25 });
+  const run = join(dir, 'run');
+  const first = await lrlab(['synthetic', '--config', cfg, '--out', run, '--quiet', '--no-reuse']);
+  assert.equal(first.code, 0, first.stderr);
+  // as a queue run leaves it: the queue's URL (no password) and the run token; no Redis listens there
+  writeFileSync(join(run, 'queue.json'), JSON.stringify({ format: 1, queue: 'redis://127.0.0.1:1', run: '0123456789abcdef' }));
+  const r = await lrlab(['resume', run]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /has already finished: nothing to train \(its table follows\)/);
+  assert.match(r.stdout + r.stderr, /^L-S\s/m, 'the table');
+});

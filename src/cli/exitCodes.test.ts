@@ -38,7 +38,7 @@ test("info --help, info -h and `help info` print info's usage without running it
   const rs = [{ code: help.code, out: help.stdout, err: help.stderr }, await inProcess(['info', '-h']), await inProcess(['help', 'info'])];
   for (const r of rs) {
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^usage: lrlab info\n/);
+    assert.match(r.out, /^usage: lrlab info \[--build\]\n/);
     assert.doesNotMatch(r.out, /threads: \d/, 'info did not run');
   }
   assert.equal(bogus.code, 2, bogus.stdout);
@@ -46,6 +46,14 @@ test("info --help, info -h and `help info` print info's usage without running it
   const extra = await inProcess(['info', 'extra']);
   assert.equal(extra.code, 2, extra.out);
   assert.match(extra.err, /^lrlab info: takes no arguments, got 'extra'/);
+  // the BLAS that runs, and libtorch's build settings only when asked
+  const [plain, build] = [await inProcess(['info']), await inProcess(['info', '--build'])];
+  assert.equal(plain.code, 0, plain.err);
+  assert.match(plain.out, /^BLAS: .*\(libtorch was built against /m);
+  assert.doesNotMatch(plain.out, /BUILD_TYPE=/);
+  assert.match(plain.out, /^libtorch build settings: lrlab info --build$/m);
+  assert.equal(build.code, 0, build.err);
+  assert.match(build.out, /BUILD_TYPE=/);
 });
 
 test('every command: --help, -h and `lrlab help <command>` print its usage (exit 0); `help nope` exits 2', async () => {

@@ -18,7 +18,7 @@ export function exportFormat(format: string | undefined, out: string): ExportFor
   const ext = /\.([a-z]+)$/i.exec(out)?.[1]?.toLowerCase();
   const byExt: Record<string, ExportFormat> = { csv: 'csv', parquet: 'parquet', pq: 'parquet', jsonl: 'jsonl', ndjson: 'jsonl' };
   if (ext === undefined) return 'csv';
-  if (!Object.hasOwn(byExt, ext)) throw new UsageError(`--out ${out}: lrlab export writes ${Object.keys(byExt).map((e) => `.${e}`).join(', ')} (or a name without an extension: CSV); give --format to write another name`);
+  if (!Object.hasOwn(byExt, ext)) throw new UsageError(`--out ${out}: lrlab export writes ${Object.keys(byExt).map((e) => `.${e}`).join(', ')} (or a name without an extension: CSV); to write one of those formats under another name, give --format`);
   return byExt[ext]!;
 }
 

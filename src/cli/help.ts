@@ -249,13 +249,15 @@ every key, its type, its bounds and its allowed values. Save it and point your e
 export const infoHead: CommandHead = {
   name: 'info',
   summary: 'show the engine configuration (kernels, threads, BLAS, CUDA)',
-  usage: `usage: lrlab info
+  usage: `usage: lrlab info [--build]
 
 Prints the engine's configuration: the OpenBLAS kernels in use and why (chosen from the CPU's flags
 and checked at start-up, set by the user with OPENBLAS_CORETYPE, or OpenBLAS's own after a failed
 check), the number of intra-op threads (LRLAB_NUM_THREADS; a run sets its own from its kind unless
-that is set) and of OpenBLAS's threads, whether CUDA is available, the BLAS libraries loaded, and
-libtorch's build configuration. Takes no options.`,
+that is set) and of OpenBLAS's threads, whether CUDA is available, and the BLAS libraries loaded.
+
+options:
+  --build  also print libtorch's build configuration (compiler flags, versions, BLAS and LAPACK)`,
 };
 
 export const runGroupHead: CommandHead = {

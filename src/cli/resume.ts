@@ -25,13 +25,14 @@ export const resumeCommand: Command = commandOf(resumeHead, {
     if (!existsSync(dir)) throw new UsageError(`${dir} does not exist`);
     loadEngine(); // (libtorch, as at start-up before: a failed load or kernel check refuses the resume before anything is touched)
     const quiet = values.quiet ?? false;
-    if (!quiet && existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'status.json')) && readJson<{ state?: unknown }>(join(dir, 'status.json')).state === 'done') {
-      console.error(`${dir} has already finished: nothing to train (its table follows)`);
-    }
+    const finished = existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'status.json')) && readJson<{ state?: unknown }>(join(dir, 'status.json')).state === 'done';
+    if (!quiet && finished) console.error(`${dir} has already finished: nothing to train (its table follows)`);
+    // (a finished run trained on a queue needs no queue, nor its password, to show its table)
+    const queueOf = () => (finished ? undefined : values.queue ?? readQueueRecord(dir)?.queue);
     if (existsSync(join(dir, 'sweep.json'))) {
       const { spec } = readJson<{ spec: SweepSpec }>(join(dir, 'sweep.json'));
       if (values.workers !== undefined) throw new UsageError(`${dir} is a sweep: it resumes with the workers it was started with (${spec.workers}); --workers is for a run`);
-      const queue = values.queue ?? readQueueRecord(dir)?.queue;
+      const queue = queueOf();
       if (queue) await (await queueClient()).reachableQueue(queue);
       const w = runtimeWarning(dir, sweepRuntimeChanges(dir));
       if (w) console.error(w);
@@ -43,11 +44,11 @@ export const resumeCommand: Command = commandOf(resumeHead, {
     if (!exp) throw new UsageError(`${dir}: cannot resume a run of kind ${JSON.stringify(cfg.kind)} (known kinds: ${experimentKinds().join(', ')})`);
     let valid: BaseConfig;
     try { valid = exp.validate(cfg) as BaseConfig; } catch (e) { throw new UsageError(`${join(dir, 'config.json')}: ${(e as Error).message}`); }
-    const queue = values.queue ?? readQueueRecord(dir)?.queue;
+    const queue = queueOf();
     const workers = sideBySideWorkers(exp, valid, values.workers, { batch: !(values['no-batch'] ?? false), queue: !!queue });
     if (queue) { const q = await queueClient(); await q.reachableQueue(queue); return q.executeOnQueue(exp, valid, dir, queue, quiet); } // (data and device: the workers')
-    // its data and device must be here, as for a new run (a usage error, before anything is touched)
-    const problems = exp.environmentProblems(valid);
+    // its data and device must be here, as for a new run (a usage error, before anything is touched; not for a finished run's table)
+    const problems = finished ? [] : exp.environmentProblems(valid);
     if (problems.length) throw new UsageError(problems.join('\n'));
     const w = runtimeWarning(dir, runtimeChanges(dir, exp, valid)); // other kernels or threads: not bit-identical
     if (w) console.error(w);

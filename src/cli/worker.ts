@@ -73,7 +73,7 @@ export const workerCommand: Command = commandOf(workerHead, {
     if (n > 1) return runWorkerProcesses(n, argv, target, threads);
     if (values.threads !== undefined || process.env.LRLAB_NUM_THREADS === undefined) setNumThreads(threads);
     const scratch = mkdtempSync(join(tmpdir(), 'lrlab-worker-'));
-    const stop = interruptFlag();
+    const stop = interruptFlag(undefined, 'stopping: a part in training is checkpointed and goes back to the queue for another worker');
     try {
       return await runQueueWorker({
         target, device, sharedDir: values['shared-dir'] ?? false, scratch, lockMs, idleExitMs,
@@ -101,7 +101,7 @@ async function runWorkerProcesses(n: number, argv: string[], target: QueueTarget
   }
   const env = { ...process.env, LRLAB_NUM_THREADS: String(threads), ...(target.password !== undefined ? { LRLAB_QUEUE_PASSWORD: target.password } : {}) };
   const children = new Set<ChildProcess>();
-  const stop = interruptFlag((sig) => { for (const c of children) c.kill(sig); });
+  const stop = interruptFlag((sig) => { for (const c of children) c.kill(sig); }, null); // (each worker process says what it does)
   try {
     const codes = await Promise.all(Array.from({ length: n }, () => new Promise<number>((res) => {
       const child = spawn(process.execPath, [cliPath, 'worker', '--queue', target.bare, '--threads', String(threads), ...args], { stdio: ['ignore', 'inherit', 'inherit'], detached: true, env });
@@ -128,7 +128,7 @@ export function progressInfo(p: QueueProgress, show = 2): string {
  */
 export async function coordinateWithProgress(runs: QueueRun[], target: QueueTarget, label: string, quiet: boolean, labels?: string[], token?: string): Promise<CoordinatorResult> {
   const bar = new Progress(1, label, process.stderr, quiet);
-  const stop = interruptFlag();
+  const stop = interruptFlag(undefined, 'stopping the coordinator (the workers go on; lrlab resume DIR collects their results)');
   const tty = !!process.stderr.isTTY;
   const named = runs.map((r, i) => ({ ...r, label: labels?.[i] ?? basename(r.dir) }));
   if (!quiet) console.error(`queue: ${target.shown}; start workers with: lrlab worker --queue ${target.bare}`);
