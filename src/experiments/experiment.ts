@@ -140,6 +140,8 @@ export interface SweepView {
   finals(summary: SummaryEnvelope): Record<string, Record<string, number | null>>;
   /** The headline comparison: `first` − `second` on `column` (methods by name, or null: the config's first two). */
   gap: { first: string | null; second: string | null; column: string };
+  /** What columns that are not plain final accuracies mean (printed under the table). */
+  notes?: string[];
 }
 
 export interface Experiment<C extends BaseConfig = BaseConfig, Ctx = unknown, Seed = unknown> {

@@ -10,6 +10,7 @@ import { renderSvg } from './render.js';
 import { accOf, writeSyntheticSweep } from './fixtures.testutil.js';
 import { meanStd } from '../util/stats.js';
 import { pointRunDir } from '../runs/sweepFile.js';
+import { images } from '../experiments/images/index.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const d = mkdtempSync(join(tmpdir(), 'lrlab-sweeptable-'));
@@ -98,4 +99,14 @@ test('sweep table: the learning order per point as the seeds that learn P before
   assert.match(text, /P before Q: the fraction of seeds \[95% Wilson interval\] \(count\)/);
   assert.match(text, /L-S P before Q +S P before Q +S\+noise P before Q/);
   assert.match(text, /^p000 .* 1\.00 \[0\.34, 1\.00\] \(2\/2\) +0\.50 \[0\.09, 0\.91\] \(1\/2\) +- /m);
+});
+
+test('a kind\'s notes on its sweep columns follow the table (the image kind explains clean_last5)', (t) => {
+  const dir = writeSyntheticSweep(join(tempDir(t), 'sw'), { over: [['train.eta1', [0.01]]], seeds: 1 });
+  const s = sweepTable(dir);
+  assert.deepEqual(s.notes, [], 'the synthetic kind has none');
+  const note = images.sweep!.notes![0]!;
+  assert.match(note, /^clean_last5: .*last 5 evaluated epochs.*5 epochs or fewer/);
+  assert.equal(sweepText({ ...s, notes: [note] }).split('\n').at(-1), note);
+  assert.ok(sweepHtmlTable({ ...s, notes: [note] }).notes.includes(note));
 });

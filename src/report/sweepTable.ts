@@ -53,6 +53,8 @@ export interface SweepTable {
   gap: { first: string | null; second: string | null; column: string };
   /** "L-S − S p_only": what `gap` measures. */
   gapLabel: string;
+  /** The kind's notes on its columns (SweepView.notes). */
+  notes: string[];
   rows: SweepRow[];
   state: RunState;
   /** Parts trained and parts reused from earlier runs, over the sweep's finished point runs. */
@@ -101,7 +103,7 @@ export function sweepTable(dir: string): SweepTable {
     kind: 'sweep', dir: abs, name: basename(abs), experiment: exp.kind, preset: String(base.preset ?? 'custom'),
     keys: f.spec.over.map(([k]) => k), axes: axesOf(f), sample: f.spec.sample ?? null, seeds, methods: [...methods, ...extra],
     columns: sv.columns, shown: sv.shown, fractions: sv.fractions ?? {}, what: sv.what, gap: { first, second, column: sv.gap.column },
-    gapLabel: `${first ?? '?'} − ${second ?? '?'} ${sv.gap.column}`, rows, state: readRunStatus(abs).state, parts,
+    gapLabel: `${first ?? '?'} − ${second ?? '?'} ${sv.gap.column}`, notes: sv.notes ?? [], rows, state: readRunStatus(abs).state, parts,
   };
 }
 
@@ -157,7 +159,7 @@ function cells(t: SweepTable): { head: string[]; rows: string[][] } {
 /** The sweep table for the terminal, with a line on reused parts. */
 export function sweepText(t: SweepTable): string {
   const { head, rows } = cells(t);
-  const lines = [`sweep over ${t.keys.join(' × ')}: final ${t.what} accuracy, mean ± std over seeds${fractionNote(t)}`, ...alignedTable(head, rows)];
+  const lines = [`sweep over ${t.keys.join(' × ')}: final ${t.what} accuracy, mean ± std over seeds${fractionNote(t)}`, ...alignedTable(head, rows), ...t.notes];
   return lines.join('\n');
 }
 
@@ -177,7 +179,7 @@ export function sweepHtmlTable(t: SweepTable): Table {
   const gapNote = `gap: ${t.gapLabel}, per seed, then mean ± std over the seeds where both methods finished; seeds: finished / planned.`;
   return {
     caption: `Sweep over ${t.keys.join(' × ')}${t.sample ? ` (random search: ${t.sample.n} points, seed ${t.sample.seed})` : ''}: final ${t.what} accuracy per method, mean ± std over seeds${fractionNote(t)}`,
-    header: head, paperCols: [], rows, notes: [gapNote, partsLine(t.parts) + '.'],
+    header: head, paperCols: [], rows, notes: [gapNote, ...t.notes, partsLine(t.parts) + '.'],
   };
 }
 

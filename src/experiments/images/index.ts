@@ -56,6 +56,8 @@ export const images: Experiment<ImageExperimentConfig, ImageData, ImageSeedSetup
       return [m, Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v?.mean ?? null]))];
     })),
     gap: { first: null, second: null, column: 'clean_last5' },
+    notes: ['clean_last5: the clean validation accuracy averaged over the last 5 evaluated epochs (in a run of 5 epochs or fewer, over all of them,'
+      + ' the epochs before an anneal included, so it can rank the methods otherwise than the final accuracy)'],
   },
 };
 
