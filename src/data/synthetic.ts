@@ -214,6 +214,11 @@ export interface SyntheticSplits {
   test: Record<ComponentName, SyntheticDataset>;
 }
 
+/** Every tensor of the splits (the training set's and each test set's: to keep or dispose them). */
+export function splitsTensors(s: SyntheticSplits): Tensor[] {
+  return [s.train, ...Object.values(s.test)].flatMap(datasetTensors);
+}
+
 /** The training set (size cfg.n, drawn first) then the test sets pOnly, qOnly, both, all from gen. */
 export function makeSplits(problem: SyntheticProblem, gen: Generator): SyntheticSplits {
   const { n, testSizes } = problem.config;

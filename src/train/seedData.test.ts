@@ -3,12 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, deriveSeed } from '../engine/index.js';
-import { datasetTensors, makeSplits, makeSyntheticProblem } from '../data/synthetic.js';
+import { makeSplits, makeSyntheticProblem, splitsTensors } from '../data/synthetic.js';
 import { acquireSeedData, releaseSeedData, seedDataHeld } from './seedData.js';
 import { disposeSetup, setupSynthetic } from './syntheticTrainer.js';
 import { small } from './batchedParts.testutil.js';
 
-const tensorsOf = (s: ReturnType<typeof acquireSeedData>['splits']) => [s.train, ...Object.values(s.test)].flatMap(datasetTensors);
 
 test('the setups of one seed share its data; other seeds and other data sections draw their own', () => {
   const held = seedDataHeld();
@@ -25,9 +24,9 @@ test('the setups of one seed share its data; other seeds and other data sections
   assert.equal(seedDataHeld(), held + 3);
   // the last holder of a seed frees it, not the first
   disposeSetup(a);
-  assert.ok(tensorsOf(b.splits).every((t) => !t.isDisposed));
+  assert.ok(splitsTensors(b.splits).every((t) => !t.isDisposed));
   assert.ok(!b.problem.zv.isDisposed);
-  const bTensors = tensorsOf(b.splits);
+  const bTensors = splitsTensors(b.splits);
   disposeSetup(b);
   assert.ok(bTensors.every((t) => t.isDisposed), 'freed at the last release');
   assert.ok(b.problem.zv.isDisposed);
@@ -44,7 +43,7 @@ test('shared data is the data the seed draws on its own, and a new acquire after
   const first = acquireSeedData(cfg.data, 7);
   const second = acquireSeedData(cfg.data, 7);
   assert.equal(second, first);
-  const values = (s: typeof own) => tensorsOf(s).map((t) => Array.from(t.to({ dtype: 'float64' }).toFloat64Array()));
+  const values = (s: typeof own) => splitsTensors(s).map((t) => Array.from(t.to({ dtype: 'float64' }).toFloat64Array()));
   assert.deepEqual(values(first.splits), values(own));
   assert.deepEqual(first.problem.zv.toFloat64Array(), problem.zv.toFloat64Array());
   releaseSeedData(first); releaseSeedData(second);
@@ -53,5 +52,5 @@ test('shared data is the data the seed draws on its own, and a new acquire after
   assert.deepEqual(values(again.splits), values(own));
   releaseSeedData(again);
   problem.dispose();
-  for (const t of tensorsOf(own)) t.dispose();
+  for (const t of splitsTensors(own)) t.dispose();
 });

@@ -6,7 +6,7 @@
 // tensors; each holder releases it once, and the last release frees it. A batch's parts finish at
 // different steps, hence the count.
 import { Generator, deriveSeed, keep } from '../engine/index.js';
-import { datasetTensors, makeSplits, makeSyntheticProblem, type SyntheticDataConfig, type SyntheticProblem, type SyntheticSplits } from '../data/synthetic.js';
+import { makeSplits, makeSyntheticProblem, splitsTensors, type SyntheticDataConfig, type SyntheticProblem, type SyntheticSplits } from '../data/synthetic.js';
 
 export interface SeedData { problem: SyntheticProblem; splits: SyntheticSplits }
 
@@ -22,13 +22,13 @@ function draw(cfg: SyntheticDataConfig, seed: number): SeedData {
   const gen = new Generator(deriveSeed(seed, 'data'));
   const problem = makeSyntheticProblem(cfg, gen);
   const splits = makeSplits(problem, gen);
-  for (const ds of [splits.train, ...Object.values(splits.test)]) for (const t of datasetTensors(ds)) keep(t);
+  for (const t of splitsTensors(splits)) keep(t);
   return { problem, splits };
 }
 
 function free({ problem, splits }: SeedData): void {
   problem.dispose();
-  for (const ds of [splits.train, ...Object.values(splits.test)]) for (const t of datasetTensors(ds)) t.dispose();
+  for (const t of splitsTensors(splits)) t.dispose();
 }
 
 /** The seed's data under `cfg`: the copy another holder in this process has, or a fresh draw. Release it once with releaseSeedData. */

@@ -182,19 +182,13 @@ export class SyntheticTrainer {
   /**
    * A schedule's value at the next update, computed once per step (a batched step reads each part's
    * lr and noise several times): kept until the step moves or restore() sets the schedules' events
-   * (which otherwise fire only in a step's bookkeeping, after the step is counted).
+   * and drops it (the events otherwise fire only in a step's bookkeeping, after the step is counted).
    */
   private scheduled(which: 'lr' | 'noise', s: Scheduler): number {
-    const m = this.memo[which];
-    if (m.step !== this.st.step || m.version !== this.scheduleChanges) {
-      m.value = s.at(this.position());
-      m.step = this.st.step;
-      m.version = this.scheduleChanges;
-    }
-    return m.value;
+    if (this.memo.step !== this.st.step) this.memo = { step: this.st.step };
+    return this.memo[which] ??= s.at(this.position());
   }
-  private scheduleChanges = 0;
-  private readonly memo = { lr: { step: -1, version: -1, value: 0 }, noise: { step: -1, version: -1, value: 0 } };
+  private memo: { step: number; lr?: number; noise?: number } = { step: -1 };
 
   /** Whether updates use minibatches (update 'sgd' with a batch smaller than the training set). */
   get minibatched(): boolean {
@@ -358,7 +352,7 @@ export class SyntheticTrainer {
   restore(s: SyntheticTrainerState): void {
     if (s.method !== this.method) throw new Error(`checkpoint is for method ${s.method}, not ${this.method}`);
     const { model, sgd, gens, annealedAtStep, noiseOffAtStep, ...rest } = s;
-    this.scheduleChanges++;
+    this.memo = { step: -1 };
     this.lrSchedule.restore({ annealedAtStep });
     this.noiseSchedule.restore({ annealedAtStep: noiseOffAtStep });
     this.setup.model.params.loadStateDict(model);
