@@ -2,8 +2,8 @@
 // workloads and, in the same run, of the same workloads in PyTorch (when python3 can import torch),
 // timed twice: with the OpenBLAS kernels lrlab runs on (the fair engine comparison) and as PyTorch
 // comes (OpenBLAS's own kernel choice). The machine's float32 matmul peak is measured first (a
-// 2048^2 product, best of a few), and every matmul-bound workload shows its GFLOP/s and its fraction
-// of that peak. Each workload runs with the threads lrlab chooses for its kind of ops, in both engines.
+// 2048^2 product, best of a few) at each thread count the workloads use, and every matmul-bound
+// workload shows its GFLOP/s and its fraction of the peak at its own thread count. Each workload runs with the threads lrlab chooses for its kind of ops, in both engines.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -97,15 +97,23 @@ export interface BenchRow {
 export function runBench(cases: BenchCase[], rounds: number, json: boolean): BenchRow[] {
   const rt = runtimeRecord();
   const allThreads = threadsFor('large-ops').threads;
-  const peak = Math.max(...Array.from({ length: rounds }, () => measurePeak(allThreads)));
-  const torchPeakMs = (k: 'same' | 'own') => timeTorch('PEAK', PEAK_REPS, 1, allThreads, k);
-  const torchPeak = torchAvailable() ? [torchPeakMs('same'), torchPeakMs('own')] : [null, null];
+  // the peak at each thread count a workload runs with (a one-thread workload against one core's peak)
+  const counts = [...new Set([allThreads, ...cases.filter((c) => c.workload.flops !== undefined).map((c) => threadsFor(c.workload.ops).threads)])].sort((a, b) => b - a);
+  const peaks = new Map(counts.map((t) => {
+    const lr = Math.max(...Array.from({ length: rounds }, () => measurePeak(t)));
+    const torchPeak = (k: 'same' | 'own') => timeTorch('PEAK', PEAK_REPS, 1, t, k);
+    return [t, { lrlab: lr, torch: torchAvailable() ? torchPeak('same') : null, torchOwn: torchAvailable() ? torchPeak('own') : null }];
+  }));
   if (json) {
-    console.log(JSON.stringify({ workload: 'peak', n: PEAK_N, threads: allThreads, gflops: round(peak, 1), torch_gflops: round(torchPeak[0]!, 1), torch_own_gflops: round(torchPeak[1]!, 1), kernels: rt.kernels, kernels_why: rt.kernelsWhy, load: round(loadavg()[0]!) }));
+    for (const [t, p] of peaks) {
+      console.log(JSON.stringify({ workload: 'peak', n: PEAK_N, threads: t, gflops: round(p.lrlab, 1), torch_gflops: round(p.torch, 1), torch_own_gflops: round(p.torchOwn, 1), kernels: rt.kernels, kernels_why: rt.kernelsWhy, load: round(loadavg()[0]!) }));
+    }
   } else {
     console.log(`lrlab bench: kernels ${rt.kernelsWhy}; ATen ${rt.cpuCapability}; threads: each workload's thr (ATen's and OpenBLAS's pools), in both engines; ${rounds} round(s), best of rounds; load average ${loadavg()[0]!.toFixed(2)}`);
     console.log(`PyTorch ${torchAvailable() ? 'found: timed with lrlab\'s kernels (torch, ratio) and with its own choice (torch-own, ratio-own)' : 'not found (install python3-torch to compare)'}`);
-    console.log(`peak: float32 ${PEAK_N}^2 matmul, ${allThreads} threads: lrlab ${peak.toFixed(1)} GFLOP/s; PyTorch ${fmt(torchPeak[0] ?? null, 0, 1)} (same kernels), ${fmt(torchPeak[1] ?? null, 0, 1)} (its own)`);
+    for (const [t, p] of peaks) {
+      console.log(`peak: float32 ${PEAK_N}^2 matmul, ${t} thread(s): lrlab ${p.lrlab.toFixed(1)} GFLOP/s; PyTorch ${fmt(p.torch, 0, 1)} (same kernels), ${fmt(p.torchOwn, 0, 1)} (its own)`);
+    }
     console.log('workload  thr  lrlab ms/step  torch ms  ratio  torch-own ms  ratio-own  GFLOP/s  of peak   description');
   }
   const rows: BenchRow[] = [];
@@ -120,6 +128,7 @@ export function runBench(cases: BenchCase[], rounds: number, json: boolean): Ben
       own = min(own, timeTorch(c.workload.name, c.steps, c.warmup, threads, 'own'));
     }
     const gflops = c.workload.flops === undefined ? null : c.workload.flops / (best * 1e6);
+    const peak = peaks.get(threads)?.lrlab ?? NaN;
     const row: BenchRow = {
       workload: c.workload.name, threads, lrlab_ms: round(best)!, torch_ms: round(same), ratio: same === null ? null : round(best / same),
       torch_own_ms: round(own), ratio_own: own === null ? null : round(best / own), gflops: round(gflops, 1), peak_fraction: gflops === null ? null : round(gflops / peak),
@@ -152,7 +161,8 @@ function main(): void {
       + '               and one by one by autograd (float32 and float64)\n'
       + `  ${SYN_SWEEP_GD.padEnd(13)}the same for the order-gd preset, and batched with the exact Q-block reduction and that in float32\n\n`
       + 'columns: thr is the threads each engine runs the workload with (lrlab\'s choice for its kind of ops, also given to PyTorch);\n'
-      + 'ratio = lrlab / PyTorch with lrlab\'s BLAS kernels (the engine comparison), ratio-own = against PyTorch with its own kernels.');
+      + 'ratio = lrlab / PyTorch with lrlab\'s BLAS kernels (the engine comparison), ratio-own = against PyTorch with its own kernels;\n'
+      + 'of peak = GFLOP/s over the float32 matmul peak measured at the same thread count (one core\'s peak for a one-thread workload).');
     return;
   }
   const json = args.includes('--json');

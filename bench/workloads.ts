@@ -9,7 +9,7 @@ import { SyntheticTrainer, setupSynthetic } from '../src/train/syntheticTrainer.
 import { createImageModel } from '../src/models/index.js';
 import { imagePreset } from '../src/experiments/images/presets.js';
 import { findExperiment } from '../src/experiments/registry.js';
-import { imageTrainerConfig } from '../src/experiments/images/config.js';
+import { imageModelShape, imageTrainerConfig, type ImageExperimentConfig } from '../src/experiments/images/config.js';
 import { loadImageData } from '../src/experiments/images/data.js';
 import { ImageTrainer, setupImageSeed, type ImageData } from '../src/train/imageTrainer.js';
 import { channelStats, type RawImages } from '../src/data/normalize.js';
@@ -161,6 +161,25 @@ function fashionMnistOrRandom(): ImageData {
 }
 
 /**
+ * The matrix-product flops of one epoch of an MLP image preset: the training steps (forward, weight
+ * gradients, and input gradients of all but the first layer), BatchNorm recalibration (a forward on
+ * recalibrateBatches batches), the validation sets (clean and mixed test sets, the patch-only set) and
+ * the per-example events (every training image, clean and patched) in forward passes.
+ */
+export function imageEpochFlops(cfg: ImageExperimentConfig): number {
+  if (cfg.model.arch !== 'mlp') throw new Error(`imageEpochFlops: an MLP preset only (got model.arch '${cfg.model.arch}')`);
+  const sh = imageModelShape(cfg);
+  const sizes = [sh.inChannels * sh.height * sh.width, ...cfg.model.hidden, sh.classes];
+  const macs = sizes.slice(1).map((o, i) => sizes[i]! * o);
+  const forward = macs.reduce((a, b) => a + b, 0), inputGrads = forward - macs[0]!;
+  const n = cfg.dataset.trainSize!, bs = cfg.train.batchSize;
+  const recal = Math.min(n, cfg.train.recalibrateBatches * bs);
+  const test = cfg.dataset.testSize ?? 10000;
+  const evalImages = 2 * test + cfg.patch.patchOnlyValSize + (cfg.metrics.exampleEvents ? 2 * n : 0);
+  return 2 * (n * (2 * forward + inputGrads) + (recal + evalImages) * forward);
+}
+
+/**
  * IMG-epoch: one whole epoch of the patch-fmnist preset's small LR + noise method through lrlab's
  * trainer (data subsample of 5,000, patch per load, 40 Nesterov SGD steps with noise, per-kind sums,
  * BatchNorm recalibration on 40 batches, evaluation on the clean, mixed and patch-only sets). One
@@ -169,6 +188,7 @@ function fashionMnistOrRandom(): ImageData {
 export const IMG_EPOCH: Workload = {
   name: 'IMG-epoch',
   description: 'one epoch of patch-fmnist (small LR + noise): 40 patched batches, BN recalibration, 3 validation sets',
+  flops: imageEpochFlops(imagePreset('patch-fmnist')),
   ops: IMAGE_OPS,
   setup() {
     const cfg = imagePreset('patch-fmnist');

@@ -173,6 +173,12 @@ export interface Experiment<C extends BaseConfig = BaseConfig, Ctx = unknown, Se
   opSize?(c: C): OpSize;
   createPart(c: C, ctx: Ctx, seed: Seed, key: PartKey): PartWork;
   /**
+   * Optional: where a part's checkpointed state (its PartWork.state()) stands, in words, for the
+   * resume line ('step 363: in epoch 10, after 3 of 40 batches'); null when the state does not say.
+   * Default: its step, and the epochs done where the state counts them (partFiles.resumePoints).
+   */
+  resumeAt?(c: C, state: unknown): string | null;
+  /**
    * Optional: parts as one batched program (the part runner's default; `--no-batch` runs them one by
    * one), in the order given: the parts still to do of a run (seeds outer, methods inner), or of
    * several runs whose configs have one batchKey (a run group: runGroup.ts). Null when these parts

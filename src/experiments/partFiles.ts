@@ -131,13 +131,16 @@ export interface ResumePoint { key: PartKey; at: string | null }
 
 /**
  * Where each part of `keys` goes on from, given its checkpoint (cutRowsToCheckpoints' result, in the
- * same order): the step its state is at ("step 1500", with the epochs done where the state counts
- * them: "step 130, 3 epoch(s) done"), or null without one (from the start).
+ * same order): where its state stands, in the kind's words when it has them (`describe`: the
+ * Experiment's resumeAt), else the step ("step 1500", with the epochs done where the state counts
+ * them: "step 130, 3 epoch(s) done"); null without a checkpoint (from the start).
  */
-export function resumePoints(keys: PartKey[], checkpoints: (PartCheckpoint | null)[]): ResumePoint[] {
+export function resumePoints(keys: PartKey[], checkpoints: (PartCheckpoint | null)[], describe?: (state: unknown) => string | null): ResumePoint[] {
   return keys.map((key, i) => {
     const ck = checkpoints[i];
     if (!ck) return { key, at: null };
+    const own = describe?.(ck.state);
+    if (own) return { key, at: own };
     const st = ck.state as { step?: unknown; epoch?: unknown };
     const at = typeof st.step !== 'number' ? 'its checkpoint' : `step ${st.step}${typeof st.epoch === 'number' ? `, ${st.epoch} epoch(s) done` : ''}`;
     return { key, at };

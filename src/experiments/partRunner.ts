@@ -154,7 +154,7 @@ export function openRun(exp: AnyExperiment, cfg: BaseConfig, dir: string, p: { p
   prepareRunFolder(dir, cfg);
   // the rows after each part's checkpoint go now, in one pass, while no process appends to
   // metrics.jsonl (parts trained side by side checkpoint at different times)
-  const resumeFrom = resumePoints(p.todo, cutRowsToCheckpoints(dir, cfg, p.todo));
+  const resumeFrom = resumePoints(p.todo, cutRowsToCheckpoints(dir, cfg, p.todo), exp.resumeAt ? (st) => exp.resumeAt!(cfg, st) : undefined);
   // 'running' (and this session's runtime.json entry) once a part has started: a checkpoint that does
   // not fit leaves the status as it was
   let marked = false;

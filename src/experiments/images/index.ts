@@ -10,7 +10,7 @@ import { runParts, type RunHooks } from '../partRunner.js';
 import { imageConfigSchema, imageTrainerConfig, validateImageConfig, type ImageExperimentConfig } from './config.js';
 import { IMAGE_PRESETS, imagePreset } from './presets.js';
 import { checkImageData, loadImageData } from './data.js';
-import { ImagePart } from './part.js';
+import { ImagePart, imageResumeAt } from './part.js';
 import { imagePartConfig } from './identity.js';
 import { summarizeImages } from './summary.js';
 import { imagesView } from './view.js';
@@ -43,6 +43,7 @@ export const images: Experiment<ImageExperimentConfig, ImageData, ImageSeedSetup
   disposeSeed: disposeSeedSetup,
   opSize: (c) => (c.train.device === 'cpu' && c.model.arch === 'mlp' ? 'small-ops' : 'large-ops'), // measured: docs/RESULTS.md
   createPart: (c, _data, setup, key) => new ImagePart(c, setup, key.method),
+  resumeAt: imageResumeAt,
   summarize: (c, parts) => summarizeImages(c, parts) as unknown as SummaryEnvelope,
   schedule: imagesSchedule,
   view: imagesView,

@@ -87,3 +87,19 @@ export class ImagePart implements PartWork {
 
   dispose(): void { this.trainer.dispose(); }
 }
+
+/**
+ * Where a checkpointed image part stands (the Experiment's resumeAt): at an epoch's end, the epochs
+ * done ('step 360, 9 epoch(s) done'); within one (a checkpoint written when the run was stopped), the
+ * epoch it is in and its batches done ('step 363: in epoch 10, after 3 of 40 batches'), so that the
+ * resume line does not read as a finished epoch. Null for a state without the iterator's position.
+ */
+export function imageResumeAt(cfg: ImageExperimentConfig, state: unknown): string | null {
+  const s = state as Partial<ImageTrainerState> | null;
+  const it = s?.iterator;
+  if (typeof s?.step !== 'number' || !it || typeof it.batch !== 'number' || typeof it.size !== 'number') return null;
+  const batches = Math.ceil(it.size / cfg.train.batchSize); // the trainer's iterator keeps the last, short batch
+  const done = it.batch >= batches ? it.epoch + 1 : it.epoch; // the last batch handed out, the epoch not yet closed
+  if (it.batch === 0 || it.batch >= batches) return `step ${s.step}, ${done} epoch(s) done`;
+  return `step ${s.step}: in epoch ${it.epoch + 1}, after ${it.batch} of ${batches} batches`;
+}

@@ -168,15 +168,26 @@ test('a short run writes a complete, valid run folder', async () => {
 test('an interrupted run, resumed, gives the results of an uninterrupted run', async () => {
   const ref = await reference();
   const cfg = tiny();
-  // 1 poll per batch: 7 per epoch, 21 per part. 30: mid-epoch 2 of the 2nd part; 22: its very first batch;
-  // 8: epoch 1 of the first part just finished (before epoch 2's first batch)
-  for (const k of [30, 22, 8]) {
+  // 8 polls per epoch (one before the epoch, one before each of its 7 batches), 24 per part. 30: after
+  // 4 batches of the 2nd part's first epoch; 22: after 4 batches of the first part's epoch 3; 8: before
+  // the last batch of its epoch 1; 9: between its epochs 1 and 2
+  // where the resume line says each goes on from: within an epoch, the epoch it is in and its batches
+  // done (not "N epoch(s) done", which reads as an epoch boundary); at an epoch's end, the epochs done
+  const where: Record<number, string> = {
+    30: 'seed 3 small-lr: step 4: in epoch 1, after 4 of 7 batches',
+    22: 'seed 3 large-lr: step 18: in epoch 3, after 4 of 7 batches',
+    8: 'seed 3 large-lr: step 6: in epoch 1, after 6 of 7 batches',
+    9: 'seed 3 large-lr: step 7, 1 epoch(s) done',
+  };
+  for (const k of [30, 22, 8, 9]) {
     const dir = fresh();
     assert.equal(await runImages(cfg, dir, stopAt(k)), 'interrupted');
     assert.equal(readJson<{ state: string }>(join(dir, 'status.json')).state, 'interrupted');
     assert.equal(existsSync(join(dir, 'summary.json')), false);
     assert.equal(readdirSync(join(dir, 'checkpoints')).length, 1);
-    assert.equal(await runImages(cfg, dir), 'done');
+    let from: string[] = [];
+    assert.equal(await runImages(cfg, dir, { onOpen: (_n, todo) => { from = todo.filter((t) => t.at).map((t) => `seed ${t.key.seed} ${t.key.method}: ${t.at}`); } }), 'done');
+    assert.deepEqual(from, [where[k]], `stopped at poll ${k}`);
     assertSameResults(dir, ref, `stopped at poll ${k}`);
   }
   const paused = fresh();
