@@ -30,7 +30,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getNumThreads } from '../src/engine/index.js';
+import { setNumThreads, threadsFor } from '../src/engine/index.js';
 // @ts-expect-error (plain JavaScript beside the entry point, without types)
 import { freshBundle as freshBundleJs } from '../bin/bundle.js';
 import { syntheticPreset } from '../src/experiments/synthetic/presets.js';
@@ -75,8 +75,12 @@ export function synSweepConfig(preset: 'order' | 'order-gd', steps: number): Syn
   return cfg;
 }
 
+/** The intra-op threads a run of `cfg` in one process takes (its kind's choice for its ops; LRLAB_NUM_THREADS wins). */
+const runThreads = (cfg: SyntheticExperimentConfig) => threadsFor(synthetic.opSize?.(cfg)).threads;
+
 /** Seconds to train and evaluate every part of `cfg` one by one, each by autograd, as the runner would (without files). */
 function timeAutogradOneByOne(cfg: SyntheticExperimentConfig): number {
+  setNumThreads(runThreads(cfg)); // as the runner sets them for the config
   const t0 = performance.now();
   for (const key of partsOf(synthetic, cfg)) {
     const part = new SyntheticPart(cfg, key.method as SyntheticMethod, key.seed, { autograd: true });
@@ -174,7 +178,7 @@ export async function benchSynSweep(args: string[], json: boolean, which: string
   const steps = si >= 0 ? Number(args[si + 1]) : SYN_SWEEP_STEPS;
   if (!json) {
     process.stderr.write(`SYN-sweep: ${SYN_SWEEP_SEEDS} seeds x 3 methods, the first ${steps} steps per part; lrlab synthetic as a user runs it (side by side, `
-      + `${availableParallelism()} core(s)), batched in this process (${getNumThreads()} thread(s)), one by one, one by one by autograd\n`
+      + `${availableParallelism()} core(s)), batched in this process (${runThreads(synSweepConfig('order', steps))} thread(s)), one by one, one by one by autograd\n`
       + `  ${SYN_SWEEP}: preset order (minibatch SGD, reduced Q block, float32); and autograd on it in float64\n`
       + `  ${SYN_SWEEP_GD}: preset order-gd (noisy GD (3.1), float64); and batched with reduceQBlock, that in float32, and that side by side\n`);
   }
