@@ -161,21 +161,25 @@ function fashionMnistOrRandom(): ImageData {
 }
 
 /**
- * The matrix-product flops of one epoch of an MLP image preset: the training steps (forward, weight
- * gradients, and input gradients of all but the first layer), BatchNorm recalibration (a forward on
- * recalibrateBatches batches), the validation sets (clean and mixed test sets, the patch-only set) and
- * the per-example events (every training image, clean and patched) in forward passes.
+ * The matrix-product flops of one epoch of an MLP image preset, as the trainer runs it: the training
+ * steps (forward, weight gradients, and input gradients of all but the first layer), BatchNorm
+ * recalibration where the preset recalibrates (a forward on recalibrateBatches batches), the
+ * validation sets (the clean test set; with a patch also the mixed test set and the patch-only set)
+ * and, where the preset records per-example events, a forward of every training image (clean, and
+ * patched where there is a patch). Throws where the sizes need the data set (trainSize null).
  */
 export function imageEpochFlops(cfg: ImageExperimentConfig): number {
   if (cfg.model.arch !== 'mlp') throw new Error(`imageEpochFlops: an MLP preset only (got model.arch '${cfg.model.arch}')`);
+  if (cfg.dataset.trainSize === null) throw new Error('imageEpochFlops: dataset.trainSize must be set (the whole data set\'s size is not known without loading it)');
   const sh = imageModelShape(cfg);
   const sizes = [sh.inChannels * sh.height * sh.width, ...cfg.model.hidden, sh.classes];
   const macs = sizes.slice(1).map((o, i) => sizes[i]! * o);
   const forward = macs.reduce((a, b) => a + b, 0), inputGrads = forward - macs[0]!;
-  const n = cfg.dataset.trainSize!, bs = cfg.train.batchSize;
-  const recal = Math.min(n, cfg.train.recalibrateBatches * bs);
+  const n = cfg.dataset.trainSize, bs = cfg.train.batchSize;
+  const patched = cfg.patch.enabled;
+  const recal = cfg.train.recalibrateBn ? Math.min(n, cfg.train.recalibrateBatches * bs) : 0;
   const test = cfg.dataset.testSize ?? 10000;
-  const evalImages = 2 * test + cfg.patch.patchOnlyValSize + (cfg.metrics.exampleEvents ? 2 * n : 0);
+  const evalImages = (patched ? 2 * test + cfg.patch.patchOnlyValSize : test) + (cfg.metrics.exampleEvents ? (patched ? 2 : 1) * n : 0);
   return 2 * (n * (2 * forward + inputGrads) + (recal + evalImages) * forward);
 }
 

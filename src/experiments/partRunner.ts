@@ -62,7 +62,7 @@ export interface RunHooks {
   sideBySide?: { workers: number; train: (shares: PartKey[][]) => Promise<'done' | 'interrupted'> };
   /**
    * Called once the run folder is open, before any part trains: how many parts were finished before
-   * (or copied), and where each part still to do goes on from (resumePoints: its checkpoint's step,
+   * (or copied), and where each part still to do goes on from (resumePoints: the kind's description of its checkpoint, else its step,
    * or null: from the start).
    */
   onOpen?: (finished: number, todo: ResumePoint[]) => void;
@@ -109,7 +109,7 @@ export interface OpenRun {
   cfg: BaseConfig; dir: string; parts: PartKey[]; todo: PartKey[]; ctx: unknown;
   /** Mark the run 'running' (status.json, and this session's runtime.json entry); once, when a part has started. */
   markRunning: () => void;
-  /** Where each part of `todo` goes on from (resumePoints: its checkpoint's step, or null: from the start). */
+  /** Where each part of `todo` goes on from (resumePoints: the kind's description of its checkpoint, else its step, or null: from the start). */
   resumeFrom: ResumePoint[];
 }
 

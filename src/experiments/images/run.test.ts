@@ -39,10 +39,14 @@ function tiny(patch: unknown = {}): ImageExperimentConfig {
 let n = 0;
 const fresh = () => join(root, `run-${n++}`);
 
-/** Hooks that stop (or, with crash, throw as a killed process would) at the k-th poll. */
+/**
+ * Hooks that stop (or, with crash, throw as a killed process would) at the k-th poll. The runner
+ * yields to the event loop only after a minute, so a slow batch (a loaded machine, a GC pause) adds
+ * no poll and the poll numbers below stay where the tests count them.
+ */
 function stopAt(k: number, crash = false): ImageRunHooks {
   let calls = 0;
-  return { shouldStop: () => { if (++calls !== k) return false; if (crash) throw new Error('simulated crash'); return true; } };
+  return { yieldEveryMs: 60_000, shouldStop: () => { if (++calls !== k) return false; if (crash) throw new Error('simulated crash'); return true; } };
 }
 
 const rowsOf = (dir: string) => readJsonl<ImageMetricsRow>(join(dir, 'metrics.jsonl'));
@@ -206,11 +210,16 @@ test('resume after a crash drops metric rows written after the last checkpoint, 
   const refK = fresh();
   assert.equal(await runImages(cfg, refK), 'done');
   assertSameResults(refK, ref, 'checkpointEvery does not change the results');
-  // 40: 2nd part crashes in its epoch 3, after the checkpoint at epoch 2 (no row since); 33: in its epoch 2,
-  // after its epoch-1 row but before any checkpoint of the part
-  for (const k of [40, 33]) {
+  // 8 polls per epoch, 24 per part (the 2nd part's epoch e: polls 25 + 8(e - 1) to 32 + 8(e - 1)).
+  // 43: the 2nd part crashes after 2 batches of its epoch 3, after its checkpoint at epoch 2 (no row
+  // since); 33: before its epoch 2, after its epoch-1 row but before any checkpoint of the part (the
+  // 1st part, finished, has none either)
+  const checkpointsLeft: Record<number, number> = { 43: 1, 33: 0 };
+  for (const k of [43, 33]) {
     const dir = fresh();
     await assert.rejects(runImages(cfg, dir, stopAt(k, true)), /simulated crash/);
+    const cks = join(dir, 'checkpoints');
+    assert.equal(existsSync(cks) ? readdirSync(cks).length : 0, checkpointsLeft[k], `checkpoints after a crash at poll ${k}`);
     appendFileSync(join(dir, 'metrics.jsonl'), '{"method":"small-lr","seed":3,"epo');
     assert.equal(await runImages(cfg, dir), 'done');
     assertSameResults(dir, ref, `crash at poll ${k}`);
