@@ -42,7 +42,7 @@ test("info --help, info -h and `help info` print info's usage without running it
     assert.doesNotMatch(r.out, /threads: \d/, 'info did not run');
   }
   assert.equal(bogus.code, 2, bogus.stdout);
-  assert.match(bogus.stderr, /^lrlab info: Unknown option '--bogus'/);
+  assert.match(bogus.stderr, /^lrlab info: unknown option '--bogus'; lrlab info --help lists its options/);
   const extra = await inProcess(['info', 'extra']);
   assert.equal(extra.code, 2, extra.out);
   assert.match(extra.err, /^lrlab info: takes no arguments, got 'extra'/);
@@ -141,9 +141,9 @@ test('exit code 2 for a bad option, an existing folder without --force and a run
   for (const argv of [['resume', run, '--bogus'], ['schema', '--bogus'], ['report', '--bogus'], ['sweep', '--bogus']]) {
     const r = await inProcess(argv);
     assert.equal(r.code, 2, `${argv.join(' ')}: ${r.err}`);
-    assert.match(r.err, /Unknown option '--bogus'/);
+    assert.match(r.err, /unknown option '--bogus'/);
   }
-  assert.match(badOpt.stderr, /Unknown option '--bogus'/);
+  assert.match(badOpt.stderr, /unknown option '--bogus'/);
   noStack(badOpt.stderr);
   assert.equal(exists.code, 2, exists.stderr);
   assert.match(exists.stderr, /run folder .*taken already exists; pass --force/);
@@ -199,4 +199,16 @@ test('errorLine: an option whose value starts with a dash gets one line that say
   assert.ok(ambiguous, 'parseArgs refuses --workers -1');
   assert.equal(errorLine(ambiguous), "--workers needs a value, but the argument after it starts with '-' (write such a value as --workers=VALUE)");
   assert.equal(errorLine(new UsageError("--workers must be a positive integer, got '-1'")), "--workers must be a positive integer, got '-1'");
+});
+
+test('errorLine: an unknown option names the nearest options of the command\'s help, and where the rest are', async () => {
+  const synth = (await import('./commands.js')).commands().find((c) => c.name === 'synthetic')!;
+  let unknown: Error | null = null;
+  try { parseArgs({ args: ['--seed', '3'], strict: true, options: { seeds: { type: 'string' } } }); } catch (e) { unknown = e as Error; }
+  assert.ok(unknown, 'parseArgs refuses --seed');
+  assert.match(errorLine(unknown, synth), /^unknown option '--seed' \(did you mean --seeds( or [-\w]+)*\?\); lrlab synthetic --help lists its options$/);
+  assert.equal(errorLine(unknown), "unknown option '--seed'");
+  let far: Error | null = null;
+  try { parseArgs({ args: ['--zzzzzzzz'], strict: true, options: {} }); } catch (e) { far = e as Error; }
+  assert.equal(errorLine(far!, synth), "unknown option '--zzzzzzzz'; lrlab synthetic --help lists its options");
 });

@@ -8,6 +8,7 @@ import type { Command } from './command.js';
 import { ConfigError, QueueConnectionError, RefusedError, RunFolderError, UsageError } from '../util/errors.js';
 import { QueueUrlError } from '../queue/queueUrl.js';
 import { CODE_VERSION } from '../util/version.js';
+import { closest } from '../util/closest.js';
 
 /** lrlab's exit codes, the same for every command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -39,10 +40,18 @@ export function exitCodeOf(e: unknown): 1 | 2 {
  * A command's error as the one line lrlab prints. parseArgs's refusal of a value that starts with a
  * dash (`--workers -1`) spans three lines, and its advice to use `--workers=-XYZ` only leads to the next error.
  */
-export function errorLine(e: Error): string {
+export function errorLine(e: Error, cmd?: Pick<Command, 'name' | 'usage'>): string {
+  const code = (e as { code?: unknown }).code;
   const m = /^Option '(--[\w-]+)(?:, -\w)?' argument is ambiguous/.exec(e.message);
-  if ((e as { code?: unknown }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && m) {
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && m) {
     return `${m[1]} needs a value, but the argument after it starts with '-' (write such a value as ${m[1]}=VALUE)`;
+  }
+  const u = /^Unknown option '(-[^']*)'/.exec(e.message);
+  if (u) {
+    // parseArgs's refusal (some commands rethrow it as a UsageError): the options the command's help lists, and the nearest of them
+    const near = cmd ? closest(u[1]!, cmd.usage.match(/--[a-z][\w-]*/g) ?? []) : [];
+    const help = cmd ? `; lrlab ${cmd.name} --help lists its options` : '';
+    return `unknown option '${u[1]}'${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}${help}`;
   }
   return e.message;
 }
@@ -107,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     const err = e as Error;
-    console.error(`lrlab ${name}: ${errorLine(err)}`);
+    console.error(`lrlab ${name}: ${errorLine(err, cmd)}`);
     const code = exitCodeOf(e);
     if (code === EXIT.failed && process.env.LRLAB_DEBUG) console.error(err.stack);
     return code;
