@@ -29,14 +29,15 @@ export function runUsage(exp: AnyExperiment): string {
   const own = Object.entries(exp.cli.options);
   const ownUsage = own.map(([k, o]) => (o.type === 'string' ? `[--${k} ${k.toUpperCase()}]` : `[--${k}]`)).join(' ');
   const w = Math.max(...Object.keys(exp.presets).map((k) => k.length));
-  return `usage: lrlab ${exp.kind} [--preset NAME] ${ownUsage ? ownUsage + ' ' : ''}[--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet] [--dry-run] [--no-reuse] [--no-batch] [--workers N]
+  return `usage: lrlab ${exp.kind} [--preset NAME] ${ownUsage ? ownUsage + ' ' : ''}[--config FILE] [--seeds N] [--set key=value ...] [--out DIR] [--force] [--quiet]
+       ${' '.repeat(exp.kind.length + 6)}[--queue URL] [--dry-run] [--scale-schedule] [--no-reuse] [--no-batch] [--workers N]
 
 ${exp.cli.help}
 
 options:
   --preset NAME     one of: ${Object.keys(exp.presets).join(', ')} (default: ${exp.defaultPreset})
 ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` : ''}`.padEnd(17)} ${o.description}`).join('\n')}${own.length ? '\n' : ''}  --config FILE     a JSON config (whole or partial; merged over the preset)
-  --seeds N         number of seeds (seed, seed+1, ...)
+  --seeds N         number of seeds (seed, seed+1, ...) (default: the preset's count; ${exp.presets[exp.defaultPreset]!.config().seeds} in --preset ${exp.defaultPreset})
   --set key=value   override any config key, dotted
   --out DIR         run folder (default: runs/${exp.kind}-<preset>-<time>)
   --force           overwrite an existing run folder
@@ -47,9 +48,9 @@ ${own.map(([k, o]) => `  ${`--${k}${o.type === 'string' ? ` ${k.toUpperCase()}` 
                     milestones, noise switch-off) by the same factor (keys you --set or sweep stay as given)
   --no-reuse        train every part, even one already run (same part identity) in another run folder
                     under the same runs folder; by default such a part is copied (its part file and rows)
-  --no-batch        train the parts one by one; by default the parts of a run that share shapes train together
-                    as one batched program (where the kind has one: synthetic noisy GD or minibatch SGD on the
-                    block net), with the same results
+${exp.createBatch ? `  --no-batch        train the parts one by one; by default the parts of a run that share shapes train together
+                    as one batched program, with the same results` : `  --no-batch        changes nothing here: ${exp.kind} parts always train one at a time in a process
+                    (several side by side with --workers)`}
   --workers N       train the parts in N processes side by side, one thread each, each its share of the
                     parts as one batched program where they batch (else one by one) (default: one per
                     core where the parts' ops are small, at most one per 2 parts where they batch; 1 when
