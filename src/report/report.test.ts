@@ -108,3 +108,15 @@ test('sweep report: the sweep section leads, names the swept key, has the table 
   assert.deepEqual(r.svgs.slice(0, 2).map((s) => basename(s)), ['sweep-sw1-sweep-gap-train-eta1.svg', 'sweep-sw1-sweep-methods-train-eta1.svg']);
   assert.ok(readFileSync(r.svgs[0]!, 'utf8').includes('train.eta1'));
 });
+
+test('a one-seed run and a one-seed sweep: the charts\' labels say there is no std, not "NaN"', async (t) => {
+  const d = tempDir(t);
+  const run = writeSyntheticRun(join(d, 'syn1'), { seeds: 1, steps: 400, every: 100 });
+  const sw = writeSyntheticSweep(join(d, 'sw1'), { over: [['train.eta1', [0.01, 0.1]]], seeds: 1 });
+  for (const [dirs, out] of [[[run], join(d, 'r1', 'index.html')], [expandRunDirs([sw]), join(sw, 'report.html')]] as const) {
+    const r = await writeReport([...dirs], out);
+    const texts = [readFileSync(r.html, 'utf8'), ...r.svgs.map((f) => readFileSync(f, 'utf8'))];
+    assert.ok(texts.some((x) => x.includes('std: - (one seed)')), `${basename(out)}: the charts' labels name the std`);
+    for (const [i, x] of texts.entries()) assert.ok(!x.includes('NaN'), `${i === 0 ? r.html : r.svgs[i - 1]}: ${x.slice(Math.max(0, x.indexOf('NaN') - 80), x.indexOf('NaN') + 10)}`);
+  }
+});

@@ -42,13 +42,18 @@ function barsAndLine(x: VlSpec, yTitle: string, color: VlSpec | null, points: bo
   ];
 }
 
-const BASE_TIP = [{ field: 'label', title: 'point' }, { field: 'mean', format: '.4~f' }, { field: 'sd', title: 'std', format: '.4~f' }, { field: 'n', title: 'seeds' }];
+const BASE_TIP = [{ field: 'label', title: 'point' }, { field: 'mean', format: '.4~f' }, { field: 'sdText', title: 'std' }, { field: 'n', title: 'seeds' }];
+
+/** A std for the tooltips (and the SVGs' aria labels), as d3's '.4~f' writes it; one seed has none (not "NaN"). */
+export function sdText(sd: number | null | undefined): string {
+  return sd === null || sd === undefined || !Number.isFinite(sd) ? '- (one seed)' : String(Number(sd.toFixed(4)));
+}
 
 function gapVs(t: SweepTable, key: string, points: boolean, by?: string): ChartSpec {
   const ax = axisOf(t, key);
   const values = t.rows.flatMap((r) => {
     const b = band(r.gap);
-    return b ? [{ label: r.label, x: xOf(r, key), ...b, sd: r.gap.std, ...(by ? { by: cell(r.values[by]) } : {}) }] : [];
+    return b ? [{ label: r.label, x: xOf(r, key), ...b, sd: r.gap.std, sdText: sdText(r.gap.std), ...(by ? { by: cell(r.values[by]) } : {}) }] : [];
   });
   const color = by ? { field: 'by', type: 'nominal', title: by, legend: { orient: 'bottom' } } : null;
   const spec = top({ data: { values }, series: [] }, {
@@ -71,7 +76,7 @@ function methodsVs(t: SweepTable, key: string): ChartSpec {
   const col = t.gap.column;
   const values = t.rows.flatMap((r) => t.methods.flatMap((m) => {
     const b = band(r.methods[m]?.[col]);
-    return b ? [{ label: r.label, x: xOf(r, key), method: m, ...b, sd: r.methods[m]![col]!.std }] : [];
+    return b ? [{ label: r.label, x: xOf(r, key), method: m, ...b, sd: r.methods[m]![col]!.std, sdText: sdText(r.methods[m]![col]!.std) }] : [];
   }));
   const color = { field: 'method', type: 'nominal', title: null, scale: { domain: t.methods }, legend: { orient: 'bottom' } };
   const spec = top({ data: { values }, series: t.methods }, {
@@ -87,7 +92,7 @@ function methodsVs(t: SweepTable, key: string): ChartSpec {
 function heatmap(t: SweepTable, kx: string, ky: string): ChartSpec {
   const values = t.rows.flatMap((r) => {
     const b = band(r.gap);
-    return b ? [{ label: r.label, x: cell(r.values[kx]), y: cell(r.values[ky]), ...b, sd: r.gap.std, text: `${b.mean.toFixed(3)}${r.gap.n > 1 ? ` ± ${(r.gap.std ?? 0).toFixed(3)}` : ''}` }] : [];
+    return b ? [{ label: r.label, x: cell(r.values[kx]), y: cell(r.values[ky]), ...b, sd: r.gap.std, sdText: sdText(r.gap.std), text: `${b.mean.toFixed(3)}${r.gap.n > 1 ? ` ± ${(r.gap.std ?? 0).toFixed(3)}` : ''}` }] : [];
   });
   const order = (k: string) => [...new Set(t.rows.map((r) => cell(r.values[k])))];
   const maxAbs = Math.max(0, ...values.map((v) => Math.abs(v.mean)));
@@ -109,7 +114,7 @@ function heatmap(t: SweepTable, kx: string, ky: string): ChartSpec {
 function scatter(t: SweepTable, kx: string, ky: string): ChartSpec {
   const values = t.rows.flatMap((r) => {
     const b = band(r.gap);
-    return b && num(r.values[kx]) && num(r.values[ky]) ? [{ label: r.label, x: r.values[kx], y: r.values[ky], ...b, sd: r.gap.std }] : [];
+    return b && num(r.values[kx]) && num(r.values[ky]) ? [{ label: r.label, x: r.values[kx], y: r.values[ky], ...b, sd: r.gap.std, sdText: sdText(r.gap.std) }] : [];
   });
   const ex = axisOf(t, kx).enc, ey = { ...axisOf(t, ky).enc, field: 'y' };
   const spec = top({ data: { values }, series: [] }, {

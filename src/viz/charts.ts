@@ -62,6 +62,8 @@ export function meanBandPanel(ctx: ChartContext, p: Panel): VlSpec {
     { aggregate: [{ op: 'mean', field: 'y', as: 'mean' }, { op: 'stdev', field: 'y', as: 'sd' }, { op: 'count', as: 'n' }], groupby },
     { calculate: 'datum.mean - (isValid(datum.sd) ? datum.sd : 0)', as: 'lo' },
     { calculate: 'datum.mean + (isValid(datum.sd) ? datum.sd : 0)', as: 'hi' },
+    // (vega's stdev of one value is undefined: the tooltip and the SVG's aria labels would say "NaN")
+    { calculate: "isValid(datum.sd) ? format(datum.sd, '.4~f') : '- (one seed)'", as: 'sdText' },
   ];
   const x = { field: p.x.field, type: 'quantitative', title: p.x.title, axis: { tickMinStep: 1, tickCount: Math.max(4, Math.round(p.width / 70)), labelOverlap: true } };
   const yScale = p.yDomain ? { domain: p.yDomain, clamp: true } : { zero: false };
@@ -77,7 +79,7 @@ export function meanBandPanel(ctx: ChartContext, p: Panel): VlSpec {
       ...(many ? { strokeDash: { field: 'set', type: 'nominal', title: null, legend: { orient: 'bottom' } } } : {}),
       tooltip: [
         { field: 'series_', title: 'series' }, ...(many ? [{ field: 'set' }] : []), { field: p.x.field },
-        { field: 'mean', format: '.4~f' }, { field: 'sd', title: 'std', format: '.4~f' }, { field: 'n', title: 'seeds' },
+        { field: 'mean', format: '.4~f' }, { field: 'sdText', title: 'std' }, { field: 'n', title: 'seeds' },
       ],
     },
   };
