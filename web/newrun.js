@@ -99,7 +99,7 @@ export async function initNewRun({ onStarted }) {
     $('#nr-start').disabled = true;
     $('#nr-overrides').textContent = Object.keys(overrides).length ? `overrides: ${flatten(overrides).length ? Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : ''}` : 'no overrides: the preset as it is';
     try {
-      const r = await postJSON('/api/runs', { kind: $('#nr-kind').value, preset: $('#nr-preset').value, overrides, seeds });
+      const r = await postJSON('/api/runs', { kind: $('#nr-kind').value, preset: $('#nr-preset').value, overrides, seeds, ...($('#nr-scale').checked ? { scaleSchedule: true } : {}) });
       await onStarted(r.id);
     } catch (e) { err.textContent = e.message; } finally { $('#nr-start').disabled = false; }
   });

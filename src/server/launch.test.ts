@@ -12,6 +12,7 @@ import { startDashboard } from './server.js';
 import { TOKEN_HEADER } from './security.js';
 import { LaunchError, Launcher, runningPid } from './launcher.js';
 import { readRunStatus } from '../report/runData.js';
+import { syntheticPreset } from '../experiments/synthetic/presets.js';
 
 interface Reply { status: number; body: string }
 
@@ -72,6 +73,12 @@ test('POST /api/runs: without the token, with a foreign Origin or Host -> 403 an
   await bad({ kind: 'rm -rf /' }, /unknown experiment kind/);
   await bad({ kind: 'synthetic', argv: ['--out', '/'] }, /unknown field 'argv'/);
   await bad({ kind: 'synthetic', folder: '../x' }, /field 'folder'/);
+  // a shorter run than the preset's schedule: the CLI's advice in the dashboard's words
+  const shorter = { kind: 'synthetic', preset: 'default', overrides: { 'train.maxSteps': 3000 } };
+  await bad(shorter, /or tick 'scale the schedule' \(scaleSchedule: true in the API\)/);
+  const r = await post(d.port, '/api/runs', JSON.stringify(shorter), own);
+  assert.ok(!JSON.parse(r.body).error.includes('--scale-schedule'), 'no CLI flag in the dashboard\'s message');
+  await bad({ ...shorter, scaleSchedule: 'yes' }, /field 'scaleSchedule' must be true or false/);
   // the preset name becomes part of the folder name and the child's arguments: only the kind's own
   await bad({ kind: 'synthetic', preset: 'default', overrides: { preset: `x/../../../../${base.slice(1)}/evil` } }, /config key 'preset' must be one of the synthetic presets/);
   assert.deepEqual(readdirSync(base), ['runs'], 'no folder outside the runs folder');
@@ -95,6 +102,15 @@ test('POST /api/runs: without the token, with a foreign Origin or Host -> 403 an
   // a run that is not running cannot be stopped; an unknown one is 404
   assert.equal((await post(d.port, `/api/runs/${started.id}/stop`, '{}', own)).status, 409);
   assert.equal((await post(d.port, '/api/runs/nope/stop', '{}', own)).status, 404);
+  // scaleSchedule: the preset's schedule moved with the length, as --scale-schedule moves it
+  const { 'train.annealAtStep': _a, 'train.noiseAnnealAtStep': _n, ...unscheduled } = TINY;
+  const scaled = await post(d.port, '/api/runs', JSON.stringify({ kind: 'synthetic', preset: 'default', overrides: unscheduled, scaleSchedule: true, folder: 'scaled' }), own);
+  assert.equal(scaled.status, 201, scaled.body);
+  const sid = (JSON.parse(scaled.body) as { id: string }).id;
+  const scfg = JSON.parse(readFileSync(join(root, sid, 'config.json'), 'utf8'));
+  const preset = syntheticPreset('default');
+  assert.equal(scfg.train.maxSteps, 300);
+  assert.equal(scfg.train.annealAtStep, Math.round(preset.train.annealAtStep! * 300 / preset.train.maxSteps));
 });
 
 test('a dashboard listening beyond loopback is read-only: POST /api/runs gets 403 even with the token', async (t) => {

@@ -10,8 +10,12 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic, defaultRunDir, liveRunProcess } from '../runs/runFolder.js';
 import { ConfigInputError, resolveConfig } from '../experiments/configBuild.js';
+import { SCALE_HINT } from '../experiments/scheduleCheck.js';
 import { findExperiment, experimentKinds } from '../experiments/registry.js';
 import { loadEngine } from '../engine/index.js';
+
+/** SCALE_HINT as the dashboard says it. */
+export const SCALE_HINT_DASHBOARD = "or tick 'scale the schedule' (scaleSchedule: true in the API) to move every schedule event with the length of training";
 
 const CLI = fileURLToPath(new URL('../../bin/lrlab.js', import.meta.url));
 /** The env variable by which a run learns its parent's pid (cli/progress.ts: it stops when that parent is gone). */
@@ -24,7 +28,7 @@ export class LaunchError extends Error {
   constructor(readonly status: 400 | 404 | 409, message: string) { super(message); }
 }
 
-export interface LaunchRequest { kind: string; preset?: string; overrides: [string, unknown][]; seeds?: number; folder?: string }
+export interface LaunchRequest { kind: string; preset?: string; overrides: [string, unknown][]; seeds?: number; folder?: string; scaleSchedule?: boolean }
 
 export interface Launched {
   id: string;
@@ -37,18 +41,19 @@ export interface Launched {
   started: string;
 }
 
-/** Check a POST /api/runs body: {kind, preset?, overrides?: {key: value}, seeds?, folder?}. */
+/** Check a POST /api/runs body: {kind, preset?, overrides?: {key: value}, seeds?, folder?, scaleSchedule?} (scaleSchedule: the CLI's --scale-schedule). */
 export function parseLaunchBody(body: unknown): LaunchRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new LaunchError(400, 'the request body must be a JSON object {kind, preset, overrides}');
   const b = body as Record<string, unknown>;
-  for (const k of Object.keys(b)) if (!['kind', 'preset', 'overrides', 'seeds', 'folder'].includes(k)) throw new LaunchError(400, `unknown field '${k}' in the request (known: kind, preset, overrides, seeds, folder)`);
+  for (const k of Object.keys(b)) if (!['kind', 'preset', 'overrides', 'seeds', 'folder', 'scaleSchedule'].includes(k)) throw new LaunchError(400, `unknown field '${k}' in the request (known: kind, preset, overrides, seeds, folder, scaleSchedule)`);
   if (typeof b.kind !== 'string') throw new LaunchError(400, `field 'kind' must be one of ${experimentKinds().join(', ')}`);
   if (b.preset !== undefined && typeof b.preset !== 'string') throw new LaunchError(400, "field 'preset' must be a preset name");
   const ov = b.overrides ?? {};
   if (ov === null || typeof ov !== 'object' || Array.isArray(ov)) throw new LaunchError(400, "field 'overrides' must be an object {\"dotted.key\": value}");
   if (b.seeds !== undefined && typeof b.seeds !== 'number') throw new LaunchError(400, "field 'seeds' must be a positive integer");
   if (b.folder !== undefined && (typeof b.folder !== 'string' || !/^[a-z][a-z0-9-]{0,39}$/.test(b.folder))) throw new LaunchError(400, "field 'folder' must be a lowercase name (letters, digits, -)");
-  return { kind: b.kind, preset: b.preset as string | undefined, overrides: Object.entries(ov), seeds: b.seeds as number | undefined, folder: b.folder as string | undefined };
+  if (b.scaleSchedule !== undefined && typeof b.scaleSchedule !== 'boolean') throw new LaunchError(400, "field 'scaleSchedule' must be true or false");
+  return { kind: b.kind, preset: b.preset as string | undefined, overrides: Object.entries(ov), seeds: b.seeds as number | undefined, folder: b.folder as string | undefined, ...(b.scaleSchedule ? { scaleSchedule: true } : {}) };
 }
 
 export class Launcher {
@@ -66,8 +71,9 @@ export class Launcher {
     const exp = findExperiment(r.kind);
     if (!exp) throw new LaunchError(400, `unknown experiment kind '${r.kind}' (known: ${experimentKinds().join(', ')})`);
     let cfg;
-    try { cfg = resolveConfig(exp, { preset: r.preset, sets: r.overrides, seeds: r.seeds }); } catch (e) {
-      if (e instanceof ConfigInputError) throw new LaunchError(400, e.message.split('\n').join('; '));
+    try { cfg = resolveConfig(exp, { preset: r.preset, sets: r.overrides, seeds: r.seeds, scaleSchedule: r.scaleSchedule }); } catch (e) {
+      // the CLI's advice in the dashboard's words (its form's box; scaleSchedule in the API)
+      if (e instanceof ConfigInputError) throw new LaunchError(400, e.message.split('\n').join('; ').replace(SCALE_HINT, SCALE_HINT_DASHBOARD).replace(/as --scale-schedule did not/g, "as 'scale the schedule' did not"));
       throw e;
     }
     // the preset name goes into the folder name and onto the child's command line: only the kind's own names
